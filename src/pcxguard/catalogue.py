@@ -1,0 +1,96 @@
+"""The policy catalogue: one YAML file per check under ``policies/``.
+
+It is the single source of rule metadata. The checkov checks, SARIF rules,
+the command's reports and the rule documentation pages all read it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from pcxguard.resources import data_dir, schema_path
+
+DOCS_BASE = "https://github.com/pcxguard/pcxguard/blob/main/docs/rules/"
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Policy:
+    id: str
+    title: str
+    severity: str
+    description: str
+    rationale: str
+    remediation: str
+    references: tuple[Reference, ...]
+    terraform_types: tuple[str, ...]
+    cloudformation_types: tuple[str, ...]
+    example_fail: str
+    example_pass: str
+    settings: tuple[str, ...]
+
+    @property
+    def guideline(self) -> str:
+        return f"{DOCS_BASE}{self.id}.md"
+
+    @property
+    def number(self) -> int:
+        return int(self.id.rsplit("_", 1)[1])
+
+
+class CatalogueError(ValueError):
+    pass
+
+
+def _validator() -> jsonschema.protocols.Validator:
+    schema = json.loads(schema_path("policy.schema.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def load_policy(path: Path) -> Policy:
+    raw = yaml.safe_load(path.read_text())
+    errors = sorted(_validator().iter_errors(raw), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.path) or "(top level)"
+        raise CatalogueError(f"{path}: {where}: {first.message}")
+    if raw["id"] != path.stem:
+        raise CatalogueError(f"{path}: id {raw['id']} does not match the file name")
+    return Policy(
+        id=raw["id"],
+        title=raw["title"],
+        severity=raw["severity"],
+        description=raw["description"].strip(),
+        rationale=raw["rationale"].strip(),
+        remediation=raw["remediation"].strip(),
+        references=tuple(Reference(r["title"], r["url"]) for r in raw["references"]),
+        terraform_types=tuple(raw["resource_types"].get("terraform", ())),
+        cloudformation_types=tuple(raw["resource_types"].get("cloudformation", ())),
+        example_fail=raw.get("example_fail", "").rstrip(),
+        example_pass=raw.get("example_pass", "").rstrip(),
+        settings=tuple(raw.get("settings", ())),
+    )
+
+
+@lru_cache(maxsize=None)
+def catalogue(directory: str | None = None) -> dict[str, Policy]:
+    root = Path(directory) if directory else data_dir("policies")
+    policies = [load_policy(p) for p in sorted(root.glob("CKV2_PCX_*.yaml"))]
+    return {p.id: p for p in sorted(policies, key=lambda p: p.number)}
+
+
+def policy(check_id: str) -> Policy:
+    return catalogue()[check_id]

@@ -1,0 +1,50 @@
+"""Run the rules over an estate and index the findings by resource."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from pcxguard.findings import Finding, Verdict, worst
+from pcxguard.model import Estate, LoadProblem
+from pcxguard.rules import RULES
+from pcxguard.settings import Settings
+
+UNDECIDED_CHECK = "CKV2_PCX_0"
+
+
+@dataclass
+class Analysis:
+    estate: Estate
+    findings: list[Finding] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._by_resource: dict[tuple[str, str], list[Finding]] = defaultdict(list)
+        for finding in self.findings:
+            self._by_resource[(finding.check_id, finding.resource.address)].append(finding)
+
+    @property
+    def problems(self) -> list[LoadProblem]:
+        return self.estate.problems
+
+    def for_resource(self, check_id: str, address: str) -> list[Finding]:
+        if check_id == UNDECIDED_CHECK:
+            return [f for (cid, addr), found in self._by_resource.items() if addr == address
+                    for f in found if f.verdict is Verdict.UNKNOWN]
+        return self._by_resource.get((check_id, address), [])
+
+    def verdict(self, check_id: str, address: str) -> Verdict:
+        found = self.for_resource(check_id, address)
+        if check_id == UNDECIDED_CHECK:
+            return Verdict.FAILED if found else Verdict.PASSED
+        return worst(found)
+
+
+def analyse(estate: Estate, settings: Settings | None = None) -> Analysis:
+    settings = settings or Settings()
+    findings: list[Finding] = []
+    for check_id, rule in RULES.items():
+        if check_id in settings.disabled_checks:
+            continue
+        findings.extend(rule(estate, settings))
+    return Analysis(estate, findings)

@@ -1,0 +1,1 @@
+"""Loaders turn files into the peering model. They translate; they never judge."""

@@ -1,0 +1,758 @@
+"""Terraform resources -> the peering model, for any reader of Terraform.
+
+A *reader* (the plan reader, the HCL reader, the checkov-graph reader) answers
+a handful of questions about resource instances: their attribute values (a
+known value, an ``Unknown``, or a ``ResourceTarget`` when the value is another
+resource's attribute), their region, account and source location. This module
+knows the AWS resource types and turns those answers into an ``Estate``; it
+never reads a file itself.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Protocol
+
+from netaddr import AddrFormatError, IPNetwork
+
+from pcxguard.model import (
+    CidrBlock,
+    Estate,
+    Host,
+    LoadProblem,
+    PeeringConnection,
+    PeeringOptions,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SecurityGroupRule,
+    Source,
+    Subnet,
+    Unknown,
+    Vpc,
+    is_known,
+)
+from pcxguard.userdata import largest_interface_mtu, route_pins
+
+# --------------------------------------------------------------------------- addresses
+
+
+@dataclass(frozen=True)
+class Key:
+    """An index in an address or reference: ``[0]`` or ``["a"]``."""
+
+    key: Any
+
+
+@dataclass(frozen=True)
+class ModuleStep:
+    name: str
+    key: Any = None
+
+
+@dataclass(frozen=True)
+class ResourceTarget:
+    """A value that is an attribute of another resource instance (``aws_vpc.a.id``)."""
+
+    address: str
+    attribute: tuple[str, ...]
+
+
+_TOKEN = re.compile(r'\.?([A-Za-z_][\w-]*)|\[(?:"((?:[^"\\]|\\.)*)"|(\d+)|(\*))\]')
+
+
+def parse_reference(text: str) -> list[Any]:
+    """``module.a["x"].aws_vpc.b[0].id`` -> ['module', 'a', Key('x'), 'aws_vpc', 'b', Key(0), 'id']."""
+    parts: list[Any] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if not match or match.end() == position:
+            raise ValueError(f"cannot read the Terraform address or reference {text!r}")
+        name, string_key, int_key, splat = match.groups()
+        if name is not None:
+            parts.append(name)
+        elif string_key is not None:
+            parts.append(Key(string_key.encode().decode("unicode_escape")))
+        elif int_key is not None:
+            parts.append(Key(int(int_key)))
+        elif splat:
+            parts.append(Key("*"))
+        position = match.end()
+    if not parts or not isinstance(parts[0], str):
+        raise ValueError(f"cannot read the Terraform address or reference {text!r}")
+    return parts
+
+
+def parse_instance_address(address: str) -> tuple[tuple[ModuleStep, ...], str, str, Any]:
+    parts = parse_reference(address)
+    modules: list[ModuleStep] = []
+    i = 0
+    while i < len(parts) and parts[i] == "module":
+        name = parts[i + 1]
+        key = None
+        i += 2
+        if i < len(parts) and isinstance(parts[i], Key):
+            key = parts[i].key
+            i += 1
+        modules.append(ModuleStep(name, key))
+    if parts[i:i + 1] == ["data"]:
+        i += 1
+    if len(parts) - i < 2:
+        raise ValueError(f"not a resource instance address: {address}")
+    rtype, name = parts[i], parts[i + 1]
+    index = parts[i + 2].key if len(parts) > i + 2 and isinstance(parts[i + 2], Key) else None
+    return tuple(modules), rtype, name, index
+
+
+# --------------------------------------------------------------------------- reader protocol
+
+
+class Reader(Protocol):
+    kind: str
+
+    def resources(self) -> Iterable[Any]: ...
+
+    def value(self, instance: Any, path: tuple[Any, ...]) -> Any: ...
+
+    def references(self, instance: Any, path: tuple[Any, ...]) -> list[Any]: ...
+
+    def configuration_text(self, instance: Any, attribute: str) -> Any: ...
+
+    def region_of(self, instance: Any) -> Any: ...
+
+    def account_of(self, instance: Any) -> Any: ...
+
+    def source_location(self, instance: Any) -> tuple[str | None, int | None, int | None]: ...
+
+
+ROUTE_TARGETS = {
+    "vpc_peering_connection_id": "vpc_peering_connection",
+    "gateway_id": "gateway",
+    "nat_gateway_id": "nat_gateway",
+    "transit_gateway_id": "transit_gateway",
+    "network_interface_id": "network_interface",
+    "egress_only_gateway_id": "egress_only_gateway",
+    "vpc_endpoint_id": "vpc_endpoint",
+    "carrier_gateway_id": "carrier_gateway",
+    "local_gateway_id": "local_gateway",
+    "core_network_arn": "core_network",
+    "instance_id": "instance",
+}
+PEERING_TYPES = ("aws_vpc_peering_connection", "aws_vpc_peering_connection_accepter")
+SG_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+HOST_TYPES = ("aws_instance", "aws_launch_template", "aws_launch_configuration")
+_HASH = re.compile(r"^[0-9a-f]{40}$")
+_IDENTITY_ATTRIBUTES = {"id", "arn", "name", "latest_version", "default_version"}
+_DERIVED_KEYS = {
+    "main_route_table_id": "#main",
+    "default_route_table_id": "#main",
+    "default_security_group_id": "#default_sg",
+    "default_network_acl_id": "#default_nacl",
+}
+
+
+class EstateBuilder:
+    """Builds an ``Estate`` from a reader; links are resolved in a final pass."""
+
+    def __init__(self, reader: Reader, name: str) -> None:
+        self.reader = reader
+        self.estate = Estate(name=name)
+        self.instances = {self._address(i): i for i in reader.resources()}
+        self.aliases: dict[str, str] = {}
+        self.asg_links: list[tuple[Any, list[Any]]] = []
+        self.inline_candidates: dict[str, list[str]] = {}
+
+    # -- small helpers ------------------------------------------------------
+    @staticmethod
+    def _address(instance: Any) -> str:
+        return instance.address
+
+    def source(self, instance: Any) -> Source:
+        file, start, end = self.reader.source_location(instance)
+        return Source(self.reader.kind, instance.type, instance.address, file, start, end)
+
+    def problem(self, instance: Any, message: str) -> None:
+        file, _, _ = self.reader.source_location(instance)
+        self.estate.problems.append(LoadProblem(file or self.estate.name, message, instance.address))
+
+    def value(self, instance: Any, path: tuple[Any, ...], depth: int = 0) -> Any:
+        """A plain value: follows ResourceTargets to the referenced attribute."""
+        result = self.reader.value(instance, path)
+        while isinstance(result, ResourceTarget) and depth < 10:
+            target = self.instances.get(result.address)
+            if target is None:
+                return Unknown(f"{result.address} is not in the scan")
+            result = self.reader.value(target, result.attribute)
+            depth += 1
+        return result
+
+    def link(self, instance: Any, path: tuple[Any, ...], depth: int = 0) -> Any:
+        """A reference to another element: its key, a literal AWS id, None (unset) or Unknown."""
+        result = self.reader.value(instance, path)
+        return self._as_link(result, depth)
+
+    def _as_link(self, result: Any, depth: int = 0) -> Any:
+        if isinstance(result, ResourceTarget):
+            target = self.instances.get(result.address)
+            attribute = result.attribute[0] if result.attribute else "id"
+            if attribute in _DERIVED_KEYS:
+                return result.address + _DERIVED_KEYS[attribute]
+            if attribute in _IDENTITY_ATTRIBUTES or target is None:
+                return result.address
+            if depth > 10:
+                return Unknown(f"{result.address}.{attribute}: reference chain too deep")
+            return self.link(target, result.attribute, depth + 1)
+        if isinstance(result, str):
+            return result or None
+        if result is None or isinstance(result, Unknown):
+            return result
+        return Unknown(f"unexpected value {result!r} where an id was expected")
+
+    def links(self, instance: Any, attribute: str) -> list[Any]:
+        """A list of references (subnet ids, security group ids)."""
+        raw = self.reader.value(instance, (attribute,))
+        found: list[Any] = []
+        complete = isinstance(raw, list) and all(isinstance(v, str) and v for v in raw)
+        if isinstance(raw, list):
+            found.extend(v for v in raw if isinstance(v, str) and v)
+        elif isinstance(raw, (ResourceTarget, str)):
+            found.append(self._as_link(raw))
+        if not complete and not isinstance(raw, (ResourceTarget, str)) and raw is not None:
+            for target in self.reader.references(instance, (attribute,)):
+                link = self._as_link(target) if isinstance(target, (ResourceTarget, str)) else None
+                if link is not None and link not in found:
+                    found.append(link)
+                elif isinstance(target, list):
+                    found.extend(v for v in target if isinstance(v, str) and v not in found)
+            if not found:
+                found.append(Unknown(f"{attribute} of {instance.address} is not known until apply",
+                                     "reference the resources directly or give literal ids"))
+        return found
+
+    def optional(self, instance: Any, attribute: str) -> Any:
+        """An optional+computed attribute: None when the configuration does not set it."""
+        value = self.value(instance, (attribute,))
+        if isinstance(value, Unknown):
+            configured = getattr(self.reader, "is_configured", None)
+            if configured is not None and configured(instance, (attribute,)) is False:
+                return None
+        return value if value != "" else None
+
+    def network(self, instance: Any, value: Any, attribute: str) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, Unknown):
+            return value
+        if not isinstance(value, str) or "/" not in value:
+            self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a CIDR block; ignored")
+            return Unknown(f"{attribute} of {instance.address} ({value!r} is not a CIDR block)", "fix the value")
+        try:
+            network = IPNetwork(value)
+        except (AddrFormatError, ValueError, TypeError):
+            self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a valid CIDR block; ignored")
+            return Unknown(f"{attribute} of {instance.address} ({value!r} is not a valid CIDR block)", "fix the value")
+        if network.cidr != network:
+            self.problem(instance, f"{attribute} {value!r} of {instance.address} has host bits set "
+                                   f"(AWS expects {network.cidr}); using {network.cidr}")
+            network = network.cidr
+        return network
+
+    def known_id(self, instance: Any) -> Any:
+        value = self.reader.value(instance, ("id",))
+        return value if isinstance(value, str) and value else None
+
+    # -- the build ----------------------------------------------------------
+    def build(self) -> Estate:
+        handlers = {
+            "aws_vpc": self._vpc,
+            "aws_vpc_ipv4_cidr_block_association": self._ipv4_association,
+            "aws_vpc_ipv6_cidr_block_association": self._ipv6_association,
+            "aws_vpc_peering_connection": self._peering,
+            "aws_subnet": self._subnet,
+            "aws_route_table": self._route_table,
+            "aws_default_route_table": self._route_table,
+            "aws_security_group": self._security_group,
+            "aws_default_security_group": self._security_group,
+            "aws_instance": self._host,
+            "aws_launch_template": self._host,
+            "aws_launch_configuration": self._host,
+        }
+        later = {
+            "aws_vpc_peering_connection_accepter": self._accepter,
+            "aws_vpc_peering_connection_options": self._peering_options,
+            "aws_route": self._route,
+            "aws_route_table_association": self._association,
+            "aws_main_route_table_association": self._main_association,
+            "aws_security_group_rule": self._sg_rule,
+            "aws_vpc_security_group_ingress_rule": self._sg_rule,
+            "aws_vpc_security_group_egress_rule": self._sg_rule,
+            "aws_autoscaling_group": self._autoscaling_group,
+        }
+        for phase in (handlers, later):
+            for instance in self.instances.values():
+                handler = phase.get(instance.type)
+                if handler is None:
+                    continue
+                try:
+                    handler(instance)
+                except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
+                    self.problem(instance, f"could not read {instance.address}: {type(error).__name__}: {error}")
+        self._resolve_links()
+        self.estate.reindex()
+        return self.estate
+
+    def _vpc(self, instance: Any) -> None:
+        key = instance.address
+        vpc = Vpc(key, self.source(instance), aws_id=self.known_id(instance),
+                  region=self.reader.region_of(instance), account=self.reader.account_of(instance))
+        primary = self.value(instance, ("cidr_block",))
+        if isinstance(primary, Unknown) and primary.what.endswith("until apply"):
+            primary = Unknown(f"cidr_block of {key} is allocated at apply time (IPAM)",
+                              "give the VPC a literal cidr_block, or list the VPC in the inventory")
+        primary = self.network(instance, primary, "cidr_block")
+        if primary is not None:
+            vpc.blocks.append(CidrBlock(primary, "primary", vpc.source))
+        ipv6 = self.value(instance, ("ipv6_cidr_block",))
+        generated = self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True
+        pool = self.value(instance, ("ipv6_ipam_pool_id",))
+        if isinstance(ipv6, str) and ipv6:
+            vpc.blocks.append(CidrBlock(self.network(instance, ipv6, "ipv6_cidr_block"), "ipv6", vpc.source))
+        elif generated:
+            vpc.blocks.append(CidrBlock(Unknown(f"Amazon-provided IPv6 block of {key}"), "ipv6", vpc.source,
+                                        amazon_provided=True))
+        elif isinstance(ipv6, Unknown) and pool not in (None, ""):
+            vpc.blocks.append(CidrBlock(Unknown(f"IPv6 block of {key} is allocated from an IPAM pool at apply time"),
+                                        "ipv6", vpc.source))
+        for attribute, field_name in (("enable_dns_support", "dns_support"), ("enable_dns_hostnames", "dns_hostnames")):
+            value = self.value(instance, (attribute,))
+            if isinstance(value, bool) or isinstance(value, Unknown):
+                setattr(vpc, field_name, value)
+        main = self.reader.value(instance, ("main_route_table_id",))
+        if isinstance(main, str) and main:
+            self.aliases.setdefault(key + "#main", main)
+        self.estate.vpcs[key] = vpc
+
+    def _association_vpc(self, instance: Any) -> Vpc | None:
+        ref = self.link(instance, ("vpc_id",))
+        vpc = self.estate.vpcs.get(ref) if isinstance(ref, str) else None
+        if vpc is None and isinstance(ref, str):
+            vpc = next((v for v in self.estate.vpcs.values() if v.aws_id == ref), None)
+        if vpc is None:
+            self.estate.sources[instance.address] = self.source(instance)
+        return vpc
+
+    def _ipv4_association(self, instance: Any) -> None:
+        vpc = self._association_vpc(instance)
+        if vpc is not None:
+            block = self.value(instance, ("cidr_block",))
+            if isinstance(block, Unknown) and self.value(instance, ("ipv4_ipam_pool_id",)) not in (None, ""):
+                block = Unknown(f"cidr_block of {instance.address} is allocated from an IPAM pool at apply time")
+            network = self.network(instance, block, "cidr_block")
+            if network is not None:
+                vpc.blocks.append(CidrBlock(network, "secondary", self.source(instance)))
+
+    def _ipv6_association(self, instance: Any) -> None:
+        vpc = self._association_vpc(instance)
+        if vpc is None:
+            return
+        block = self.value(instance, ("ipv6_cidr_block",))
+        pool = self.value(instance, ("ipv6_ipam_pool_id",))
+        if isinstance(block, str) and block:
+            vpc.blocks.append(CidrBlock(self.network(instance, block, "ipv6_cidr_block"), "ipv6", self.source(instance)))
+        elif pool in (None, "") or self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True:
+            vpc.blocks.append(CidrBlock(Unknown("Amazon-provided IPv6 block"), "ipv6", self.source(instance),
+                                        amazon_provided=True))
+        else:
+            vpc.blocks.append(CidrBlock(Unknown(f"ipv6_cidr_block of {instance.address} is allocated at apply time"),
+                                        "ipv6", self.source(instance)))
+
+    def _options(self, instance: Any, side: str) -> PeeringOptions:
+        value = self.value(instance, (side, 0, "allow_remote_vpc_dns_resolution"))
+        if value is None or (isinstance(value, Unknown) and not self.reader.references(instance, (side,))):
+            return PeeringOptions()
+        return PeeringOptions(value, self.source(instance))
+
+    def _peering(self, instance: Any) -> None:
+        peer_region = self.optional(instance, "peer_region")
+        peering = PeeringConnection(
+            instance.address,
+            self.source(instance),
+            requester_vpc=self.link(instance, ("vpc_id",)),
+            accepter_vpc=self.link(instance, ("peer_vpc_id",)),
+            aws_id=self.known_id(instance),
+            region=self.reader.region_of(instance),
+            peer_region=peer_region,
+            account=self.reader.account_of(instance),
+            peer_owner_id=self.optional(instance, "peer_owner_id"),
+            auto_accept=self.optional(instance, "auto_accept"),
+            requester_options=self._options(instance, "requester"),
+            accepter_options=self._options(instance, "accepter"),
+        )
+        self.estate.peerings[instance.address] = peering
+
+    def _find_peering(self, ref: Any) -> PeeringConnection | None:
+        if not isinstance(ref, str):
+            return None
+        ref = self.aliases.get(ref, ref)
+        return self.estate.peerings.get(ref) or next(
+            (p for p in self.estate.peerings.values() if p.aws_id == ref), None)
+
+    def _accepter(self, instance: Any) -> None:
+        ref = self.link(instance, ("vpc_peering_connection_id",))
+        peering = self._find_peering(ref)
+        if peering is None:
+            self.estate.sources[instance.address] = self.source(instance)
+            return
+        self.aliases[instance.address] = peering.key
+        peering.accepters.append(self.source(instance))
+        options = self._options(instance, "accepter")
+        if options.set_by is not None:
+            peering.accepter_options = options
+        if peering.peer_region is None or isinstance(peering.peer_region, Unknown):
+            region = self.reader.region_of(instance)
+            if isinstance(region, str) and region != peering.region:
+                peering.peer_region = region
+
+    def _peering_options(self, instance: Any) -> None:
+        peering = self._find_peering(self.link(instance, ("vpc_peering_connection_id",)))
+        if peering is None:
+            self.estate.sources[instance.address] = self.source(instance)
+            return
+        for side in ("requester", "accepter"):
+            options = self._options(instance, side)
+            if options.set_by is not None:
+                setattr(peering, f"{side}_options", options)
+
+    def _subnet(self, instance: Any) -> None:
+        subnet = Subnet(instance.address, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
+                        aws_id=self.known_id(instance))
+        for attribute in ("cidr_block", "ipv6_cidr_block"):
+            network = self.network(instance, self.value(instance, (attribute,)), attribute)
+            if network is not None:
+                subnet.blocks.append(network)
+        self.estate.subnets[instance.address] = subnet
+
+    def _route_table(self, instance: Any) -> None:
+        key = instance.address
+        if instance.type == "aws_default_route_table":
+            vpc_main = self.link(instance, ("default_route_table_id",))
+            vpc = vpc_main[: -len("#main")] if isinstance(vpc_main, str) and vpc_main.endswith("#main") else \
+                self.link(instance, ("vpc_id",))
+            if isinstance(vpc_main, str):
+                self.aliases[vpc_main] = key
+            table = RouteTable(key, self.source(instance), vpc=vpc, aws_id=self.known_id(instance), is_main=True)
+        else:
+            table = RouteTable(key, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
+                               aws_id=self.known_id(instance))
+        routes = self.reader.value(instance, ("route",))
+        if isinstance(routes, list):
+            peering_keys = [self._as_link(t) for t in self.reader.references(instance, ("route",))
+                            if isinstance(t, ResourceTarget) and _resource_type(t.address) in PEERING_TYPES]
+            for index, _ in enumerate(routes):
+                route = self._route_fields(instance, ("route", index), f"{key}/route[{index}]", key,
+                                           destination_attrs=("cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"))
+                if route.via_peering and isinstance(route.target, Unknown) and peering_keys:
+                    self.inline_candidates[route.key] = peering_keys
+                table.routes.append(route)
+        self.estate.route_tables[key] = table
+
+    def _route_fields(self, instance: Any, base: tuple[Any, ...], key: str, table: Any,
+                      destination_attrs: tuple[str, str, str]) -> Route:
+        route = Route(key, self.source(instance), route_table=table)
+        v4, v6, prefix = destination_attrs
+        for attribute, version in ((v4, 4), (v6, 6)):
+            value = self.value(instance, base + (attribute,))
+            if value not in (None, ""):
+                route.destination = self.network(instance, value, attribute)
+                route.version = version
+                break
+        prefix_list = self.value(instance, base + (prefix,))
+        if prefix_list not in (None, "") and route.destination is None:
+            route.prefix_list = prefix_list
+            route.destination = Unknown(f"the entries of prefix list {prefix_list}",
+                                        "use CIDR destinations for peering routes")
+        for attribute, kind in ROUTE_TARGETS.items():
+            value = self.reader.value(instance, base + (attribute,))
+            if value in (None, ""):
+                continue
+            if attribute == "gateway_id" and value == "local":
+                route.target_kind, route.target = "local", "local"
+                break
+            route.target_kind = kind
+            route.target = self._as_link(value)
+            if isinstance(value, Unknown) and len(base) > 1:
+                route.target = Unknown(f"{attribute} of {key} is not known until apply",
+                                       "use separate aws_route resources, one per peering")
+            break
+        return route
+
+    def _route(self, instance: Any) -> None:
+        table_ref = self.link(instance, ("route_table_id",))
+        route = self._route_fields(instance, (), instance.address, table_ref,
+                                   destination_attrs=("destination_cidr_block", "destination_ipv6_cidr_block",
+                                                      "destination_prefix_list_id"))
+        table_ref = self.aliases.get(table_ref, table_ref) if isinstance(table_ref, str) else table_ref
+        table = self._table(table_ref)
+        if table is None:
+            route.route_table = table_ref if isinstance(table_ref, str) else instance.address + "#table"
+            self.estate.sources[instance.address] = self.source(instance)
+            self._orphans.append(route)
+            return
+        route.route_table = table.key
+        table.routes.append(route)
+
+    @property
+    def _orphans(self) -> list[Route]:
+        if not hasattr(self, "_orphan_routes"):
+            self._orphan_routes: list[Route] = []
+        return self._orphan_routes
+
+    def _table(self, ref: Any) -> RouteTable | None:
+        if not isinstance(ref, str):
+            return None
+        ref = self.aliases.get(ref, ref)
+        table = self.estate.route_tables.get(ref) or next(
+            (t for t in self.estate.route_tables.values() if t.aws_id == ref), None)
+        if table is None and ref.endswith("#main") and ref[: -len("#main")] in self.estate.vpcs:
+            vpc = self.estate.vpcs[ref[: -len("#main")]]
+            table = RouteTable(ref, Source(vpc.source.kind, "main route table", f"main route table of {vpc.key}",
+                                           vpc.source.file, vpc.source.start_line, vpc.source.end_line),
+                               vpc=vpc.key, is_main=True, implicit=True)
+            self.estate.route_tables[ref] = table
+            vpc.main_route_table = ref
+        return table
+
+    def _association(self, instance: Any) -> None:
+        subnet_ref = self.link(instance, ("subnet_id",))
+        table_ref = self.link(instance, ("route_table_id",))
+        subnet = self.estate.subnets.get(subnet_ref) if isinstance(subnet_ref, str) else None
+        if subnet is None and isinstance(subnet_ref, str):
+            subnet = next((s for s in self.estate.subnets.values() if s.aws_id == subnet_ref), None)
+        if subnet is None:
+            self.estate.sources[instance.address] = self.source(instance)
+            return
+        table = self._table(table_ref)
+        subnet.route_table = table.key if table is not None else table_ref
+        if table is not None:
+            table.subnets.append(subnet.key)
+
+    def _main_association(self, instance: Any) -> None:
+        vpc_ref = self.link(instance, ("vpc_id",))
+        table = self._table(self.link(instance, ("route_table_id",)))
+        if table is not None and isinstance(vpc_ref, str):
+            table.is_main = True
+            vpc = self.estate.vpcs.get(vpc_ref)
+            if vpc is not None:
+                vpc.main_route_table = table.key
+
+    def _security_group(self, instance: Any) -> None:
+        key = instance.address
+        vpc = self.link(instance, ("vpc_id",))
+        if vpc is None:
+            vpc = Unknown(f"{key} sets no vpc_id, so it lives in the region's default VPC",
+                          "set vpc_id, or describe the default VPC in the inventory")
+        self.estate.security_groups[key] = SecurityGroup(key, self.source(instance), vpc=vpc,
+                                                         aws_id=self.known_id(instance))
+        for direction in ("ingress", "egress"):
+            blocks = self.reader.value(instance, (direction,))
+            if not isinstance(blocks, list):
+                continue
+            referenced: list[Any] = []
+            some_unknown = False
+            for index, block in enumerate(blocks):
+                groups = self.reader.value(instance, (direction, index, "security_groups"))
+                rule = SecurityGroupRule(
+                    f"{key}/{direction}[{index}]", self.source(instance), group=key, direction=direction,
+                    protocol=self.value(instance, (direction, index, "protocol")),
+                    from_port=self.value(instance, (direction, index, "from_port")),
+                    to_port=self.value(instance, (direction, index, "to_port")),
+                    self_reference=self.value(instance, (direction, index, "self")) is True,
+                    cidrs=[self.network(instance, c, "cidr_blocks") for c in
+                           (self.value(instance, (direction, index, "cidr_blocks")) or []) +
+                           (self.value(instance, (direction, index, "ipv6_cidr_blocks")) or [])
+                           if isinstance(c, str)],
+                )
+                self.estate.sg_rules.append(rule)
+                if isinstance(groups, list):
+                    for group in groups:
+                        if isinstance(group, str) and group:
+                            referenced.append((rule, group))
+                        else:
+                            some_unknown = True
+                elif isinstance(groups, (Unknown, ResourceTarget)):
+                    some_unknown = True
+            if some_unknown:
+                targets = [t for t in self.reader.references(instance, (direction,))
+                           if isinstance(t, ResourceTarget) and _resource_type(t.address) in
+                           ("aws_security_group", "aws_default_security_group", "aws_vpc")]
+                for n, target in enumerate(targets):
+                    link = self._as_link(target)
+                    if link == key:
+                        continue
+                    self.estate.sg_rules.append(SecurityGroupRule(
+                        f"{key}/{direction}/ref[{n}]", self.source(instance), group=key, direction=direction,
+                        referenced_group=link))
+            for rule, group in referenced:
+                if rule.referenced_group is None:
+                    rule.referenced_group = self._group_ref(group)
+                else:
+                    self.estate.sg_rules.append(SecurityGroupRule(
+                        f"{rule.key}/{group}", rule.holder, group=key, direction=direction,
+                        referenced_group=self._group_ref(group)))
+
+    @staticmethod
+    def _group_ref(value: str) -> str:
+        return value
+
+    def _sg_rule(self, instance: Any) -> None:
+        if instance.type == "aws_security_group_rule":
+            direction = self.value(instance, ("type",))
+            referenced = self.link(instance, ("source_security_group_id",))
+            cidrs = (self.value(instance, ("cidr_blocks",)) or []) + (self.value(instance, ("ipv6_cidr_blocks",)) or [])
+            protocol = self.value(instance, ("protocol",))
+            self_reference = self.value(instance, ("self",)) is True
+        else:
+            direction = "ingress" if instance.type.endswith("ingress_rule") else "egress"
+            referenced = self.link(instance, ("referenced_security_group_id",))
+            cidrs = [self.value(instance, ("cidr_ipv4",)), self.value(instance, ("cidr_ipv6",))]
+            protocol = self.value(instance, ("ip_protocol",))
+            self_reference = False
+        group = self.link(instance, ("security_group_id",))
+        if isinstance(cidrs, Unknown):
+            cidrs = [cidrs]
+        rule = SecurityGroupRule(
+            instance.address, self.source(instance), group=group,
+            direction=direction if direction in ("ingress", "egress") else "ingress",
+            protocol=protocol,
+            from_port=self.value(instance, ("from_port",)),
+            to_port=self.value(instance, ("to_port",)),
+            referenced_group=referenced,
+            self_reference=self_reference or (referenced is not None and referenced == group),
+            cidrs=[self.network(instance, c, "cidr") if not isinstance(c, Unknown) else c for c in cidrs
+                   if c not in (None, "")],
+        )
+        self.estate.sg_rules.append(rule)
+
+    def _user_data(self, instance: Any) -> Any:
+        raw = self.value(instance, ("user_data",))
+        encoded = self.value(instance, ("user_data_base64",))
+        if instance.type == "aws_launch_template":
+            encoded, raw = raw, None
+        if isinstance(raw, str) and raw:
+            if _HASH.match(raw):
+                return self.reader.configuration_text(instance, "user_data")
+            return raw
+        if isinstance(encoded, str) and encoded:
+            try:
+                return base64.b64decode(encoded, validate=True).decode("utf-8", errors="replace")
+            except (binascii.Error, ValueError):
+                self.problem(instance, f"user data of {instance.address} is not valid base64; ignored")
+                return Unknown(f"user data of {instance.address} (not valid base64)")
+        if isinstance(raw, Unknown):
+            return raw
+        if isinstance(encoded, Unknown):
+            return encoded
+        return None
+
+    def _host(self, instance: Any) -> None:
+        host = Host(instance.address, self.source(instance))
+        if instance.type == "aws_instance":
+            subnet = self.link(instance, ("subnet_id",))
+            host.subnets = [subnet] if subnet is not None else []
+            host.security_groups = self.links(instance, "vpc_security_group_ids")
+        elif instance.type == "aws_launch_template":
+            interfaces = self.reader.value(instance, ("network_interfaces",))
+            for index, _ in enumerate(interfaces if isinstance(interfaces, list) else []):
+                subnet = self.link(instance, ("network_interfaces", index, "subnet_id"))
+                if subnet is not None:
+                    host.subnets.append(subnet)
+                groups = self.reader.value(instance, ("network_interfaces", index, "security_groups"))
+                if isinstance(groups, list):
+                    host.security_groups.extend(g for g in groups if isinstance(g, str))
+            host.security_groups.extend(self.links(instance, "vpc_security_group_ids"))
+        else:
+            host.security_groups = self.links(instance, "security_groups")
+        host.security_groups = [g for g in host.security_groups if g is not None]
+        text = self._user_data(instance)
+        host.user_data = text
+        if isinstance(text, str):
+            host.interface_mtu = largest_interface_mtu(text)
+            host.route_mtu_pins = route_pins(text)
+        elif isinstance(text, Unknown):
+            host.interface_mtu = text
+        self.estate.hosts[instance.address] = host
+
+    def _autoscaling_group(self, instance: Any) -> None:
+        subnets = self.links(instance, "vpc_zone_identifier")
+        launchers: list[Any] = []
+        for path in (("launch_template", 0, "id"), ("launch_template", 0, "name"), ("launch_configuration",)):
+            link = self.link(instance, path)
+            if isinstance(link, str):
+                launchers.append(link)
+        for launcher in launchers:
+            host = self.estate.hosts.get(launcher) or next(
+                (h for h in self.estate.hosts.values() if launcher in (self.known_id(self.instances[h.key]),)), None)
+            if host is not None and not host.subnets:
+                host.subnets = [s for s in subnets if s is not None]
+
+    # -- final pass ---------------------------------------------------------
+    def _canon(self, ref: Any) -> Any:
+        seen = 0
+        while isinstance(ref, str) and ref in self.aliases and seen < 5:
+            ref = self.aliases[ref]
+            seen += 1
+        return ref
+
+    def _resolve_links(self) -> None:
+        estate = self.estate
+        for peering in estate.peerings.values():
+            peering.requester_vpc = self._canon(peering.requester_vpc)
+            peering.accepter_vpc = self._canon(peering.accepter_vpc)
+        for table in estate.route_tables.values():
+            for route in table.routes:
+                route.target = self._canon(route.target)
+        for route in self._orphans:
+            # a route whose table is outside the scan: keep its source reported, judge nothing
+            pass
+        for subnet in estate.subnets.values():
+            subnet.route_table = self._canon(subnet.route_table)
+        for rule in estate.sg_rules:
+            rule.group = self._canon(rule.group)
+        estate.reindex()
+        # inline routes whose peering id is unknown: pick the one peering whose far side owns the destination
+        for table in estate.route_tables.values():
+            vpc = estate.vpc(table.vpc)
+            for route in table.routes:
+                candidates = self.inline_candidates.get(route.key)
+                if not candidates or vpc is None:
+                    continue
+                candidates = list(dict.fromkeys(self._canon(c) for c in candidates))
+                if len(candidates) == 1:
+                    route.target = candidates[0]
+                    continue
+                matches = []
+                for candidate in candidates:
+                    peering = estate.peering(candidate)
+                    far = estate.vpc(estate.other_side(peering, vpc)) if peering else None
+                    if far is not None and is_known(route.destination) and route.destination is not None and any(
+                        is_known(b.network) and (route.destination in b.network or b.network in route.destination)
+                        for b in far.blocks
+                    ):
+                        matches.append(candidate)
+                if len(matches) == 1:
+                    route.target = matches[0]
+
+
+def _resource_type(address: str) -> str:
+    try:
+        return parse_instance_address(address)[1]
+    except ValueError:
+        return ""
+
+
+def build_estate(reader: Reader, name: str) -> Estate:
+    return EstateBuilder(reader, name).build()

@@ -1,0 +1,451 @@
+"""Terraform plan (``terraform show -json``) -> Estate.
+
+The future estate is every managed resource instance in ``resource_changes``
+whose action is not a pure delete (``planned_values`` when a plan has no
+changes list). A value the plan knows is taken from ``after``; a link whose id
+is unknown until apply (``after_unknown``) is followed through the
+``configuration`` expression ``references`` of that resource, across module
+calls, module outputs, input variables, ``count`` and ``for_each``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from pcxguard.loaders.terraform_common import (
+    ModuleStep,
+    ResourceTarget,
+    build_estate,
+    parse_instance_address,
+    parse_reference,
+)
+from pcxguard.model import Estate, LoadProblem, Unknown
+
+_MISSING = object()
+
+
+class PlanShapeError(ValueError):
+    """The JSON is not a Terraform plan pcxguard understands."""
+
+
+@dataclass
+class Instance:
+    address: str
+    type: str
+    name: str
+    index: Any
+    module: tuple[ModuleStep, ...]
+    values: dict[str, Any]
+    unknown: Any  # after_unknown tree
+    provider_key: str | None = None
+
+    @property
+    def config_key(self) -> tuple[tuple[str, ...], str]:
+        return tuple(step.name for step in self.module), f"{self.type}.{self.name}"
+
+
+def is_plan(data: Any) -> bool:
+    return isinstance(data, dict) and "format_version" in data and (
+        "planned_values" in data or "resource_changes" in data
+    )
+
+
+def load_plan(path: str | Path) -> Estate:
+    """Load one plan file. Never raises for bad input: problems are recorded on the estate."""
+    path = str(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, UnicodeDecodeError) as error:
+        return _broken(path, f"cannot read the file: {error}")
+    except json.JSONDecodeError as error:
+        return _broken(path, f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})")
+    return load_plan_data(data, path)
+
+
+def load_plan_data(data: Any, path: str) -> Estate:
+    if not is_plan(data):
+        return _broken(path, "not a Terraform plan: expected the output of 'terraform show -json PLANFILE' "
+                             "(an object with format_version and planned_values / resource_changes)")
+    try:
+        return PlanReader(data, path).estate()
+    except PlanShapeError as error:
+        return _broken(path, f"unexpected plan structure: {error}")
+
+
+def _broken(path: str, message: str) -> Estate:
+    estate = Estate(name=path)
+    estate.problems.append(LoadProblem(path, message))
+    return estate
+
+
+class PlanReader:
+    """Answers the questions ``build_estate`` asks, from one plan document."""
+
+    kind = "terraform_plan"
+
+    def __init__(self, data: dict[str, Any], path: str) -> None:
+        self.data = data
+        self.path = path
+        self.problems: list[LoadProblem] = []
+        self.instances: dict[str, Instance] = {}
+        self.by_config: dict[tuple[tuple[str, ...], str], list[Instance]] = {}
+        self._module_configs: dict[tuple[str, ...], dict[str, Any]] = {}
+        self._index_configuration()
+        self._collect_instances()
+
+    # ------------------------------------------------------------------ reading
+    def _index_configuration(self) -> None:
+        configuration = self.data.get("configuration") or {}
+        if not isinstance(configuration, dict):
+            raise PlanShapeError("configuration is not an object")
+        root = configuration.get("root_module") or {}
+
+        def walk(module: dict[str, Any], path: tuple[str, ...]) -> None:
+            self._module_configs[path] = module
+            for name, call in (module.get("module_calls") or {}).items():
+                if isinstance(call, dict):
+                    walk(call.get("module") or {}, path + (name,))
+
+        walk(root, ())
+        self._resource_configs: dict[tuple[tuple[str, ...], str], dict[str, Any]] = {}
+        for path, module in self._module_configs.items():
+            for resource in module.get("resources") or []:
+                if isinstance(resource, dict) and "address" in resource:
+                    self._resource_configs[(path, resource["address"])] = resource
+        self.provider_config = configuration.get("provider_config") or {}
+        self.variables = {k: v.get("value") for k, v in (self.data.get("variables") or {}).items() if isinstance(v, dict)}
+
+    def _collect_instances(self) -> None:
+        changes = self.data.get("resource_changes")
+        if isinstance(changes, list):
+            for change in changes:
+                if not isinstance(change, dict) or change.get("mode") != "managed":
+                    continue
+                body = change.get("change") or {}
+                actions = body.get("actions") or []
+                if actions == ["delete"] or body.get("after") is None:
+                    continue
+                self._add(change, body.get("after") or {}, body.get("after_unknown") or {})
+        else:
+            def walk(module: dict[str, Any]) -> None:
+                for resource in module.get("resources") or []:
+                    if isinstance(resource, dict) and resource.get("mode") == "managed":
+                        self._add(resource, resource.get("values") or {}, {})
+                for child in module.get("child_modules") or []:
+                    walk(child)
+
+            walk((self.data.get("planned_values") or {}).get("root_module") or {})
+
+    def _add(self, record: dict[str, Any], values: Any, unknown: Any) -> None:
+        address = record.get("address")
+        if not isinstance(address, str) or not isinstance(values, dict):
+            self.problems.append(LoadProblem(self.path, f"skipped a resource without address or values: {str(record)[:80]}"))
+            return
+        try:
+            module, rtype, name, index = parse_instance_address(address)
+        except ValueError as error:
+            self.problems.append(LoadProblem(self.path, str(error), address))
+            return
+        instance = Instance(address, record.get("type") or rtype, name, index, module, values, unknown)
+        config = self._resource_configs.get((tuple(s.name for s in module), f"{rtype}.{name}"))
+        if config:
+            instance.provider_key = config.get("provider_config_key")
+        self.instances[address] = instance
+        self.by_config.setdefault(instance.config_key, []).append(instance)
+
+    # ------------------------------------------------------------------ questions
+    def resources(self) -> Iterable[Instance]:
+        return self.instances.values()
+
+    def source_location(self, instance: Instance) -> tuple[str | None, int | None, int | None]:
+        return self.path, None, None
+
+    def value(self, instance: Instance, path: tuple[Any, ...], depth: int = 0) -> Any:
+        """A known value, or an ``Unknown``; ``None`` when unset."""
+        current: Any = instance.values
+        unknown: Any = instance.unknown
+        for step in path:
+            if unknown is True:
+                return self._from_configuration(instance, path, depth)
+            if isinstance(current, dict):
+                current = current.get(step)
+            elif isinstance(current, list) and isinstance(step, int) and step < len(current):
+                current = current[step]
+            else:
+                current = None
+            if isinstance(unknown, dict):
+                unknown = unknown.get(step, False)
+            elif isinstance(unknown, list) and isinstance(step, int) and step < len(unknown):
+                unknown = unknown[step]
+            else:
+                unknown = False
+        if unknown is True:
+            return self._from_configuration(instance, path, depth)
+        return current
+
+    def configuration_text(self, instance: Instance, attribute: str) -> Any:
+        """The constant a configuration gives an attribute (for user data, hashed in ``after``)."""
+        expression = self.expression(instance, (attribute,))
+        if isinstance(expression, dict):
+            if "constant_value" in expression:
+                return expression["constant_value"]
+            targets = [t for t in self._targets(instance, expression) if not isinstance(t, ResourceTarget)]
+            if len(targets) == 1 and not isinstance(targets[0], Unknown):
+                return targets[0]
+        return Unknown(
+            f"{attribute} of {instance.address}: the plan holds only its hash and the configuration gives no constant",
+            "scan the Terraform source (checkov -d) or inline the script",
+        )
+
+    def expression(self, instance: Instance, path: tuple[Any, ...]) -> Any:
+        config = self._resource_configs.get((tuple(s.name for s in instance.module), f"{instance.type}.{instance.name}"))
+        node: Any = (config or {}).get("expressions") or {}
+        for step in path:
+            if isinstance(node, dict) and step in node:
+                node = node[step]
+            elif isinstance(node, list) and isinstance(step, int):
+                node = node[step] if step < len(node) else (node[0] if len(node) == 1 else None)
+            elif isinstance(node, list) and node and isinstance(node[0], dict) and step in node[0]:
+                node = node[0][step]
+            else:
+                return None
+        return node
+
+    def is_configured(self, instance: Instance, path: tuple[Any, ...]) -> bool | None:
+        config = self._resource_configs.get((tuple(s.name for s in instance.module), f"{instance.type}.{instance.name}"))
+        if config is None:
+            return None
+        return self.expression(instance, path) is not None
+
+    def references(self, instance: Instance, path: tuple[Any, ...]) -> list[Any]:
+        """Every resource target or constant the configuration expression at ``path`` refers to."""
+        expression = self.expression(instance, path)
+        if not isinstance(expression, dict):
+            return []
+        if "constant_value" in expression:
+            return [expression["constant_value"]]
+        return self._targets(instance, expression)
+
+    def _from_configuration(self, instance: Instance, path: tuple[Any, ...], depth: int) -> Any:
+        targets = self.references(instance, path)
+        if len(targets) == 1:
+            return targets[0]
+        if any(isinstance(t, ResourceTarget) for t in targets):
+            return next(t for t in targets if isinstance(t, ResourceTarget))
+        return Unknown(
+            f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply",
+            "give it a literal value or a variable, or scan the plan after the values are known",
+        )
+
+    def _targets(self, instance: Instance, expression: dict[str, Any]) -> list[Any]:
+        found: list[Any] = []
+        seen: set[str] = set()
+        refs = expression.get("references") or []
+        for index, ref in enumerate(refs):
+            if not isinstance(ref, str):
+                continue
+            # Terraform lists "aws_vpc.a.id" then its prefix "aws_vpc.a": keep the longest.
+            if any(other.startswith(ref + ".") or other.startswith(ref + "[") for other in refs[:index]):
+                continue
+            target = self.resolve(ref, instance.module, instance.index, refs)
+            key = repr(target)
+            if key not in seen:
+                seen.add(key)
+                found.append(target)
+        return found
+
+    # ------------------------------------------------------------------ references
+    def resolve(self, ref: str, module: tuple[ModuleStep, ...], index: Any, siblings: list[str], depth: int = 0) -> Any:
+        """One reference string in a module instance -> ResourceTarget, a constant, or Unknown."""
+        if depth > 12:
+            return Unknown(f"{ref}: reference chain too deep")
+        try:
+            parts = parse_reference(ref)
+        except ValueError:
+            return Unknown(f"cannot read the reference {ref}")
+        head = parts[0]
+        if head == "var" and len(parts) >= 2:
+            return self._variable(parts[1], module, depth, rest=parts[2:])
+        if head == "each":
+            return self._each(parts, module, depth)
+        if head == "count" and parts[1:2] == ["index"]:
+            return index if index is not None else Unknown("count.index outside a counted resource")
+        if head == "module" and len(parts) >= 3:
+            return self._module_output(parts, module, index, siblings, depth)
+        if head in ("local", "data", "path", "terraform", "self"):
+            what = {"local": "locals are not recorded in a plan", "data": "data sources are read at apply time "
+                    "offline"}.get(head, "not recorded in a plan")
+            return Unknown(f"{ref} ({what})", "use a variable or a literal, or supply the value in the inventory")
+        if len(parts) >= 2 and isinstance(parts[0], str) and isinstance(parts[1], str):
+            return self._resource(parts, module, index, siblings)
+        return Unknown(f"cannot resolve {ref}")
+
+    def _resource(self, parts: list[Any], module: tuple[ModuleStep, ...], index: Any, siblings: list[str]) -> Any:
+        rtype, name = parts[0], parts[1]
+        rest = parts[2:]
+        candidates = self.by_config.get((tuple(s.name for s in module), f"{rtype}.{name}"), [])
+        explicit = rest[0] if rest and not isinstance(rest[0], str) or (rest and _is_key(rest[0])) else _MISSING
+        chosen = None
+        if explicit is not _MISSING:
+            rest = rest[1:]
+            key = explicit.key if hasattr(explicit, "key") else explicit
+            chosen = next((c for c in candidates if c.module == module and c.index == key), None)
+        else:
+            same_module = [c for c in candidates if c.module == module]
+            if len(same_module) == 1 and same_module[0].index is None:
+                chosen = same_module[0]
+            elif index is not None:
+                # aws_vpc.a[count.index] / aws_vpc.a[each.key]: the instance with our own key
+                chosen = next((c for c in same_module if c.index == index), None)
+        if chosen is None:
+            return Unknown(f"{rtype}.{name}{'' if explicit is _MISSING else f'[{explicit!r}]'} in "
+                           f"{_module_label(module)} is not in the plan (or its instance is ambiguous)")
+        attribute = tuple(p for p in rest if isinstance(p, str)) or ("id",)
+        return ResourceTarget(chosen.address, attribute)
+
+    def _variable(self, name: str, module: tuple[ModuleStep, ...], depth: int, rest: list[Any]) -> Any:
+        if not module:
+            if name in self.variables:
+                return _traverse(self.variables[name], rest)
+            return Unknown(f"variable {name} has no value in the plan", "pass it with -var or a .tfvars file")
+        parent, call = module[:-1], module[-1]
+        expression = ((self._module_configs.get(tuple(s.name for s in parent)) or {}).get("module_calls") or {}).get(
+            call.name, {}
+        ).get("expressions", {}).get(name)
+        if expression is None:
+            default = ((self._module_configs.get(tuple(s.name for s in module)) or {}).get("variables") or {}).get(name)
+            if isinstance(default, dict) and "default" in default:
+                return _traverse(default["default"], rest)
+            return Unknown(f"variable {name} of {_module_label(module)} is not set")
+        if "constant_value" in expression:
+            return _traverse(expression["constant_value"], rest)
+        refs = [r for r in expression.get("references") or [] if isinstance(r, str)]
+        for candidate in refs:
+            if any(other.startswith(candidate + ".") or other.startswith(candidate + "[") for other in refs):
+                continue
+            target = self.resolve(candidate, parent, call.key, refs, depth + 1)
+            if isinstance(target, ResourceTarget):
+                return target
+            if not isinstance(target, Unknown) and len(refs) == 1:
+                return _traverse(target, rest)
+            if not isinstance(target, Unknown) and candidate.startswith("each."):
+                return _traverse(target, rest)
+        return Unknown(f"variable {name} of {_module_label(module)} is computed from "
+                       f"{', '.join(refs) or 'an expression'}", "give the module a literal or a root variable")
+
+    def _each(self, parts: list[Any], module: tuple[ModuleStep, ...], depth: int) -> Any:
+        if not module or module[-1].key is None:
+            return Unknown("each.* outside a module instance")
+        call = module[-1]
+        if parts[1:2] == ["key"]:
+            return call.key
+        parent = module[:-1]
+        for_each = ((self._module_configs.get(tuple(s.name for s in parent)) or {}).get("module_calls") or {}).get(
+            call.name, {}
+        ).get("for_each_expression") or {}
+        if "constant_value" in for_each and isinstance(for_each["constant_value"], dict):
+            return _traverse(for_each["constant_value"].get(call.key), parts[2:])
+        if "constant_value" in for_each and isinstance(for_each["constant_value"], list):
+            return _traverse(call.key, parts[2:])
+        refs = for_each.get("references") or []
+        if refs and refs[0].startswith("var."):
+            value = self.resolve(refs[0], parent, None, refs, depth + 1)
+            if isinstance(value, dict):
+                return _traverse(value.get(call.key), parts[2:])
+        return Unknown(f"each.value of {_module_label(module)}", "use a constant map or a root variable in for_each")
+
+    def _module_output(self, parts: list[Any], module: tuple[ModuleStep, ...], index: Any, siblings: list[str], depth: int) -> Any:
+        name = parts[1]
+        rest = parts[2:]
+        key = None
+        if rest and not isinstance(rest[0], str) or (rest and _is_key(rest[0])):
+            key = rest[0].key if hasattr(rest[0], "key") else rest[0]
+            rest = rest[1:]
+        if not rest:
+            return Unknown(f"module.{name} used as a whole")
+        output = rest[0]
+        child_path = tuple(s.name for s in module) + (name,)
+        instances = {i.module[len(module)].key for i in self.instances.values()
+                     if len(i.module) > len(module) and i.module[: len(module)] == module and i.module[len(module)].name == name}
+        if key is None and instances - {None}:
+            key = index if index in instances else None
+            if key is None:
+                return Unknown(f"module.{name}.{output}: which instance of module.{name} is meant")
+        child = module + (ModuleStep(name, key),)
+        outputs = (self._module_configs.get(child_path) or {}).get("outputs") or {}
+        expression = (outputs.get(output) or {}).get("expression") or {}
+        if "constant_value" in expression:
+            return _traverse(expression["constant_value"], rest[1:])
+        refs = [r for r in expression.get("references") or [] if isinstance(r, str)]
+        for candidate in refs:
+            if any(other.startswith(candidate + ".") or other.startswith(candidate + "[") for other in refs):
+                continue
+            target = self.resolve(candidate, child, None, refs, depth + 1)
+            if not isinstance(target, Unknown):
+                return target
+        return Unknown(f"output {output} of module.{name} is not resolvable from the plan")
+
+    # ------------------------------------------------------------------ regions
+    def region_of(self, instance: Instance) -> Any:
+        own = instance.values.get("region")
+        if isinstance(own, str) and own:
+            return own
+        key = instance.provider_key or "aws"
+        config = self.provider_config.get(key)
+        if not isinstance(config, dict):
+            return Unknown(f"the region of provider {key}", "declare the provider with a region")
+        expression = (config.get("expressions") or {}).get("region")
+        if not isinstance(expression, dict):
+            return Unknown(f"the region of provider {key}",
+                           "set region in the provider block (AWS_REGION from the environment is not in the plan)")
+        if "constant_value" in expression:
+            return expression["constant_value"]
+        module = ()
+        if ":" in key:
+            module_path = key.split(":", 1)[0]
+            module = tuple(ModuleStep(p, None) for p in module_path.split(".")[1::2])
+        refs = expression.get("references") or []
+        if refs:
+            value = self.resolve(refs[0], module, None, refs)
+            if isinstance(value, str):
+                return value
+        return Unknown(f"the region of provider {key} ({', '.join(refs) or 'an expression'})",
+                       "give the provider region as a literal or a root variable")
+
+    def account_of(self, instance: Instance) -> Any:
+        owner = instance.values.get("owner_id")
+        if isinstance(owner, str) and owner:
+            return owner
+        return Unknown(f"the account of {instance.address}",
+                       "set the account in the inventory or configuration (accounts: PROVIDER: ID)")
+
+    def estate(self) -> Estate:
+        estate = build_estate(self, name=self.path)
+        estate.problems[:0] = self.problems
+        return estate
+
+
+def _is_key(step: Any) -> bool:
+    return hasattr(step, "key")
+
+
+def _traverse(value: Any, steps: list[Any]) -> Any:
+    for step in steps:
+        key = step.key if hasattr(step, "key") else step
+        if isinstance(value, dict) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
+            value = value[key]
+        else:
+            return Unknown(f"attribute {key} of a variable value")
+    return value
+
+
+def _module_label(module: tuple[ModuleStep, ...]) -> str:
+    if not module:
+        return "the root module"
+    return ".".join(f"module.{s.name}" + ("" if s.key is None else f"[{json.dumps(s.key)}]") for s in module)

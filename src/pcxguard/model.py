@@ -1,0 +1,494 @@
+"""The peering model: one vendor-neutral picture of an estate.
+
+Loaders translate Terraform plans, raw Terraform and CloudFormation into an
+``Estate``; rules only ever read an ``Estate``. Nothing here imports checkov or
+knows about file formats.
+
+Every value a loader could not determine is an ``Unknown`` that says what is
+missing and how to supply it. Rules treat ``Unknown`` as "cannot tell", never
+as wrong.
+
+References between elements are *keys*: the key of an element in this estate
+(for Terraform its resource address, for CloudFormation ``file#LogicalId``) or,
+for something outside the scan, its AWS id (``vpc-0abc...``). ``Estate.vpc()``
+and friends resolve either form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, TypeVar, Union
+
+from netaddr import IPNetwork, IPSet
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value the scan cannot know. ``what`` names it, ``hint`` says how to supply it."""
+
+    what: str
+    hint: str = ""
+
+    def __str__(self) -> str:  # pragma: no cover - debugging aid
+        return f"<unknown: {self.what}>"
+
+    def describe(self) -> str:
+        return f"{self.what} ({self.hint})" if self.hint else self.what
+
+
+Maybe = Union[T, Unknown]
+
+
+def is_known(value: object) -> bool:
+    return not isinstance(value, Unknown)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an element comes from, so findings land on the right file and line."""
+
+    kind: str  # "terraform_plan" | "terraform" | "cloudformation" | "inventory"
+    resource_type: str  # "aws_route" or "AWS::EC2::Route"
+    address: str  # Terraform address or CloudFormation logical id
+    file: str | None = None
+    start_line: int | None = None
+    end_line: int | None = None
+
+    @property
+    def label(self) -> str:
+        return self.address
+
+
+# --------------------------------------------------------------------------- VPCs
+
+
+@dataclass
+class CidrBlock:
+    """One address block of a VPC."""
+
+    network: Maybe[IPNetwork]
+    role: str  # "primary", "secondary" or "ipv6"
+    declared_by: Source
+    amazon_provided: bool = False  # Amazon-allocated IPv6: globally unique, never overlaps
+
+    @property
+    def version(self) -> int | None:
+        if is_known(self.network):
+            return self.network.version  # type: ignore[union-attr]
+        return 6 if self.role == "ipv6" else 4
+
+
+@dataclass
+class Vpc:
+    key: str
+    source: Source
+    aws_id: Maybe[str] | None = None
+    region: Maybe[str] = Unknown("region")
+    account: Maybe[str] = Unknown("account")
+    blocks: list[CidrBlock] = field(default_factory=list)
+    main_route_table: str | None = None
+    dns_support: Maybe[bool] = True
+    dns_hostnames: Maybe[bool] = False
+
+    def blocks_of(self, version: int) -> list[CidrBlock]:
+        return [b for b in self.blocks if b.version == version]
+
+    def known_set(self, version: int) -> IPSet:
+        return IPSet(b.network for b in self.blocks_of(version) if is_known(b.network))
+
+    def unknown_blocks(self, version: int) -> list[CidrBlock]:
+        return [b for b in self.blocks_of(version) if not is_known(b.network) and not b.amazon_provided]
+
+
+# --------------------------------------------------------------------------- peering
+
+
+@dataclass
+class PeeringOptions:
+    allow_remote_vpc_dns_resolution: Maybe[bool] | None = None
+    set_by: Source | None = None  # resource that sets the option
+
+
+@dataclass
+class PeeringConnection:
+    key: str
+    source: Source
+    requester_vpc: Maybe[str]
+    accepter_vpc: Maybe[str]
+    aws_id: Maybe[str] | None = None
+    region: Maybe[str] = Unknown("region")  # where the request is made (requester side)
+    peer_region: Maybe[str] | None = None  # None: not set, so the requester's region
+    account: Maybe[str] = Unknown("account")  # requester account
+    peer_owner_id: Maybe[str] | None = None  # None: not set, so the requester's account
+    auto_accept: Maybe[bool] | None = None
+    accepters: list[Source] = field(default_factory=list)  # accepter resources in the scan
+    requester_options: PeeringOptions = field(default_factory=PeeringOptions)
+    accepter_options: PeeringOptions = field(default_factory=PeeringOptions)
+    reason_unaccepted: str | None = None  # a documented reason the accepter is elsewhere
+
+
+# --------------------------------------------------------------------------- routing
+
+
+@dataclass
+class Route:
+    key: str  # stable id of this route, e.g. "aws_route_table.a/route[1]"
+    holder: Source  # the resource that declares it (aws_route or the table)
+    route_table: str
+    destination: Maybe[IPNetwork] | None = None
+    prefix_list: Maybe[str] | None = None
+    target_kind: str = "unknown"  # "vpc_peering_connection", "nat_gateway", "gateway", ...
+    target: Maybe[str] | None = None  # key or id of the target
+    version: int | None = None  # address family of the destination attribute (4 or 6)
+
+    @property
+    def via_peering(self) -> bool:
+        return self.target_kind == "vpc_peering_connection"
+
+    @property
+    def family(self) -> int | None:
+        if self.destination is not None and is_known(self.destination):
+            return self.destination.version  # type: ignore[union-attr]
+        return self.version
+
+
+@dataclass
+class RouteTable:
+    key: str
+    source: Source
+    vpc: Maybe[str]
+    aws_id: Maybe[str] | None = None
+    is_main: bool = False
+    implicit: bool = False  # the main table AWS creates, not declared anywhere
+    routes: list[Route] = field(default_factory=list)
+    subnets: list[str] = field(default_factory=list)  # explicitly associated subnets
+
+
+@dataclass
+class Subnet:
+    key: str
+    source: Source
+    vpc: Maybe[str]
+    aws_id: Maybe[str] | None = None
+    blocks: list[Maybe[IPNetwork]] = field(default_factory=list)
+    route_table: Maybe[str] | None = None  # explicit association; None: the main table
+    network_acl: str | None = None
+
+
+# --------------------------------------------------------------------------- security
+
+
+@dataclass
+class SecurityGroupRule:
+    key: str
+    holder: Source  # inline: the group; else the rule resource
+    group: Maybe[str]  # the group this rule belongs to
+    direction: str  # "ingress" | "egress"
+    protocol: Maybe[str] = "-1"
+    from_port: Maybe[int] | None = None
+    to_port: Maybe[int] | None = None
+    referenced_group: Maybe[str] | None = None  # key, "sg-..." or "ACCOUNT/sg-..."
+    referenced_owner: Maybe[str] | None = None  # account of the referenced group, when given
+    self_reference: bool = False
+    cidrs: list[Maybe[IPNetwork]] = field(default_factory=list)
+
+
+@dataclass
+class SecurityGroup:
+    key: str
+    source: Source
+    vpc: Maybe[str] | None
+    aws_id: Maybe[str] | None = None
+
+
+@dataclass
+class NetworkAclRule:
+    egress: bool
+    rule_number: int
+    action: str  # "allow" | "deny"
+    protocol: Maybe[str]
+    cidr: Maybe[IPNetwork] | None
+    icmp_type: Maybe[int] | None = None
+    icmp_code: Maybe[int] | None = None
+
+
+@dataclass
+class NetworkAcl:
+    key: str
+    source: Source
+    vpc: Maybe[str]
+    subnets: list[str] = field(default_factory=list)
+    rules: list[NetworkAclRule] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- hosts
+
+
+@dataclass(frozen=True)
+class RouteMtuPin:
+    destination: IPNetwork
+    mtu: int
+
+
+@dataclass
+class Host:
+    key: str
+    source: Source
+    subnets: list[Maybe[str]] = field(default_factory=list)
+    security_groups: list[Maybe[str]] = field(default_factory=list)
+    user_data: Maybe[str] | None = None  # decoded text; None: no user data
+    interface_mtu: Maybe[int] | None = None  # None: not set
+    route_mtu_pins: list[RouteMtuPin] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- estate
+
+
+@dataclass(frozen=True)
+class LoadProblem:
+    """Input the loader could not use. Never fatal; always reported."""
+
+    file: str
+    message: str
+    address: str | None = None
+
+
+@dataclass
+class Estate:
+    """Everything one scan unit (a plan, a root module, a set of templates) declares."""
+
+    name: str
+    vpcs: dict[str, Vpc] = field(default_factory=dict)
+    peerings: dict[str, PeeringConnection] = field(default_factory=dict)
+    route_tables: dict[str, RouteTable] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    security_groups: dict[str, SecurityGroup] = field(default_factory=dict)
+    sg_rules: list[SecurityGroupRule] = field(default_factory=list)
+    network_acls: dict[str, NetworkAcl] = field(default_factory=dict)
+    hosts: dict[str, Host] = field(default_factory=dict)
+    problems: list[LoadProblem] = field(default_factory=list)
+    # sources of resources the checks report on but the model has no element for
+    sources: dict[str, Source] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._indexed = False
+
+    # -- lookups by key or AWS id ------------------------------------------
+    def _index(self) -> None:
+        self._by_id: dict[str, str] = {}
+        for table in (self.vpcs, self.peerings, self.route_tables, self.subnets, self.security_groups):
+            for key, element in table.items():  # type: ignore[attr-defined]
+                aws_id = getattr(element, "aws_id", None)
+                if isinstance(aws_id, str):
+                    self._by_id[aws_id] = key
+        self._indexed = True  # lookups below may use _by_id
+        self._routes_by_table: dict[str, list[Route]] = {}
+        for table in self.route_tables.values():
+            self._routes_by_table[table.key] = table.routes
+        self._tables_by_vpc: dict[str, list[RouteTable]] = {}
+        for table in self.route_tables.values():
+            if is_known(table.vpc):
+                vpc = self.vpc(table.vpc)  # type: ignore[arg-type]
+                if vpc is not None:
+                    self._tables_by_vpc.setdefault(vpc.key, []).append(table)
+        self._subnets_by_vpc: dict[str, list[Subnet]] = {}
+        for subnet in self.subnets.values():
+            if is_known(subnet.vpc):
+                vpc = self.vpc(subnet.vpc)  # type: ignore[arg-type]
+                if vpc is not None:
+                    self._subnets_by_vpc.setdefault(vpc.key, []).append(subnet)
+        self._peerings_by_vpc: dict[str, list[PeeringConnection]] = {}
+        for peering in self.peerings.values():
+            for side in (peering.requester_vpc, peering.accepter_vpc):
+                vpc_key = self.canonical(side)
+                if vpc_key is not None:
+                    self._peerings_by_vpc.setdefault(vpc_key, []).append(peering)
+        self._indexed = True
+
+    def reindex(self) -> None:
+        self._indexed = False
+
+    def _lookup(self, table: dict[str, T], ref: Maybe[str] | None) -> T | None:
+        if ref is None or not is_known(ref):
+            return None
+        if not self._indexed:
+            self._index()
+        found = table.get(ref)  # type: ignore[arg-type]
+        if found is None:
+            key = self._by_id.get(ref)  # type: ignore[arg-type]
+            if key is not None:
+                found = table.get(key)
+        return found
+
+    def canonical(self, ref: Maybe[str] | None) -> str | None:
+        """A reference as a stable identity: the element key if in the scan, else the literal id."""
+        if ref is None or not is_known(ref):
+            return None
+        if not self._indexed:
+            self._index()
+        if ref in self.vpcs or ref in self.peerings or ref in self.security_groups:
+            return ref  # type: ignore[return-value]
+        return self._by_id.get(ref, ref)  # type: ignore[arg-type]
+
+    def vpc(self, ref: Maybe[str] | None) -> Vpc | None:
+        return self._lookup(self.vpcs, ref)
+
+    def peering(self, ref: Maybe[str] | None) -> PeeringConnection | None:
+        return self._lookup(self.peerings, ref)
+
+    def route_table(self, ref: Maybe[str] | None) -> RouteTable | None:
+        return self._lookup(self.route_tables, ref)
+
+    def subnet(self, ref: Maybe[str] | None) -> Subnet | None:
+        return self._lookup(self.subnets, ref)
+
+    def security_group(self, ref: Maybe[str] | None) -> SecurityGroup | None:
+        if isinstance(ref, str) and "/" in ref:  # "ACCOUNT/sg-..."
+            ref = ref.split("/", 1)[1]
+        return self._lookup(self.security_groups, ref)
+
+    # -- derived relations --------------------------------------------------
+    def routes(self) -> Iterator[Route]:
+        for table in self.route_tables.values():
+            yield from table.routes
+
+    def tables_of(self, vpc: Vpc) -> list[RouteTable]:
+        if not self._indexed:
+            self._index()
+        return self._tables_by_vpc.get(vpc.key, [])
+
+    def subnets_of(self, vpc: Vpc) -> list[Subnet]:
+        if not self._indexed:
+            self._index()
+        return self._subnets_by_vpc.get(vpc.key, [])
+
+    def peerings_of(self, vpc: Vpc) -> list[PeeringConnection]:
+        if not self._indexed:
+            self._index()
+        return self._peerings_by_vpc.get(vpc.key, [])
+
+    def main_table(self, vpc: Vpc) -> RouteTable | None:
+        if vpc.main_route_table:
+            table = self.route_table(vpc.main_route_table)
+            if table is not None:
+                return table
+        for table in self.tables_of(vpc):
+            if table.is_main:
+                return table
+        return None
+
+    def table_of_subnet(self, subnet: Subnet) -> Maybe[RouteTable] | None:
+        """The table a subnet uses: its explicit association, else its VPC's main table."""
+        if subnet.route_table is not None:
+            if not is_known(subnet.route_table):
+                return subnet.route_table  # type: ignore[return-value]
+            return self.route_table(subnet.route_table)
+        vpc = self.vpc(subnet.vpc)
+        return self.main_table(vpc) if vpc else None
+
+    def subnets_using(self, table: RouteTable) -> list[Subnet] | None:
+        """Subnets whose traffic this table routes; None when that cannot be known."""
+        vpc = self.vpc(table.vpc)
+        if vpc is None:
+            return None
+        used: list[Subnet] = []
+        for subnet in self.subnets_of(vpc):
+            if subnet.route_table is None:
+                if table.is_main:
+                    used.append(subnet)
+            elif not is_known(subnet.route_table):
+                return None
+            elif self.route_table(subnet.route_table) is table:
+                used.append(subnet)
+        return used
+
+    def table_vpc(self, table: RouteTable) -> Vpc | None:
+        return self.vpc(table.vpc)
+
+    def group_vpc(self, group: SecurityGroup) -> Vpc | None:
+        return self.vpc(group.vpc) if group.vpc is not None else None
+
+    def peering_sides(self, peering: PeeringConnection) -> tuple[Vpc | None, Vpc | None]:
+        return self.vpc(peering.requester_vpc), self.vpc(peering.accepter_vpc)
+
+    def other_side(self, peering: PeeringConnection, vpc: Vpc) -> Maybe[str] | None:
+        """The reference of the VPC on the far side of ``peering`` from ``vpc``; None if ``vpc`` is neither."""
+        if self.canonical(peering.requester_vpc) == vpc.key:
+            return peering.accepter_vpc
+        if self.canonical(peering.accepter_vpc) == vpc.key:
+            return peering.requester_vpc
+        return None
+
+    def peering_regions(self, peering: PeeringConnection) -> tuple[Maybe[str], Maybe[str]]:
+        """(requester region, accepter region), preferring what the VPCs themselves say."""
+        requester, accepter = self.peering_sides(peering)
+        req_region: Maybe[str] = requester.region if requester is not None else peering.region
+        if not is_known(req_region) and is_known(peering.region):
+            req_region = peering.region
+        if accepter is not None and is_known(accepter.region):
+            acc_region: Maybe[str] = accepter.region
+        elif peering.peer_region is not None:
+            acc_region = peering.peer_region
+        else:
+            acc_region = req_region  # peer_region unset: same region as the request
+        return req_region, acc_region
+
+    def peering_accounts(self, peering: PeeringConnection) -> tuple[Maybe[str], Maybe[str]]:
+        requester, accepter = self.peering_sides(peering)
+        req_account: Maybe[str] = requester.account if requester is not None else peering.account
+        if not is_known(req_account) and is_known(peering.account):
+            req_account = peering.account
+        if accepter is not None and is_known(accepter.account):
+            acc_account: Maybe[str] = accepter.account
+        elif peering.peer_owner_id is not None:
+            acc_account = peering.peer_owner_id
+        else:
+            acc_account = req_account
+        return req_account, acc_account
+
+    def host_vpcs(self, host: Host) -> list[Maybe[Vpc]]:
+        """The VPCs a host lives in, from its subnets, else from its security groups."""
+        found: list[Maybe[Vpc]] = []
+        seen: set[str] = set()
+        for ref in host.subnets:
+            if not is_known(ref):
+                found.append(Unknown(f"subnet of {host.source.address}", ref.hint))  # type: ignore[union-attr]
+                continue
+            subnet = self.subnet(ref)
+            if subnet is None:
+                found.append(Unknown(f"subnet {ref} of {host.source.address}", "it is outside the scan"))
+                continue
+            vpc = self.vpc(subnet.vpc)
+            if vpc is None:
+                found.append(Unknown(f"VPC of subnet {subnet.source.address}"))
+            elif vpc.key not in seen:
+                seen.add(vpc.key)
+                found.append(vpc)
+        if host.subnets:
+            return found
+        for ref in host.security_groups:
+            group = self.security_group(ref) if is_known(ref) else None
+            vpc = self.group_vpc(group) if group else None
+            if vpc is not None and vpc.key not in seen:
+                seen.add(vpc.key)
+                found.append(vpc)
+        return found
+
+    def all_sources(self) -> Iterable[Source]:
+        for vpc in self.vpcs.values():
+            yield vpc.source
+        for peering in self.peerings.values():
+            yield peering.source
+            yield from peering.accepters
+        for table in self.route_tables.values():
+            if not table.implicit:
+                yield table.source
+            for route in table.routes:
+                yield route.holder
+        for element in (*self.subnets.values(), *self.security_groups.values(), *self.hosts.values()):
+            yield element.source
+        for rule in self.sg_rules:
+            yield rule.holder
+        yield from self.sources.values()

@@ -1,0 +1,46 @@
+"""Shared wording for messages: how to name things and what is missing."""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from netaddr import IPNetwork, IPSet
+
+from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, Vpc, is_known
+
+INVENTORY_HINT = (
+    "add it to the inventory of known VPCs in .pcxguard.yaml "
+    "(id, cidr_blocks, region, account, route_tables, security_groups)"
+)
+
+
+def cidrs(networks: Iterable[IPNetwork] | IPSet) -> str:
+    items = list(networks.iter_cidrs()) if isinstance(networks, IPSet) else list(networks)
+    return ", ".join(str(n) for n in items) or "(none)"
+
+
+def vpc_label(vpc: Vpc) -> str:
+    return vpc.source.address
+
+
+def vpc_with_region(vpc: Vpc) -> str:
+    region = vpc.region if is_known(vpc.region) else "unknown region"
+    return f"{vpc.source.address} ({region})"
+
+
+def missing_vpc(estate: Estate, ref: Maybe[str] | None, role: str) -> str:
+    """Why a VPC reference does not resolve, and how to fix that."""
+    if ref is None:
+        return f"the {role} VPC is not set"
+    if isinstance(ref, Unknown):
+        return f"the {role} VPC: {ref.describe()}"
+    return f"the {role} VPC {ref} is not declared in the scanned code; {INVENTORY_HINT}"
+
+
+def peering_label(peering: PeeringConnection) -> str:
+    return peering.source.address
+
+
+def block_list(vpc: Vpc, version: int) -> str:
+    known = [str(b.network) for b in vpc.blocks_of(version) if is_known(b.network)]
+    return ", ".join(known) or "(none)"

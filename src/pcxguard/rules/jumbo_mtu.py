@@ -1,0 +1,128 @@
+"""CKV2_PCX_5: no jumbo frames across an inter-region peering (EC2 User Guide, network MTU)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pcxguard.findings import Finding, cannot_tell, failed, passed
+from pcxguard.model import Estate, Host, PeeringConnection, Route, RouteTable, Unknown, Vpc, is_known
+from pcxguard.rules._describe import missing_vpc
+from pcxguard.settings import Settings
+
+CHECK_ID = "CKV2_PCX_5"
+
+
+def host_tables(estate: Estate, host: Host) -> tuple[list[tuple[RouteTable, Vpc]], list[str]]:
+    """The route tables a host's traffic uses: its subnets' tables, else every table of its VPC."""
+    tables: list[tuple[RouteTable, Vpc]] = []
+    unknown: list[str] = []
+    subnets_known = bool(host.subnets)
+    for ref in host.subnets:
+        subnet = estate.subnet(ref) if is_known(ref) else None
+        if subnet is None:
+            subnets_known = False
+            unknown.append(f"subnet of {host.source.address}: "
+                           + (ref.describe() if isinstance(ref, Unknown) else f"{ref} is outside the scan"))
+            continue
+        vpc = estate.vpc(subnet.vpc)
+        table = estate.table_of_subnet(subnet)
+        if vpc is None:
+            unknown.append(missing_vpc(estate, subnet.vpc, f"{subnet.source.address}'s"))
+        elif isinstance(table, Unknown):
+            unknown.append(f"route table of {subnet.source.address}: {table.describe()}")
+        elif table is not None:
+            tables.append((table, vpc))
+    if subnets_known:
+        return tables, unknown
+    for vpc in estate.host_vpcs(host):
+        if isinstance(vpc, Vpc):
+            tables.extend((t, vpc) for t in estate.tables_of(vpc))
+            unknown = [u for u in unknown if "subnet" not in u]
+    if not tables and not unknown:
+        unknown.append(f"the VPC of {host.source.address}: set its subnet or security groups")
+    return tables, unknown
+
+
+def crossing_routes(
+    estate: Estate, tables: list[tuple[RouteTable, Vpc]]
+) -> tuple[list[tuple[Route, PeeringConnection, str, str]], list[str]]:
+    crossing = []
+    unknown = []
+    for table, vpc in tables:
+        for route in table.routes:
+            if not route.via_peering:
+                continue
+            peering = estate.peering(route.target) if is_known(route.target) else None
+            if peering is None:
+                unknown.append(f"the peering connection {route.holder.address} targets is not known")
+                continue
+            here, there = estate.peering_regions(peering)
+            if not is_known(here) or not is_known(there):
+                unknown.append(f"the regions of {peering.source.address}: "
+                               + "; ".join(r.describe() for r in (here, there) if isinstance(r, Unknown)))
+                continue
+            if here != there:
+                crossing.append((route, peering, here, there))  # type: ignore[arg-type]
+    return crossing, unknown
+
+
+def _pinned(host: Host, route: Route, limit: int) -> bool | None:
+    if route.destination is None or not is_known(route.destination):
+        return None
+    return any(pin.mtu <= limit and route.destination in pin.destination for pin in host.route_mtu_pins)
+
+
+def judge(estate: Estate, host: Host, limit: int) -> Finding:
+    mtu = host.interface_mtu
+    if mtu is None:
+        return passed(CHECK_ID, host.source, f"{host.source.address} does not set an interface MTU.")
+    if is_known(mtu) and mtu <= limit:  # type: ignore[operator]
+        return passed(CHECK_ID, host.source, f"{host.source.address} sets MTU {mtu}, within the {limit}-byte limit.")
+    tables, unknown = host_tables(estate, host)
+    crossing, route_unknown = crossing_routes(estate, tables)
+    unknown += route_unknown
+    if not crossing:
+        if unknown:
+            return cannot_tell(CHECK_ID, host.source,
+                               f"Cannot tell whether {host.source.address}'s traffic crosses an inter-region peering.",
+                               unknown)
+        return passed(CHECK_ID, host.source,
+                      f"{host.source.address}'s route tables use no inter-region peering connection.")
+    if not is_known(mtu):
+        return cannot_tell(CHECK_ID, host.source,
+                           f"{host.source.address} routes over an inter-region peering but its MTU is not known.",
+                           [f"user data of {host.source.address}: {mtu.describe()}"])  # type: ignore[union-attr]
+    unpinned = []
+    undecided = []
+    for route, peering, here, there in crossing:
+        verdict = _pinned(host, route, limit)
+        if verdict is None:
+            undecided.append(f"destination of {route.holder.address}")
+        elif not verdict:
+            unpinned.append((route, peering, here, there))
+    if unpinned:
+        paths = "; ".join(
+            f"{r.holder.address} sends {r.destination} over {p.source.address} ({here} to {there})"
+            for r, p, here, there in unpinned
+        )
+        pins = "; ".join(f"ip route add {r.destination} via <gateway> dev eth0 mtu lock {limit}" for r, *_ in unpinned)
+        return failed(
+            CHECK_ID,
+            host.source,
+            f"{host.source.address} sets MTU {mtu}, above the {limit}-byte inter-region peering limit, and its "
+            f"traffic crosses an inter-region peering: {paths}. Larger packets are fragmented, or dropped when "
+            "Don't Fragment is set (EC2 User Guide, network MTU).",
+            related=tuple({p.source for _, p, _, _ in unpinned} | {r.holder for r, *_ in unpinned}),
+            fix=f"Set the interface MTU to {limit} or less, or pin it on the routes to the peer in the user data: {pins}.",
+        )
+    if undecided:
+        return cannot_tell(CHECK_ID, host.source,
+                           f"Cannot tell whether {host.source.address} pins its MTU on every inter-region route.",
+                           undecided)
+    return passed(CHECK_ID, host.source,
+                  f"{host.source.address} pins MTU at or below {limit} on every route to an inter-region peer.")
+
+
+def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
+    for host in estate.hosts.values():
+        yield judge(estate, host, settings.inter_region_mtu)

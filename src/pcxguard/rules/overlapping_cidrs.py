@@ -1,0 +1,81 @@
+"""CKV2_PCX_1: peered VPCs must not have overlapping CIDR blocks (VPC Peering Guide, limitations)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pcxguard.findings import Finding, cannot_tell, failed, passed
+from pcxguard.model import CidrBlock, Estate, Vpc, is_known
+from pcxguard.rules._describe import missing_vpc
+from pcxguard.settings import Settings
+
+CHECK_ID = "CKV2_PCX_1"
+
+
+def overlapping_pairs(a: Vpc, b: Vpc) -> list[tuple[CidrBlock, CidrBlock]]:
+    pairs = []
+    for version in (4, 6):
+        for mine in a.blocks_of(version):
+            if not is_known(mine.network):
+                continue
+            for theirs in b.blocks_of(version):
+                if is_known(theirs.network) and (mine.network in theirs.network or theirs.network in mine.network):
+                    pairs.append((mine, theirs))
+    return pairs
+
+
+def _block(block: CidrBlock) -> str:
+    role = {"primary": "primary block", "secondary": "secondary block", "ipv6": "IPv6 block"}[block.role]
+    return f"{block.network} ({role}, declared by {block.declared_by.address})"
+
+
+def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
+    for peering in estate.peerings.values():
+        requester, accepter = estate.peering_sides(peering)
+        missing = []
+        if requester is None:
+            missing.append(missing_vpc(estate, peering.requester_vpc, "requester"))
+        if accepter is None:
+            missing.append(missing_vpc(estate, peering.accepter_vpc, "accepter"))
+        if requester is None or accepter is None:
+            yield cannot_tell(CHECK_ID, peering.source, "Cannot tell whether the peered VPCs overlap.", missing)
+            continue
+        pairs = overlapping_pairs(requester, accepter)
+        if pairs:
+            details = "; ".join(f"{_block(m)} overlaps {_block(t)}" for m, t in pairs)
+            declarers = {t.declared_by for _, t in pairs} | {m.declared_by for m, _ in pairs}
+            secondary = [b for pair in pairs for b in pair if b.role != "primary"]
+            fix = (
+                f"Re-address {accepter.source.address} or {requester.source.address} so that no block of one "
+                "overlaps a block of the other"
+                + (
+                    f", or remove the overlapping association ({', '.join(sorted({b.declared_by.address for b in secondary}))})"
+                    if secondary
+                    else ""
+                )
+                + "."
+            )
+            yield failed(
+                CHECK_ID,
+                peering.source,
+                f"{requester.source.address} and {accepter.source.address} overlap: {details}. AWS cannot peer VPCs "
+                "whose IPv4 or IPv6 blocks overlap, even when only one of several blocks does; the request fails "
+                "(VPC Peering Guide, peering limitations).",
+                related=tuple(sorted(declarers | {requester.source, accepter.source}, key=lambda s: s.address)),
+                fix=fix,
+            )
+            continue
+        unknown = [b for vpc in (requester, accepter) for v in (4, 6) for b in vpc.unknown_blocks(v)]
+        if unknown:
+            yield cannot_tell(
+                CHECK_ID,
+                peering.source,
+                "No known blocks overlap, but some blocks are not known yet.",
+                [f"{b.role} block declared by {b.declared_by.address}: {b.network.describe()}" for b in unknown],  # type: ignore[union-attr]
+            )
+            continue
+        yield passed(
+            CHECK_ID,
+            peering.source,
+            f"No block of {requester.source.address} overlaps a block of {accepter.source.address}.",
+        )

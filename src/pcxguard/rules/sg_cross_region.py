@@ -1,0 +1,79 @@
+"""CKV2_PCX_4: no security-group references across an inter-region peering
+(VPC Peering Guide, "Update your security groups to reference peer security groups")."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pcxguard.findings import Finding, cannot_tell, failed, passed
+from pcxguard.model import Estate, SecurityGroupRule, Unknown, is_known
+from pcxguard.rules._describe import INVENTORY_HINT, block_list
+from pcxguard.settings import Settings
+
+CHECK_ID = "CKV2_PCX_4"
+
+
+def rule_label(rule: SecurityGroupRule) -> str:
+    if rule.holder.resource_type in ("aws_security_group", "AWS::EC2::SecurityGroup"):
+        return f"{rule.direction} rule of {rule.holder.address}"
+    return rule.holder.address
+
+
+def judge(estate: Estate, rule: SecurityGroupRule) -> Finding | None:
+    if rule.referenced_group is None or rule.self_reference:
+        return None
+    label = rule_label(rule)
+    subject = rule.key
+    if not is_known(rule.referenced_group):
+        return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell which group {label} references.",
+                           [rule.referenced_group.describe()], subject=subject)  # type: ignore[union-attr]
+    own = estate.security_group(rule.group) if is_known(rule.group) else None
+    theirs = estate.security_group(rule.referenced_group)
+    missing = []
+    if own is None:
+        what = rule.group.describe() if isinstance(rule.group, Unknown) else f"group {rule.group} is outside the scan"
+        missing.append(f"the group that owns {label}: {what}")
+    if theirs is None:
+        missing.append(f"referenced group {rule.referenced_group} is not declared in the scanned code; "
+                       f"{INVENTORY_HINT.replace('known VPCs', 'known VPCs and their security groups')}")
+    if missing:
+        return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell where the group {label} references lives.", missing,
+                           subject=subject)
+    own_vpc, their_vpc = estate.group_vpc(own), estate.group_vpc(theirs)  # type: ignore[arg-type]
+    if own_vpc is None or their_vpc is None:
+        return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell the VPCs of the groups in {label}.",
+                           [f"the VPC of {g.source.address}" for g, v in ((own, own_vpc), (theirs, their_vpc)) if v is None],  # type: ignore[union-attr]
+                           subject=subject)
+    if own_vpc is their_vpc:
+        return passed(CHECK_ID, rule.holder, f"{label} references a group in its own VPC.", subject=subject)
+    if not is_known(own_vpc.region) or not is_known(their_vpc.region):
+        return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell whether {label} crosses regions.",
+                           [f"region of {v.source.address}: {v.region.describe()}"  # type: ignore[union-attr]
+                            for v in (own_vpc, their_vpc) if not is_known(v.region)], subject=subject)
+    if own_vpc.region == their_vpc.region:
+        return passed(CHECK_ID, rule.holder,
+                      f"{label} references {theirs.source.address} in the same region ({own_vpc.region}).",  # type: ignore[union-attr]
+                      subject=subject)
+    peerings = [p for p in estate.peerings_of(own_vpc) if estate.other_side(p, own_vpc) is not None
+                and estate.vpc(estate.other_side(p, own_vpc)) is their_vpc]
+    via = f" across {peerings[0].source.address}" if peerings else ""
+    peer_blocks = block_list(their_vpc, 4)
+    return failed(
+        CHECK_ID,
+        rule.holder,
+        f"{label} references {theirs.source.address} in {their_vpc.source.address} ({their_vpc.region}) from "  # type: ignore[union-attr]
+        f"{own.source.address} in {own_vpc.source.address} ({own_vpc.region}){via}. AWS accepts a reference to a "  # type: ignore[union-attr]
+        "peer VPC's security group only when the peering is within one region; across regions the rule is "
+        "rejected (VPC Peering Guide, security groups).",
+        related=tuple([theirs.source, their_vpc.source] + [p.source for p in peerings]),  # type: ignore[union-attr]
+        fix=f"Replace the reference to {theirs.source.address} with the peer VPC's CIDR block(s) {peer_blocks} "  # type: ignore[union-attr]
+        "(cidr_blocks / cidr_ipv4 / CidrIp).",
+        subject=subject,
+    )
+
+
+def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
+    for rule in estate.sg_rules:
+        finding = judge(estate, rule)
+        if finding is not None:
+            yield finding

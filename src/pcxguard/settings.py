@@ -1,0 +1,26 @@
+"""Settings the rules read. Defaults follow the current AWS documentation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# EC2 User Guide, "Network MTU for your EC2 instance" (2025): traffic over an
+# inter-region VPC peering connection is limited to 8500 bytes. The older
+# peering guide said 1500; set ``inter_region_mtu: 1500`` to follow it.
+DEFAULT_INTER_REGION_MTU = 8500
+# VPC Peering Guide, quotas: active peering connections per VPC, default 50, adjustable to 125.
+DEFAULT_ACTIVE_PEERINGS_PER_VPC = 50
+MAX_ACTIVE_PEERINGS_PER_VPC = 125
+DEFAULT_PENDING_PEERINGS_PER_VPC = 25
+
+
+@dataclass(frozen=True)
+class Settings:
+    inter_region_mtu: int = DEFAULT_INTER_REGION_MTU
+    active_peerings_per_vpc: int = DEFAULT_ACTIVE_PEERINGS_PER_VPC
+    pending_peerings_per_vpc: int = DEFAULT_PENDING_PEERINGS_PER_VPC
+    disabled_checks: frozenset[str] = field(default_factory=frozenset)
+    severity_overrides: tuple[tuple[str, str], ...] = ()
+
+    def severity_for(self, check_id: str, default: str) -> str:
+        return dict(self.severity_overrides).get(check_id, default)
