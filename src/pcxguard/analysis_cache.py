@@ -1,0 +1,44 @@
+"""Build each scanned input's model and findings once, however many checks ask.
+
+checkov calls every check on every resource; each call looks its findings up
+here. Entries are keyed by the file's path, size and modification time, so a
+run over many plans keeps their models apart and an edited file is re-read.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import OrderedDict
+from typing import Callable
+
+from pcxguard.engine import Analysis, analyse
+from pcxguard.model import Estate
+from pcxguard.settings import Settings
+
+_CACHE: "OrderedDict[tuple, Analysis]" = OrderedDict()
+_LIMIT = 16
+
+
+def cached_analysis(key: tuple, load: Callable[[], Estate], settings: Settings) -> Analysis:
+    full_key = key + (settings,)
+    found = _CACHE.get(full_key)
+    if found is not None:
+        _CACHE.move_to_end(full_key)
+        return found
+    analysis = analyse(load(), settings)
+    _CACHE[full_key] = analysis
+    while len(_CACHE) > _LIMIT:
+        _CACHE.popitem(last=False)
+    return analysis
+
+
+def file_key(path: str) -> tuple:
+    try:
+        stat = os.stat(path)
+        return ("file", os.path.abspath(path), stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        return ("file", os.path.abspath(path), None, None)
+
+
+def clear() -> None:
+    _CACHE.clear()

@@ -1,0 +1,81 @@
+"""Thin checkov adapters: look a resource's findings up and hand checkov a verdict.
+
+This is the only module that imports checkov. The check files in ``checks/``
+instantiate these classes with a check id; everything they say (title,
+severity, guideline, supported resource types) comes from the catalogue.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from checkov.common.bridgecrew.severities import Severities
+from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
+
+from pcxguard.analysis_cache import cached_analysis, file_key
+from pcxguard.catalogue import policy
+from pcxguard.config import settings_for
+from pcxguard.engine import UNDECIDED_CHECK, Analysis
+from pcxguard.findings import Finding, Verdict
+from pcxguard.loaders.terraform_plan import load_plan
+
+_RESULTS = {Verdict.PASSED: CheckResult.PASSED, Verdict.FAILED: CheckResult.FAILED, Verdict.UNKNOWN: CheckResult.UNKNOWN}
+
+
+def render_details(check_id: str, findings: list[Finding], problems: list[str]) -> list[str]:
+    """The lines checkov shows under a result (cli ``Details:``, json ``details``, SARIF)."""
+    lines: list[str] = []
+    if check_id == UNDECIDED_CHECK:
+        for finding in findings:
+            lines.append(f"{finding.check_id}: {finding.message}")
+            lines.extend(f"  missing: {m}" for m in finding.missing)
+        lines.extend(f"input problem: {p}" for p in problems)
+        return lines
+    for finding in findings:
+        if finding.verdict is Verdict.FAILED:
+            lines.append(finding.message)
+            if finding.fix:
+                lines.append(f"Fix: {finding.fix}")
+    return lines
+
+
+def _first(value: Any) -> Any:
+    return value[0] if isinstance(value, list) and value else value
+
+
+class PeeringCheck(BaseResourceCheck):
+    """A pcxguard check on Terraform plans (and raw Terraform through the same registry)."""
+
+    def __init__(self, check_id: str) -> None:
+        entry = policy(check_id)
+        super().__init__(
+            name=entry.title,
+            id=check_id,
+            categories=[CheckCategories.NETWORKING],
+            supported_resources=list(entry.terraform_types),
+            guideline=entry.guideline,
+        )
+        settings = settings_for(os.getcwd())
+        self.severity = Severities[settings.severity_for(check_id, entry.severity)]
+
+    def analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
+        plan_file = _first(conf.get("__file__"))
+        if isinstance(plan_file, str) and plan_file.endswith(".json"):
+            settings = settings_for(plan_file)
+            return cached_analysis(file_key(plan_file), lambda: load_plan(plan_file), settings)
+        return None
+
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        address = conf.get("__address__")
+        analysis = self.analysis_for(conf)
+        if analysis is None or not isinstance(address, str):
+            return CheckResult.UNKNOWN
+        findings = analysis.for_resource(self.id, address)
+        problems = [p.message for p in analysis.problems if p.address == address]
+        verdict = analysis.verdict(self.id, address)
+        if self.id == UNDECIDED_CHECK and problems:
+            verdict = Verdict.FAILED
+        self.details = render_details(self.id, findings, problems)
+        return _RESULTS[verdict]
