@@ -193,7 +193,13 @@ class EstateBuilder:
     def link(self, instance: Any, path: tuple[Any, ...], depth: int = 0) -> Any:
         """A reference to another element: its key, a literal AWS id, None (unset) or Unknown."""
         result = self.reader.value(instance, path)
+        if isinstance(result, Unknown) and self._unset(instance, path):
+            return None  # computed by AWS because the configuration leaves it out
         return self._as_link(result, depth)
+
+    def _unset(self, instance: Any, path: tuple[Any, ...]) -> bool:
+        configured = getattr(self.reader, "is_configured", None)
+        return configured is not None and configured(instance, path) is False
 
     def _as_link(self, result: Any, depth: int = 0) -> Any:
         if isinstance(result, ResourceTarget):
@@ -236,10 +242,8 @@ class EstateBuilder:
     def optional(self, instance: Any, attribute: str) -> Any:
         """An optional+computed attribute: None when the configuration does not set it."""
         value = self.value(instance, (attribute,))
-        if isinstance(value, Unknown):
-            configured = getattr(self.reader, "is_configured", None)
-            if configured is not None and configured(instance, (attribute,)) is False:
-                return None
+        if isinstance(value, Unknown) and self._unset(instance, (attribute,)):
+            return None
         return value if value != "" else None
 
     def network(self, instance: Any, value: Any, attribute: str) -> Any:
