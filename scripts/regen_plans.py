@@ -6,6 +6,7 @@ Each case directory holds a small Terraform root module, the `plan.json` that
 
     python3 scripts/regen_plans.py                 # regenerate every case
     python3 scripts/regen_plans.py CASE [CASE...]  # regenerate the named cases
+    python3 scripts/regen_plans.py --stale         # regenerate only stale/missing cases
     python3 scripts/regen_plans.py --check         # no terraform needed
 
 Regeneration copies the case's files to a temporary directory and runs
@@ -223,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("cases", nargs="*", help="case directory names (default: all)")
     parser.add_argument("--check", action="store_true",
                         help="verify plans are fresh without running terraform")
+    parser.add_argument("--stale", action="store_true",
+                        help="regenerate only the cases that --check reports")
     parser.add_argument("--terraform", default=os.environ.get("TERRAFORM", "terraform"))
     parser.add_argument("--plugin-dir", default=os.environ.get("TF_PLUGIN_DIR", DEFAULT_PLUGIN_DIR))
     parser.add_argument("-j", "--jobs", type=int, default=2)
@@ -238,13 +241,20 @@ def main(argv: list[str] | None = None) -> int:
         for line in problems:
             print(line)
         if problems:
-            print(f"{len(problems)} problem(s); run: python3 scripts/regen_plans.py "
-                  + " ".join(sorted({p.split(':')[0] for p in problems})), file=sys.stderr)
+            print(f"{len(problems)} problem(s); fix with: python3 scripts/regen_plans.py --stale",
+                  file=sys.stderr)
             return 1
         print(f"all {len(args.cases or known)} plan(s) fresh")
         return 0
 
-    return regen(args.cases or known, args.terraform, args.plugin_dir, args.jobs)
+    cases = args.cases or known
+    if args.stale:
+        flagged = {line.split(":")[0] for line in check(only=cases)}
+        cases = [c for c in cases if c in flagged]
+        if not cases:
+            print("nothing stale")
+            return 0
+    return regen(cases, args.terraform, args.plugin_dir, args.jobs)
 
 
 if __name__ == "__main__":
