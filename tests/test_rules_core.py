@@ -324,3 +324,21 @@ def test_subnet_outside_scan_cannot_tell():
     b = _mtu_estate()
     b.host("h", subnets=["subnet-0abc"], mtu=9001)
     assert verdicts(b.done(), "CKV2_PCX_5") == {"h": "UNKNOWN"}
+
+
+def test_route_in_a_table_outside_the_scan_cannot_tell(tmp_path):
+    import json
+
+    from pcxguard.loaders.terraform_plan import load_plan_data
+    from checkov_run import ROOT
+
+    plan = json.loads((ROOT / "fixtures/terraform/missing_reverse_route/plan.json").read_text())
+    for change in plan["resource_changes"]:
+        if change["type"] == "aws_route":
+            change["change"]["after"]["route_table_id"] = "rtb-0fff"
+            change["change"]["after_unknown"].pop("route_table_id", None)
+            address = change["address"]
+    finding = [f for f in analyse(load_plan_data(plan, "p.json")).findings
+               if f.check_id == "CKV2_PCX_2" and f.resource.address == address]
+    assert [f.verdict for f in finding] == [Verdict.UNKNOWN]
+    assert "route table rtb-0fff is not declared in the scanned code" in finding[0].missing[0]

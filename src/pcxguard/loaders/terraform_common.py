@@ -500,20 +500,20 @@ class EstateBuilder:
                                    destination_attrs=("destination_cidr_block", "destination_ipv6_cidr_block",
                                                       "destination_prefix_list_id"))
         table_ref = self.aliases.get(table_ref, table_ref) if isinstance(table_ref, str) else table_ref
-        table = self._table(table_ref)
-        if table is None:
-            route.route_table = table_ref if isinstance(table_ref, str) else instance.address + "#table"
-            self.estate.sources[instance.address] = self.source(instance)
-            self._orphans.append(route)
-            return
+        table = self._table(table_ref) or self._table_outside_scan(instance, table_ref)
         route.route_table = table.key
         table.routes.append(route)
 
-    @property
-    def _orphans(self) -> list[Route]:
-        if not hasattr(self, "_orphan_routes"):
-            self._orphan_routes: list[Route] = []
-        return self._orphan_routes
+    def _table_outside_scan(self, instance: Any, ref: Any) -> RouteTable:
+        """A placeholder for a route table the scan does not declare, so its routes are still judged."""
+        key = ref if isinstance(ref, str) else f"{instance.address}#route_table"
+        if key not in self.estate.route_tables:
+            what = f"route table {ref}" if isinstance(ref, str) else f"the route table of {instance.address}"
+            self.estate.route_tables[key] = RouteTable(
+                key, Source(self.reader.kind, "route table", what), implicit=True,
+                vpc=Unknown(f"{what} is not declared in the scanned code",
+                            "scan the code that declares it, or list it under its VPC in the inventory"))
+        return self.estate.route_tables[key]
 
     def _table(self, ref: Any) -> RouteTable | None:
         if not isinstance(ref, str):
@@ -719,9 +719,6 @@ class EstateBuilder:
         for table in estate.route_tables.values():
             for route in table.routes:
                 route.target = self._canon(route.target)
-        for route in self._orphans:
-            # a route whose table is outside the scan: keep its source reported, judge nothing
-            pass
         for subnet in estate.subnets.values():
             subnet.route_table = self._canon(subnet.route_table)
         for rule in estate.sg_rules:
