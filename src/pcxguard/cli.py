@@ -130,7 +130,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pcxguard: {report.suppressed} known failure(s) suppressed by the baseline", file=sys.stderr)
     if missing:
         return EXIT_ERROR
-    if report.problems and (args.strict or not report.analyses):
+    if report.problems and (args.strict or not report.usable()):
         return EXIT_ERROR
     if args.create_baseline:
         return EXIT_CLEAN  # the failures were just accepted

@@ -72,6 +72,10 @@ class Report:
         return {"failed": len(self.failed), "unknown": len(self.unknown), "passed": len(self.passed),
                 "problems": len(self.problems), "suppressed": self.suppressed}
 
+    def usable(self) -> bool:
+        """Whether at least one input was read: it has elements, or no problems at all."""
+        return any(a.estate.problems == [] or any(a.estate.all_sources()) for a in self.analyses)
+
     def at_or_above(self, threshold: str) -> list[Reported]:
         rank = severity_rank(threshold)
         return [r for r in self.findings if r.verdict is not Verdict.PASSED and severity_rank(r.severity) >= rank]
