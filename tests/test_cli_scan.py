@@ -168,6 +168,11 @@ def test_malformed_plan_is_a_problem_not_a_crash(capsys, tmp_path):
     assert data["summary"]["failed"] == 2
     assert run(capsys, "scan", CLI_PLAN, str(broken), "--fail-on", "CRITICAL", "--strict")[0] == 2
     assert run(capsys, "scan", str(broken))[0] == 2  # nothing could be loaded
+    unrelated = tmp_path / "package.json"
+    unrelated.write_text('{"name": "x"}')
+    code, out, _ = run(capsys, "scan", str(unrelated), "--format", "json")
+    assert code == 0 and json.loads(out)["problems"][0]["message"] == "neither a Terraform plan nor a CloudFormation template"
+    assert run(capsys, "scan", str(unrelated), "--strict")[0] == 2
 
 
 def test_output_file(capsys, tmp_path):

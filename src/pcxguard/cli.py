@@ -4,8 +4,10 @@
 directories of ``.tf`` (any mix, whole checkouts) and reports in text, json,
 sarif, github or markdown. ``pcxguard graph PATH...`` draws the peering
 topology. Exit codes: 0 clean; 1 findings at or above ``--fail-on``; 2 usage
-errors, unreadable paths, invalid configuration or baseline, no input could be
-loaded, or (with ``--strict``) any input problem.
+errors, unreadable paths, invalid configuration or baseline, inputs found but
+none could be loaded, or (with ``--strict``) any input problem. Files named on
+the command line that are neither plans nor templates are reported as problems
+(so a pre-commit hook given unrelated .json files passes).
 """
 
 from __future__ import annotations
@@ -130,7 +132,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pcxguard: {report.suppressed} known failure(s) suppressed by the baseline", file=sys.stderr)
     if missing:
         return EXIT_ERROR
-    if report.problems and (args.strict or not report.usable()):
+    if report.problems and (args.strict or (report.inputs and not report.usable())):
         return EXIT_ERROR
     if args.create_baseline:
         return EXIT_CLEAN  # the failures were just accepted
