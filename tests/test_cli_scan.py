@@ -103,7 +103,7 @@ def test_markdown_summary_and_mermaid(capsys):
     assert set(label_of) == {"aws_vpc.app", "aws_vpc.data", "aws_vpc.west", PARTNER}
     assert nodes[label_of["aws_vpc.west"]] == "aws_vpc.west<br/>10.0.128.0/17<br/>us-west-2"
     subgraphs = re.findall(r'^subgraph (\w+)\["([^"]+)"\]$', mermaid, re.M)
-    assert [name for _, name in subgraphs] == ["us-east-1", "us-west-2", "region unknown"]
+    assert [name for _, name in subgraphs] == ["us-east-1", "us-west-2"]  # unknown region: no box
     edges = re.findall(r'^(e\d+v\d+) -- "([^"]+)" --- (e\d+v\d+)$', mermaid, re.M)
     edge_index = {label.split(" ")[0]: i for i, (_, label, _) in enumerate(edges)}
     assert set(edge_index) == {APP_DATA, APP_WEST, APP_PARTNER}

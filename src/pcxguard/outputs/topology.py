@@ -88,6 +88,10 @@ def build(report: Report) -> Topology:
             checks = sorted({c for v, c in found if v is not Verdict.PASSED})
             topology.edges.append(Edge(node_for(peering.requester_vpc), node_for(peering.accepter_vpc),
                                        peering.source.address, verdict, checks))
+    # nodes and edges outside the scan last: the layout then keeps them at the edge of the picture
+    topology.nodes.sort(key=lambda n: n.origin == "outside")
+    outside = {n.id for n in topology.nodes if n.origin == "outside"}
+    topology.edges.sort(key=lambda e: e.source in outside or e.target in outside)
     return topology
 
 
@@ -101,15 +105,19 @@ def _mermaid_text(text: str) -> str:
 def mermaid(topology: Topology, direction: str = "LR") -> str:
     lines = [f"flowchart {direction}"]
     for r_index, (region, nodes) in enumerate(topology.regions().items()):
-        lines.append(f'  subgraph region{r_index}["{_mermaid_text(region)}"]')
+        # VPCs whose region is unknown stay outside every region box
+        grouped = region != UNKNOWN_REGION
+        if grouped:
+            lines.append(f'  subgraph region{r_index}["{_mermaid_text(region)}"]')
         for node in nodes:
             parts = [_mermaid_text(node.label), *(_mermaid_text(b) for b in node.blocks), _mermaid_text(node.region)]
             if node.origin == "inventory":
                 parts.append("(inventory)")
             elif node.origin == "outside":
                 parts.append("(not in scan or inventory)")
-            lines.append(f'    {node.id}["{"<br/>".join(parts)}"]')
-        lines.append("  end")
+            lines.append(f'    {node.id}["{"<br/>".join(parts)}"]' if grouped else f'  {node.id}["{"<br/>".join(parts)}"]')
+        if grouped:
+            lines.append("  end")
     for edge in topology.edges:
         label = edge.label + (f" ({', '.join(edge.checks)})" if edge.checks else "")
         lines.append(f'  {edge.source} -- "{_mermaid_text(label)}" --- {edge.target}')
