@@ -155,3 +155,15 @@ def test_config_digest_changes_with_content(tmp_path):
     partner_inventory(tmp_path, "10.0.64.0/19")
     os.utime(path, ns=(1, 1))  # a different stamp even within one clock tick
     assert load_config(path).digest != first
+
+
+def test_readme_example_configuration_is_valid():
+    import yaml
+
+    from pcxguard.config import validate
+
+    text = (ROOT / "README.md").read_text()
+    block = text.split("### Configuration and the inventory of known VPCs")[1].split("```yaml\n")[1].split("```")[0]
+    raw = yaml.safe_load(block)
+    validate(raw, "README.md")
+    assert raw["inventory"]["vpcs"][0]["id"] == PARTNER
