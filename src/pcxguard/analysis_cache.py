@@ -42,3 +42,18 @@ def file_key(path: str) -> tuple:
 
 def clear() -> None:
     _CACHE.clear()
+
+
+def configured_analysis(path: str, load: Callable[[], Estate]) -> Analysis:
+    """The analysis of the input at ``path`` under the configuration found for it.
+
+    load the estate -> merge the configuration's inventory -> analyse. The key
+    includes the configuration's content digest, so editing ``.pcxguard.yaml``
+    (settings or inventory) gives a new analysis. Raises ConfigError.
+    """
+    from pcxguard.config import config_for
+    from pcxguard.inventory import merge_inventory
+
+    config = config_for(path)
+    return cached_analysis(file_key(path) + (("config", config.digest),),
+                           lambda: merge_inventory(load(), config), config.settings)

@@ -14,7 +14,7 @@ from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-from pcxguard.analysis_cache import cached_analysis, file_key
+from pcxguard.analysis_cache import cached_analysis, configured_analysis, file_key  # noqa: F401
 from pcxguard.catalogue import policy
 from pcxguard.config import settings_for
 from pcxguard.engine import UNDECIDED_CHECK, Analysis
@@ -63,8 +63,7 @@ class PeeringCheck(BaseResourceCheck):
     def analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
         plan_file = _first(conf.get("__file__"))
         if isinstance(plan_file, str) and plan_file.endswith(".json"):
-            settings = settings_for(plan_file)
-            return cached_analysis(file_key(plan_file), lambda: load_plan(plan_file), settings)
+            return configured_analysis(plan_file, lambda: load_plan(plan_file))
         return None
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:

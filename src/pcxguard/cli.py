@@ -1,27 +1,153 @@
-"""The ``pcxguard`` command."""
+"""The ``pcxguard`` command.
+
+``pcxguard scan PATH...`` scans Terraform plans, CloudFormation templates and
+directories of ``.tf`` (any mix, whole checkouts) and reports in text, json,
+sarif, github or markdown. ``pcxguard graph PATH...`` draws the peering
+topology. Exit codes: 0 clean; 1 findings at or above ``--fail-on``; 2 usage
+errors, unreadable paths, invalid configuration or baseline, inputs found but
+none could be loaded, or (with ``--strict``) any input problem. Files named on
+the command line that are neither plans nor templates are reported as problems
+(so a pre-commit hook given unrelated .json files passes).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
+from typing import TextIO
 
 from pcxguard.resources import data_dir
 
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
-def main(argv: list[str] | None = None) -> int:
+
+def _scan_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="plan JSON files, CloudFormation templates, directories (walked for .tf roots, plans and templates)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="configuration file for every input (default: $PCXGUARD_CONFIG, else the nearest "
+                             ".pcxguard.yaml or pyproject.toml [tool.pcxguard] above each input)")
+    parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: stdout)")
+    parser.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a terminal")
+
+
+def _parser() -> argparse.ArgumentParser:
+    from pcxguard.outputs import FORMATS
+    from pcxguard.scan import SEVERITIES
+
     parser = argparse.ArgumentParser(prog="pcxguard", description="Cross-resource AWS VPC-peering checks.")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("checks-dir", help="print the checkov external-checks directory "
                                            '(checkov --external-checks-dir "$(pcxguard checks-dir)")')
     commands.add_parser("policies-dir", help="print the policy catalogue directory")
-    args = parser.parse_args(argv)
+    scan = commands.add_parser("scan", help="scan plans, templates and .tf directories and report findings",
+                               description="Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage or input "
+                                           "errors (unreadable path, invalid configuration or baseline, nothing "
+                                           "loadable, or any input problem with --strict).")
+    _scan_arguments(scan)
+    scan.add_argument("--format", "-f", choices=FORMATS, default="text")
+    scan.add_argument("--fail-on", choices=SEVERITIES, default="LOW", type=str.upper,
+                      help="exit 1 when a finding has this severity or higher (default LOW; 'cannot tell' is INFO, "
+                           "so it fails only with --fail-on INFO)")
+    scan.add_argument("--strict", action="store_true", help="exit 2 when any input (or part of one) cannot be read")
+    scan.add_argument("--baseline", metavar="FILE", help="report only failures not in this baseline")
+    scan.add_argument("--create-baseline", metavar="FILE", help="write the current failures to FILE as a baseline")
+    colour = scan.add_mutually_exclusive_group()
+    colour.add_argument("--color", "--colour", dest="colour", action="store_const", const=True, default=None,
+                        help="colour the text report even when stdout is not a terminal")
+    colour.add_argument("--no-color", "--no-colour", dest="colour", action="store_const", const=False)
+    graph = commands.add_parser("graph", help="draw the peering topology (Mermaid or Graphviz dot)")
+    _scan_arguments(graph)
+    graph.add_argument("--format", "-f", choices=("mermaid", "dot"), default="mermaid")
+    return parser
+
+
+class _Progress:
+    def __init__(self, stream: TextIO, enabled: bool) -> None:
+        self.stream, self.enabled = stream, enabled
+        self.tty = enabled and stream.isatty()
+
+    def __call__(self, done: int, total: int, current: str) -> None:
+        if not self.enabled or total < 2:
+            return
+        if self.tty:
+            self.stream.write(f"\r\x1b[K[{done}/{total}] {current[-70:]}" if done < total else "\r\x1b[K")
+        elif done < total:
+            self.stream.write(f"[{done + 1}/{total}] {current}\n")
+        self.stream.flush()
+
+
+def _error(message: str) -> int:
+    print(f"pcxguard: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _write(text: str, output: str | None) -> None:
+    if output:
+        Path(output).write_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from pcxguard.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+    from pcxguard.config import ConfigError, load_config
+    from pcxguard.outputs import renderer, topology
+    from pcxguard.scan import run_scan
+
+    try:
+        config = load_config(Path(args.config)) if args.config else None
+        if config is None and os.environ.get("PCXGUARD_CONFIG"):
+            config = load_config(Path(os.environ["PCXGUARD_CONFIG"]))
+        progress = _Progress(sys.stderr, args.progress or sys.stderr.isatty())
+        report, missing = run_scan(args.paths, config, progress)
+    except ConfigError as error:
+        return _error(str(error))
+    for path in missing:
+        _error(path)
+    if args.command == "graph":
+        graph = topology.build(report)
+        _write(topology.mermaid(graph) if args.format == "mermaid" else topology.dot(graph), args.output)
+        for problem in report.problems:
+            _error(f"{problem.file}: {problem.message}")
+        return EXIT_ERROR if missing else EXIT_CLEAN
+    try:
+        if args.baseline:
+            apply_baseline(report, read_baseline(args.baseline))
+        if args.create_baseline:
+            count = write_baseline(report, args.create_baseline)
+            print(f"pcxguard: wrote {count} failure(s) to the baseline {args.create_baseline}", file=sys.stderr)
+    except (BaselineError, OSError) as error:
+        return _error(str(error))
+    colour = args.colour
+    if colour is None:
+        colour = not args.output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    try:
+        _write(renderer(args.format)(report, colour=colour), args.output)
+    except OSError as error:
+        return _error(f"{args.output}: cannot write the report: {error}")
+    if args.baseline and report.suppressed and args.format != "text":
+        print(f"pcxguard: {report.suppressed} known failure(s) suppressed by the baseline", file=sys.stderr)
+    if missing:
+        return EXIT_ERROR
+    if report.problems and (args.strict or (report.inputs and not report.usable())):
+        return EXIT_ERROR
+    if args.create_baseline:
+        return EXIT_CLEAN  # the failures were just accepted
+    return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_CLEAN
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
     if args.command == "checks-dir":
         print(data_dir("checks"))
         return 0
     if args.command == "policies-dir":
         print(data_dir("policies"))
         return 0
-    return 2  # pragma: no cover
+    return _run(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,25 +1,42 @@
-"""The configuration file (``.pcxguard.yaml``) -> Settings.
+"""The configuration file (``.pcxguard.yaml`` or ``[tool.pcxguard]``) -> Settings and inventory.
 
-Looked up as ``$PCXGUARD_CONFIG`` if set, else the nearest ``.pcxguard.yaml``
-in the scanned file's directory or one of its parents.
+Looked up as ``$PCXGUARD_CONFIG`` if set, else, from the scanned file's
+directory upwards, the first directory holding a ``.pcxguard.yaml`` or a
+``pyproject.toml`` with a ``[tool.pcxguard]`` table (the YAML file wins when a
+directory has both). The content is validated against
+``schemas/config.schema.json``; an error names the file, the bad key and its line.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import tomllib
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
+from pcxguard.resources import schema_path
 from pcxguard.settings import Settings
 
 CONFIG_NAME = ".pcxguard.yaml"
+PYPROJECT = "pyproject.toml"
 
 
 class ConfigError(ValueError):
     pass
+
+
+def _has_tool_table(pyproject: Path) -> bool:
+    try:
+        return "pcxguard" in (tomllib.loads(pyproject.read_text()).get("tool") or {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
 
 
 def find_config(start: str | os.PathLike[str] | None) -> Path | None:
@@ -35,29 +52,149 @@ def find_config(start: str | os.PathLike[str] | None) -> Path | None:
         candidate = directory / CONFIG_NAME
         if candidate.is_file():
             return candidate
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file() and _has_tool_table(pyproject):
+            return pyproject
     return None
 
 
-@lru_cache(maxsize=32)
-def load_settings(path: Path | None) -> Settings:
-    if path is None:
-        return Settings()
+@dataclass(frozen=True)
+class Config:
+    """One configuration file, validated. ``digest`` identifies its content (for cache keys)."""
+
+    path: Path | None
+    settings: Settings
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    digest: str = ""
+    # (key path) -> line in the file, for messages and for inventory sources
+    lines: dict[tuple, int] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def inventory(self) -> dict[str, Any]:
+        return self.raw.get("inventory") or {}
+
+
+DEFAULT = Config(None, Settings())
+
+
+def _display(path: Path) -> str:
     try:
-        raw: Any = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read the configuration: {error}") from error
+        return os.path.relpath(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+def _key_path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _yaml_lines(text: str) -> dict[tuple, int]:
+    """Line (1-based) of every mapping value and sequence item, by key path."""
+    lines: dict[tuple, int] = {}
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return lines
+
+    def walk(node: Any, path: tuple) -> None:
+        lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                walk(value, path + (key.value,))
+                lines[path + (key.value,)] = key.start_mark.line + 1
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                walk(item, path + (index,))
+
+    if root is not None:
+        walk(root, ())
+    return lines
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    schema = json.loads(schema_path("config.schema.json").read_text())
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _read(path: Path) -> tuple[Any, dict[tuple, int]]:
+    where = _display(path)
+    try:
+        text = path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{where}: cannot read the configuration: {error}") from error
+    if path.name == PYPROJECT:
+        try:
+            return (tomllib.loads(text).get("tool") or {}).get("pcxguard") or {}, {}
+        except tomllib.TOMLDecodeError as error:
+            raise ConfigError(f"{where}: not valid TOML: {error}") from error
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{where}: not valid YAML: {error}") from error
+    return ({} if raw is None else raw), _yaml_lines(text)
+
+
+def validate(raw: Any, where: str, lines: dict[tuple, int] | None = None) -> None:
+    """Raise ConfigError naming the first bad key (``file: key.path: message (line N)``)."""
     if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the configuration must be a mapping")
+        raise ConfigError(f"{where}: the configuration must be a mapping, not {type(raw).__name__}")
+    errors = sorted(_validator().iter_errors(raw), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+    if errors:
+        # prefer the most specific error (deepest path); anyOf errors say little on their own
+        first = max(errors, key=lambda e: len(e.absolute_path))
+        path = tuple(first.absolute_path)
+        message = first.message
+        if first.validator == "additionalProperties":
+            message = f"unknown key: {message}"
+        line = (lines or {}).get(path)
+        suffix = f" (line {line})" if line else ""
+        more = f"; and {len(errors) - 1} more problem(s)" if len(errors) > 1 else ""
+        raise ConfigError(f"{where}: {_key_path(path)}: {message}{suffix}{more}")
+
+
+def _settings(raw: dict[str, Any]) -> Settings:
     checks = raw.get("checks") or {}
-    disabled = frozenset(cid for cid, opts in checks.items() if isinstance(opts, dict) and opts.get("enabled") is False)
-    severities = tuple(sorted((cid, str(opts["severity"]).upper()) for cid, opts in checks.items()
-                              if isinstance(opts, dict) and "severity" in opts))
+    disabled = frozenset(cid for cid, opts in checks.items() if opts.get("enabled") is False)
+    severities = tuple(sorted((cid, str(opts["severity"]).upper()) for cid, opts in checks.items() if "severity" in opts))
     kwargs: dict[str, Any] = {"disabled_checks": disabled, "severity_overrides": severities}
-    if "inter_region_mtu" in raw:
-        kwargs["inter_region_mtu"] = int(raw["inter_region_mtu"])
-    if "active_peerings_per_vpc" in raw:
-        kwargs["active_peerings_per_vpc"] = int(raw["active_peerings_per_vpc"])
+    for name in ("inter_region_mtu", "active_peerings_per_vpc"):
+        if name in raw:
+            kwargs[name] = int(raw[name])
     return Settings(**kwargs)
+
+
+@lru_cache(maxsize=32)
+def _load_config(path: Path, _stamp: tuple) -> Config:
+    raw, lines = _read(path)
+    validate(raw, _display(path), lines)
+    digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
+    return Config(path=path, settings=_settings(raw), raw=raw, digest=digest, lines=lines)
+
+
+def load_config(path: Path | None) -> Config:
+    """The validated configuration at ``path`` (None: the defaults). Raises ConfigError."""
+    if path is None:
+        return DEFAULT
+    try:
+        stat = path.stat()
+        stamp: tuple = (stat.st_size, stat.st_mtime_ns)
+    except OSError as error:
+        raise ConfigError(f"{_display(path)}: cannot read the configuration: {error}") from error
+    return _load_config(path.resolve(), stamp)
+
+
+def config_for(start: str | os.PathLike[str] | None) -> Config:
+    return load_config(find_config(start))
+
+
+def load_settings(path: Path | None) -> Settings:
+    return load_config(path).settings
 
 
 def settings_for(start: str | os.PathLike[str] | None) -> Settings:

@@ -1,0 +1,56 @@
+"""GitHub Actions workflow commands: one annotation per failed or undecided finding.
+
+``::error file=F,line=L,endLine=E,title=T::message``. Levels: HIGH and CRITICAL
+-> error, MEDIUM and LOW -> warning, INFO and "cannot tell" -> notice. Escaping
+follows the actions toolkit (``toCommandValue`` / ``escapeData`` /
+``escapeProperty``): ``%``, CR and LF in the message; also ``:`` and ``,`` in
+properties.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pcxguard.findings import Verdict
+from pcxguard.scan import Report, Reported
+
+LEVELS = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "warning", "INFO": "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(item: Reported) -> str:
+    f = item.finding
+    level = "notice" if f.verdict is Verdict.UNKNOWN else LEVELS.get(item.severity, "warning")
+    props: list[tuple[str, str]] = []
+    if f.resource.file:
+        props.append(("file", f.resource.file.replace("\\", "/")))
+        if f.resource.start_line:
+            props.append(("line", str(f.resource.start_line)))
+            if f.resource.end_line:
+                props.append(("endLine", str(f.resource.end_line)))
+    if f.verdict is Verdict.UNKNOWN:
+        title = f"{f.check_id} cannot tell: {f.resource.address}"
+        body = f.message + "".join(f"\nMissing: {m}" for m in f.missing)
+    else:
+        title = f"{f.check_id} {item.title}: {f.resource.address}"
+        body = f.message + (f"\nFix: {f.fix}" if f.fix else "")
+    props.append(("title", title))
+    prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+    return f"::{level} {prop_text}::{escape_data(body)}"
+
+
+def render(report: Report, **_: Any) -> str:
+    lines = [annotation(r) for r in report.failed + report.unknown]
+    for problem in report.problems:
+        props = f"file={escape_property(problem.file)},title={escape_property('pcxguard could not read this input')}"
+        lines.append(f"::error {props}::{escape_data(problem.message)}")
+    if report.suppressed:
+        lines.append(f"::notice title=pcxguard baseline::{report.suppressed} known failure(s) suppressed by the baseline")
+    return "\n".join(lines) + ("\n" if lines else "")

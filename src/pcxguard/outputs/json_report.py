@@ -1,0 +1,62 @@
+"""The JSON report (schema: ``schemas/report.schema.json``).
+
+Top level: ``tool`` {name, version}, ``inputs`` [{path, kind}], ``summary``
+(counts), ``findings`` (every decided finding, passed and failed),
+``unknowns`` (the findings pcxguard could not decide, with what is missing),
+``problems`` (inputs or parts of inputs it could not read) and ``suppressed``
+(failures hidden by a baseline).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pcxguard import __version__
+from pcxguard.findings import Verdict
+from pcxguard.model import LoadProblem, Source
+from pcxguard.scan import Report, Reported
+
+SCHEMA_VERSION = 1
+
+
+def _source(source: Source) -> dict[str, Any]:
+    return {"address": source.address, "type": source.resource_type, "kind": source.kind, "file": source.file,
+            "start_line": source.start_line, "end_line": source.end_line}
+
+
+def finding_dict(item: Reported) -> dict[str, Any]:
+    f = item.finding
+    return {
+        "check_id": f.check_id,
+        "title": item.title,
+        "severity": item.severity,
+        "verdict": f.verdict.value,
+        "resource": _source(f.resource),
+        "subject": f.subject,
+        "message": f.message,
+        "related": [_source(s) for s in f.related],
+        "fix": f.fix,
+        "missing": list(f.missing),
+        "fingerprint": item.fingerprint,
+    }
+
+
+def problem_dict(problem: LoadProblem) -> dict[str, Any]:
+    return {"file": problem.file, "address": problem.address, "message": problem.message}
+
+
+def as_data(report: Report) -> dict[str, Any]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "pcxguard", "version": __version__},
+        "inputs": [{"path": i.path, "kind": i.kind} for i in report.inputs],
+        "summary": report.counts(),
+        "findings": [finding_dict(r) for r in report.findings if r.verdict is not Verdict.UNKNOWN],
+        "unknowns": [finding_dict(r) for r in report.unknown],
+        "problems": [problem_dict(p) for p in report.problems],
+    }
+
+
+def render(report: Report, **_: Any) -> str:
+    return json.dumps(as_data(report), indent=2) + "\n"

@@ -1,0 +1,126 @@
+"""SARIF 2.1.0: one rule per catalogue entry, one result per failed or undecided finding.
+
+A result's location is the offending resource (file, lines when known, and its
+address as a logical location); ``relatedLocations`` are the other resources
+the finding names. pcxguard's fixes are instructions, not text edits, so they
+go in the message and ``properties.fix`` rather than SARIF ``fixes`` (which
+require exact ``artifactChanges``). "Cannot tell" findings are results of
+CKV2_PCX_0 at level ``note``, naming the undecided check and what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pcxguard import __version__
+from pcxguard.catalogue import Policy, catalogue
+from pcxguard.engine import UNDECIDED_CHECK
+from pcxguard.findings import Verdict
+from pcxguard.model import Source
+from pcxguard.scan import Report, Reported
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/pcxguard/pcxguard"
+LEVELS = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "warning", "INFO": "note"}
+# GitHub code scanning reads properties.security-severity (CVSS-like, 0.0-10.0)
+SECURITY_SEVERITY = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "3.0", "INFO": "0.0"}
+
+
+def help_markdown(entry: Policy) -> str:
+    parts = [f"**{entry.title}**", "", entry.description, "", "**Why it matters.** " + entry.rationale, "",
+             "**Fix.** " + entry.remediation]
+    if entry.example_fail:
+        parts += ["", "Fails:", "", "```hcl", entry.example_fail, "```"]
+    if entry.references:
+        parts += ["", "References:", *[f"- [{r.title}]({r.url})" for r in entry.references]]
+    return "\n".join(parts)
+
+
+def rule(entry: Policy) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "name": "".join(w.capitalize() for w in entry.title.replace("-", " ").split() if w.isalnum())[:100] or entry.id,
+        "shortDescription": {"text": entry.title},
+        "fullDescription": {"text": entry.description},
+        "help": {"text": f"{entry.description}\n\nWhy: {entry.rationale}\n\nFix: {entry.remediation}",
+                 "markdown": help_markdown(entry)},
+        "helpUri": entry.guideline,
+        "defaultConfiguration": {"level": LEVELS[entry.severity]},
+        "properties": {"tags": ["security", "networking", "aws", "vpc-peering"],
+                       "security-severity": SECURITY_SEVERITY[entry.severity],
+                       "problem.severity": {"error": "error", "warning": "warning", "note": "recommendation"}[LEVELS[entry.severity]]},
+    }
+
+
+def _physical(source: Source) -> dict[str, Any] | None:
+    if not source.file:
+        return None
+    location: dict[str, Any] = {"artifactLocation": {"uri": source.file.replace("\\", "/")}}
+    if source.start_line:
+        region: dict[str, Any] = {"startLine": source.start_line}
+        if source.end_line and source.end_line >= source.start_line:
+            region["endLine"] = source.end_line
+        location["region"] = region
+    return location
+
+
+def _location(source: Source, **extra: Any) -> dict[str, Any]:
+    location: dict[str, Any] = dict(extra)
+    physical = _physical(source)
+    if physical:
+        location["physicalLocation"] = physical
+    location["logicalLocations"] = [{"fullyQualifiedName": source.address, "kind": "resource"}]
+    return location
+
+
+def result(item: Reported, rule_index: dict[str, int]) -> dict[str, Any]:
+    f = item.finding
+    if f.verdict is Verdict.UNKNOWN:
+        rule_id = UNDECIDED_CHECK
+        text = f"{f.check_id} cannot tell for {f.resource.address}: {f.message}"
+        if f.missing:
+            text += " Missing: " + "; ".join(f.missing)
+    else:
+        rule_id = f.check_id
+        text = f.message + (f" Fix: {f.fix}" if f.fix else "")
+    out: dict[str, Any] = {
+        "ruleId": rule_id,
+        "level": LEVELS.get(item.severity, "warning"),
+        "message": {"text": text},
+        "locations": [_location(f.resource)],
+        "partialFingerprints": {"pcxguard/v1": item.fingerprint},
+        "properties": {"check": f.check_id, "verdict": f.verdict.value, "severity": item.severity,
+                       "resourceType": f.resource.resource_type},
+    }
+    if rule_id in rule_index:
+        out["ruleIndex"] = rule_index[rule_id]
+    if f.related:
+        out["relatedLocations"] = [_location(s, id=i, message={"text": s.address}) for i, s in enumerate(f.related)]
+    if f.fix:
+        out["properties"]["fix"] = f.fix
+    if f.missing:
+        out["properties"]["missing"] = list(f.missing)
+    return out
+
+
+def as_data(report: Report) -> dict[str, Any]:
+    policies = list(catalogue().values())
+    rule_index = {p.id: i for i, p in enumerate(policies)}
+    notifications = [
+        {"level": "error", "message": {"text": f"{p.file}: {p.message}" + (f" ({p.address})" if p.address else "")},
+         "descriptor": {"id": "input-problem"}}
+        for p in report.problems
+    ]
+    run: dict[str, Any] = {
+        "tool": {"driver": {"name": "pcxguard", "version": __version__, "semanticVersion": __version__,
+                            "informationUri": INFORMATION_URI, "rules": [rule(p) for p in policies]}},
+        "results": [result(r, rule_index) for r in report.failed + report.unknown],
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "properties": {"suppressedByBaseline": report.suppressed},
+    }
+    return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: Report, **_: Any) -> str:
+    return json.dumps(as_data(report), indent=2) + "\n"

@@ -1,0 +1,90 @@
+"""The terminal report: findings grouped by the peering connection they concern.
+
+A finding belongs to a peering when it is about the peering or names it as
+related (a route over it); the rest are listed under "Other resources".
+Colour only when asked (the command asks when stdout is a terminal and
+NO_COLOR is unset).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from pcxguard.findings import Verdict
+from pcxguard.model import Source
+from pcxguard.scan import Report, Reported
+
+PEERING_TYPES = ("aws_vpc_peering_connection", "AWS::EC2::VPCPeeringConnection")
+_ANSI = {"red": "31", "yellow": "33", "green": "32", "grey": "90", "bold": "1"}
+_VERDICT_COLOUR = {Verdict.FAILED: "red", Verdict.UNKNOWN: "yellow", Verdict.PASSED: "green"}
+_VERDICT_WORD = {Verdict.FAILED: "FAILED", Verdict.UNKNOWN: "CANNOT TELL", Verdict.PASSED: "passed"}
+
+
+def _where(source: Source) -> str:
+    if not source.file:
+        return ""
+    if source.start_line:
+        return f"{source.file}:{source.start_line}"
+    return source.file
+
+
+def _peering_of(item: Reported) -> Source | None:
+    for src in (item.finding.resource, *item.finding.related):
+        if src.resource_type in PEERING_TYPES:
+            return src
+    return None
+
+
+def render(report: Report, colour: bool = False, **_: Any) -> str:
+    def paint(text: str, name: str) -> str:
+        return f"\x1b[{_ANSI[name]}m{text}\x1b[0m" if colour else text
+
+    out: list[str] = []
+    groups: dict[tuple[str | None, str] | None, list[Reported]] = {}
+    titles: dict[tuple[str | None, str] | None, Source] = {}
+    for item in report.findings:
+        peering = _peering_of(item)
+        key = (peering.file, peering.address) if peering else None
+        groups.setdefault(key, []).append(item)
+        if peering:
+            titles[key] = peering
+    ordered = sorted(groups, key=lambda k: (k is None, k or ("", "")))
+    for key in ordered:
+        items = groups[key]
+        verdict = max((i.verdict for i in items), key=lambda v: v.rank)
+        header = titles[key].address if key else "Other resources"
+        where = _where(titles[key]) if key else ""
+        out.append(paint(header, "bold") + (paint(f"  ({where})", "grey") if where else "")
+                   + "  " + paint(_VERDICT_WORD[verdict], _VERDICT_COLOUR[verdict]))
+        for item in items:
+            f = item.finding
+            if f.verdict is Verdict.PASSED:
+                continue
+            word = paint(f"{_VERDICT_WORD[f.verdict]:<11}", _VERDICT_COLOUR[f.verdict])
+            out.append(f"  {word} {f.check_id} [{item.severity}] {item.title}")
+            out.append(f"              on {f.resource.address}" + (f" ({_where(f.resource)})" if f.resource.file else ""))
+            for line in textwrap.wrap(f.message, 96):
+                out.append("              " + line)
+            for missing in f.missing:
+                out.append("              " + paint("missing: ", "yellow") + missing)
+            if f.fix:
+                for i, line in enumerate(textwrap.wrap(f.fix, 91)):
+                    out.append("              " + (paint("fix: ", "green") if i == 0 else "     ") + line)
+        passed = sorted({i.finding.check_id for i in items if i.verdict is Verdict.PASSED})
+        if passed:
+            out.append("  " + paint(f"passed: {', '.join(passed)}", "grey"))
+        out.append("")
+    if report.problems:
+        out.append(paint("Input problems", "bold"))
+        for problem in report.problems:
+            out.append(f"  {problem.file}: " + (f"{problem.address}: " if problem.address else "") + problem.message)
+        out.append("")
+    counts = report.counts()
+    summary = (f"{counts['failed']} failed, {counts['unknown']} cannot tell, {counts['passed']} passed, "
+               f"{counts['problems']} input problem(s); {len(report.inputs)} input(s) scanned")
+    if report.suppressed:
+        summary += f"; {report.suppressed} known failure(s) suppressed by the baseline"
+    colour_name = "red" if counts["failed"] else ("yellow" if counts["unknown"] else "green")
+    out.append(paint(summary, colour_name))
+    return "\n".join(out) + "\n"

@@ -1,0 +1,126 @@
+"""One run of ``pcxguard scan``: discover -> load -> merge inventory -> analyse -> a Report.
+
+The report is what every output format renders: each finding with its
+catalogue title, the severity that applies to it (catalogue, or the
+configuration's override), a fingerprint for baselines, and the problems met.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from typing import Callable
+
+from pcxguard.catalogue import catalogue
+from pcxguard.config import Config, ConfigError, config_for
+from pcxguard.discover import Input, discover, load_inputs
+from pcxguard.engine import UNDECIDED_CHECK, Analysis, analyse
+from pcxguard.findings import Finding, Verdict
+from pcxguard.inventory import merge_inventory
+from pcxguard.model import LoadProblem
+
+SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity.upper())
+
+
+def fingerprint(finding: Finding) -> str:
+    """Identity of a finding for baselines: check, resource, file and subject; never lines or wording."""
+    file = (finding.resource.file or "").replace(os.sep, "/")
+    subject = hashlib.sha256(f"{file}\0{finding.resource.resource_type}\0{finding.subject or ''}".encode()).hexdigest()
+    return f"{finding.check_id}:{finding.resource.address}:{subject[:16]}"
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A finding as reports show it."""
+
+    finding: Finding
+    title: str
+    severity: str  # the severity that applies: FAILED -> the check's, UNKNOWN -> CKV2_PCX_0's
+    fingerprint: str
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.finding.verdict
+
+
+@dataclass
+class Report:
+    inputs: list[Input] = field(default_factory=list)
+    analyses: list[Analysis] = field(default_factory=list)
+    findings: list[Reported] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    suppressed: int = 0  # failures hidden by a baseline
+
+    @property
+    def failed(self) -> list[Reported]:
+        return [r for r in self.findings if r.verdict is Verdict.FAILED]
+
+    @property
+    def unknown(self) -> list[Reported]:
+        return [r for r in self.findings if r.verdict is Verdict.UNKNOWN]
+
+    @property
+    def passed(self) -> list[Reported]:
+        return [r for r in self.findings if r.verdict is Verdict.PASSED]
+
+    def counts(self) -> dict[str, int]:
+        return {"failed": len(self.failed), "unknown": len(self.unknown), "passed": len(self.passed),
+                "problems": len(self.problems), "suppressed": self.suppressed}
+
+    def usable(self) -> bool:
+        """Whether at least one input was read: it has elements, or no problems at all."""
+        return any(a.estate.problems == [] or any(a.estate.all_sources()) for a in self.analyses)
+
+    def at_or_above(self, threshold: str) -> list[Reported]:
+        rank = severity_rank(threshold)
+        return [r for r in self.findings if r.verdict is not Verdict.PASSED and severity_rank(r.severity) >= rank]
+
+
+def reported(finding: Finding, config: Config) -> Reported:
+    policies = catalogue()
+    entry = policies.get(finding.check_id)
+    title = entry.title if entry else finding.check_id
+    if finding.verdict is Verdict.UNKNOWN:
+        base = policies[UNDECIDED_CHECK].severity if UNDECIDED_CHECK in policies else "INFO"
+        severity = config.settings.severity_for(UNDECIDED_CHECK, base)
+    else:
+        severity = config.settings.severity_for(finding.check_id, entry.severity if entry else "MEDIUM")
+    return Reported(finding, title, severity.upper(), fingerprint(finding))
+
+
+class ConfigProblem(Exception):
+    pass
+
+
+def run_scan(
+    paths: list[str],
+    config: Config | None = None,
+    on_progress: Callable[[int, int, str], None] | None = None,
+) -> tuple[Report, list[str]]:
+    """Scan ``paths``. Returns the report and the paths that could not be read at all.
+
+    ``config``: use this configuration for every input; None: the one found for each input.
+    Raises ConfigError for an invalid configuration.
+    """
+    found = discover(paths)
+    report = Report(inputs=list(found.inputs), problems=list(found.problems))
+    loaded, problems = load_inputs(found.inputs, on_progress)
+    report.problems.extend(problems)
+    for item, estate in loaded:
+        applied = config if config is not None else config_for(item.path)
+        merge_inventory(estate, applied)
+        analysis = analyse(estate, applied.settings)
+        report.analyses.append(analysis)
+        report.problems.extend(estate.problems)
+        report.findings.extend(reported(f, applied) for f in analysis.findings)
+    report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
+                                        r.finding.resource.file or "", r.finding.resource.address))
+    return report, found.missing
+
+
+__all__ = ["ConfigError", "Report", "Reported", "run_scan", "fingerprint", "SEVERITIES", "severity_rank"]

