@@ -73,3 +73,15 @@ def test_bogus_cidr_is_reported_on_its_resource_and_other_verdicts_survive(tmp_p
     good = {(cid, res): r["check_result"]["result"] for (path, cid, res), r in run.records.items() if path.endswith("good.json")}
     assert ("CKV2_PCX_1", "aws_vpc_peering_connection.a_b") in good or len(good) > 3
     assert "FAILED" in good.values()
+
+
+def test_an_invalid_configuration_is_reported_through_ckv2_pcx_0_not_swallowed(tmp_path):
+    shutil.copy(GOOD, tmp_path / "plan.json")
+    (tmp_path / ".pcxguard.yaml").write_text("inter_region_mtu: lots\n")
+    run = run_checkov("-f", str(tmp_path / "plan.json"), "--check", pcx_checks(0, 1), cwd=tmp_path)
+    assert run.returncode == 1
+    undecided = [r for (_, cid, _), r in run.records.items() if cid == "CKV2_PCX_0"]
+    assert undecided and all(r["check_result"]["result"] == "FAILED" for r in undecided)
+    assert "configuration error" in undecided[0]["details"][0]
+    assert "inter_region_mtu" in undecided[0]["details"][0]
+    assert not [r for (_, cid, _), r in run.records.items() if cid == "CKV2_PCX_1"]

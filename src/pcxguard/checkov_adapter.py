@@ -16,7 +16,7 @@ from checkov.terraform.checks.resource.base_resource_check import BaseResourceCh
 
 from pcxguard.analysis_cache import cached_analysis, configured_analysis, file_key  # noqa: F401
 from pcxguard.catalogue import policy
-from pcxguard.config import settings_for
+from pcxguard.config import ConfigError, settings_for
 from pcxguard.engine import UNDECIDED_CHECK, Analysis
 from pcxguard.findings import Finding, Verdict
 from pcxguard.loaders.terraform_plan import load_plan
@@ -57,8 +57,11 @@ class PeeringCheck(BaseResourceCheck):
             supported_resources=list(entry.terraform_types),
             guideline=entry.guideline,
         )
-        settings = settings_for(os.getcwd())
-        self.severity = Severities[settings.severity_for(check_id, entry.severity)]
+        try:
+            severity = settings_for(os.getcwd()).severity_for(check_id, entry.severity)
+        except ConfigError:
+            severity = entry.severity  # reported on every resource by CKV2_PCX_0 at scan time
+        self.severity = Severities[severity]
 
     def analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
         plan_file = _first(conf.get("__file__"))
@@ -67,6 +70,22 @@ class PeeringCheck(BaseResourceCheck):
         return None
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        """Never raises: a broken configuration or an internal error fails CKV2_PCX_0 with the reason
+        and leaves the other checks undecided, so the run goes on and says why."""
+        try:
+            return self._verdict(conf)
+        except ConfigError as error:
+            return self._cannot_run(f"configuration error: {error}")
+        except Exception as error:  # noqa: BLE001 - a plugin must not take checkov down
+            return self._cannot_run(f"internal error in pcxguard ({type(error).__name__}: {error}); please report it")
+
+    def _cannot_run(self, reason: str) -> CheckResult:
+        if self.id == UNDECIDED_CHECK:
+            self.details = [reason]
+            return CheckResult.FAILED
+        return CheckResult.UNKNOWN
+
+    def _verdict(self, conf: dict[str, Any]) -> CheckResult:
         address = conf.get("__address__")
         analysis = self.analysis_for(conf)
         if analysis is None or not isinstance(address, str):
