@@ -193,6 +193,12 @@ class EstateBuilder:
     def link(self, instance: Any, path: tuple[Any, ...], depth: int = 0) -> Any:
         """A reference to another element: its key, a literal AWS id, None (unset) or Unknown."""
         result = self.reader.value(instance, path)
+        if isinstance(result, Unknown):
+            # an unset optional+computed reference (aws_instance.subnet_id, source_security_group_id)
+            # is unknown in a plan but means "not set": the same answer the source gives
+            configured = getattr(self.reader, "is_configured", None)
+            if configured is not None and configured(instance, path) is False:
+                return None
         return self._as_link(result, depth)
 
     def _as_link(self, result: Any, depth: int = 0) -> Any:
