@@ -40,5 +40,15 @@ def file_key(path: str) -> tuple:
         return ("file", os.path.abspath(path), None, None)
 
 
+def terraform_root_key(directory: str) -> tuple:
+    """A root module directory and the size/mtime of its .tf/.tfvars files (not of the modules it calls)."""
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith((".tf", ".tfvars", ".tfvars.json")))
+    except OSError:
+        names = []
+    stamps = tuple(file_key(os.path.join(directory, n))[1:] for n in names)
+    return ("terraform_root", os.path.abspath(directory), stamps)
+
+
 def clear() -> None:
     _CACHE.clear()

@@ -14,12 +14,14 @@ from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-from pcxguard.analysis_cache import cached_analysis, file_key
+from pcxguard.analysis_cache import cached_analysis, file_key, terraform_root_key
+from pcxguard.checkov_graph import root_directory_of
 from pcxguard.catalogue import policy
 from pcxguard.config import settings_for
 from pcxguard.engine import UNDECIDED_CHECK, Analysis
 from pcxguard.findings import Finding, Verdict
 from pcxguard.loaders.terraform_plan import load_plan
+from pcxguard.loaders.terraform_source import load_root_module
 
 _RESULTS = {Verdict.PASSED: CheckResult.PASSED, Verdict.FAILED: CheckResult.FAILED, Verdict.UNKNOWN: CheckResult.UNKNOWN}
 
@@ -65,7 +67,14 @@ class PeeringCheck(BaseResourceCheck):
         if isinstance(plan_file, str) and plan_file.endswith(".json"):
             settings = settings_for(plan_file)
             return cached_analysis(file_key(plan_file), lambda: load_plan(plan_file), settings)
-        return None
+        return self.source_analysis_for(conf)
+
+    def source_analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
+        """Raw Terraform (framework ``terraform``): the analysis of the resource's root module."""
+        root = root_directory_of(getattr(self, "graph", None), conf)
+        if root is None:
+            return None
+        return cached_analysis(terraform_root_key(root), lambda: load_root_module(root), settings_for(root))
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         address = conf.get("__address__")
