@@ -8,6 +8,7 @@ severity, guideline, supported resource types) comes from the catalogue.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from checkov.common.bridgecrew.severities import Severities
@@ -66,7 +67,9 @@ class PeeringCheck(BaseResourceCheck):
         plan_file = _first(conf.get("__file__"))
         if isinstance(plan_file, str) and plan_file.endswith(".json"):
             settings = settings_for(plan_file)
-            return cached_analysis(file_key(plan_file), lambda: load_plan(plan_file), settings)
+            source_root = plan_enrichment_root()
+            return cached_analysis(file_key(plan_file) + (source_root,),
+                                   lambda: load_plan(plan_file, source_root=source_root), settings)
         return self.source_analysis_for(conf)
 
     def source_analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
@@ -87,4 +90,32 @@ class PeeringCheck(BaseResourceCheck):
         if self.id == UNDECIDED_CHECK and problems:
             verdict = Verdict.FAILED
         self.details = render_details(self.id, findings, problems)
+        if _first(conf.get("__file__")) and findings:
+            self.details.extend(declared_at(findings[0].resource))
         return _RESULTS[verdict]
+
+
+def plan_enrichment_root(argv: list[str] | None = None) -> str | None:
+    """checkov's ``--repo-root-for-plan-enrichment DIR``: where a plan's .tf source lives.
+
+    checkov itself moves only *failed* records to the .tf lines with it; pcxguard also uses
+    it to find the source, so every finding's Source (and its details line) names the .tf.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    for index, arg in enumerate(argv):
+        if arg == "--repo-root-for-plan-enrichment" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--repo-root-for-plan-enrichment="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def declared_at(source: Any) -> list[str]:
+    """A details line naming the .tf lines of a plan resource, when its source was found."""
+    if source.file and source.start_line and not str(source.file).endswith(".json"):
+        try:
+            shown = os.path.relpath(source.file)
+        except ValueError:
+            shown = source.file
+        return [f"declared at {shown}:{source.start_line}-{source.end_line}"]
+    return []

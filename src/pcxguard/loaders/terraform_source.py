@@ -1154,3 +1154,57 @@ del _FUNCTIONS["base64gzip"]
 # Functions that take collections which may hold references (resolved per element).
 _STRUCTURAL = {"tolist", "toset", "tomap", "concat", "merge", "flatten", "lookup", "element", "length", "keys",
                "values", "one", "coalescelist", "compact", "distinct"}
+
+
+# --------------------------------------------------------------------------- plan enrichment
+
+
+def resource_locations(root: str | Path) -> dict[tuple[tuple[str, ...], str], tuple[str, int | None, int | None]]:
+    """(module call names, "type.name") -> (.tf file, start line, end line), local modules followed.
+
+    The plan loader uses this to put findings on the lines that declare a resource; every
+    instance of a module shares its module's lines, as in terraform itself.
+    """
+    found: dict[tuple[tuple[str, ...], str], tuple[str, int | None, int | None]] = {}
+
+    def walk(directory: str, path: tuple[str, ...], chain: tuple[str, ...]) -> None:
+        config = read_module(directory)
+        for ident, block in config.resources.items():
+            found[(path, ident)] = (block.file, block.start_line, block.end_line)
+        for name, call in config.modules.items():
+            target = module_source_dir(config, call)
+            if target and os.path.isdir(target) and target not in chain and len(chain) < _MAX_MODULE_DEPTH:
+                walk(target, path + (name,), chain + (target,))
+
+    directory = os.path.normpath(str(root))
+    walk(directory, (), (directory,))
+    return found
+
+
+def find_plan_source(plan_path: str | Path, source_root: str | Path | None,
+                     root_resources: Iterable[str] = (), root_modules: Iterable[str] = ()) -> str | None:
+    """The root module directory a plan was made from.
+
+    ``source_root`` (as checkov's ``--repo-root-for-plan-enrichment``) may be the root module
+    itself or a repository holding several; then the root whose resources and module calls
+    best match the plan's root module is taken. Without it: the plan file's directory, when
+    it holds ``.tf`` files.
+    """
+    if source_root is None:
+        directory = os.path.dirname(os.path.abspath(str(plan_path)))
+        return directory if any(Path(directory).glob("*.tf")) else None
+    source_root = os.path.normpath(str(source_root))
+    if not os.path.isdir(source_root):
+        return None
+    wanted = set(root_resources) | {f"module.{m}" for m in root_modules}
+    candidates = find_root_modules(source_root)
+    best, best_score = None, 0
+    for candidate in candidates:
+        config = read_module(candidate)
+        declared = set(config.resources) | {f"module.{m}" for m in config.modules}
+        score = len(wanted & declared)
+        if score > best_score or (score == best_score and best is not None and score and candidate == source_root):
+            best, best_score = candidate, score
+    if best is None and any(Path(source_root).glob("*.tf")) and not wanted:
+        return source_root
+    return best
