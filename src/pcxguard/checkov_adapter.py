@@ -8,18 +8,21 @@ severity, guideline, supported resource types) comes from the catalogue.
 from __future__ import annotations
 
 import os
+import sys
 from typing import Any
 
 from checkov.common.bridgecrew.severities import Severities
 from checkov.common.models.enums import CheckCategories, CheckResult
 from checkov.terraform.checks.resource.base_resource_check import BaseResourceCheck
 
-from pcxguard.analysis_cache import cached_analysis, configured_analysis, file_key  # noqa: F401
+from pcxguard.analysis_cache import configured_analysis, file_key, terraform_root_key
+from pcxguard.checkov_graph import root_directory_of
 from pcxguard.catalogue import policy
 from pcxguard.config import ConfigError, settings_for
 from pcxguard.engine import UNDECIDED_CHECK, Analysis
 from pcxguard.findings import Finding, Verdict
 from pcxguard.loaders.terraform_plan import load_plan
+from pcxguard.loaders.terraform_source import load_root_module
 
 _RESULTS = {Verdict.PASSED: CheckResult.PASSED, Verdict.FAILED: CheckResult.FAILED, Verdict.UNKNOWN: CheckResult.UNKNOWN}
 
@@ -66,8 +69,17 @@ class PeeringCheck(BaseResourceCheck):
     def analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
         plan_file = _first(conf.get("__file__"))
         if isinstance(plan_file, str) and plan_file.endswith(".json"):
-            return configured_analysis(plan_file, lambda: load_plan(plan_file))
-        return None
+            source_root = plan_enrichment_root()
+            return configured_analysis(plan_file, lambda: load_plan(plan_file, source_root=source_root),
+                                       key=file_key(plan_file) + (source_root,))
+        return self.source_analysis_for(conf)
+
+    def source_analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
+        """Raw Terraform (framework ``terraform``): the analysis of the resource's root module."""
+        root = root_directory_of(getattr(self, "graph", None), conf)
+        if root is None:
+            return None
+        return configured_analysis(root, lambda: load_root_module(root), key=terraform_root_key(root))
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
         """Never raises: a broken configuration or an internal error fails CKV2_PCX_0 with the reason
@@ -96,4 +108,32 @@ class PeeringCheck(BaseResourceCheck):
         if self.id == UNDECIDED_CHECK and problems:
             verdict = Verdict.FAILED
         self.details = render_details(self.id, findings, problems)
+        if _first(conf.get("__file__")) and findings:
+            self.details.extend(declared_at(findings[0].resource))
         return _RESULTS[verdict]
+
+
+def plan_enrichment_root(argv: list[str] | None = None) -> str | None:
+    """checkov's ``--repo-root-for-plan-enrichment DIR``: where a plan's .tf source lives.
+
+    checkov itself moves only *failed* records to the .tf lines with it; pcxguard also uses
+    it to find the source, so every finding's Source (and its details line) names the .tf.
+    """
+    argv = list(sys.argv if argv is None else argv)
+    for index, arg in enumerate(argv):
+        if arg == "--repo-root-for-plan-enrichment" and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--repo-root-for-plan-enrichment="):
+            return arg.split("=", 1)[1]
+    return None
+
+
+def declared_at(source: Any) -> list[str]:
+    """A details line naming the .tf lines of a plan resource, when its source was found."""
+    if source.file and source.start_line and not str(source.file).endswith(".json"):
+        try:
+            shown = os.path.relpath(source.file)
+        except ValueError:
+            shown = source.file
+        return [f"declared at {shown}:{source.start_line}-{source.end_line}"]
+    return []

@@ -53,8 +53,13 @@ def is_plan(data: Any) -> bool:
     )
 
 
-def load_plan(path: str | Path) -> Estate:
-    """Load one plan file. Never raises for bad input: problems are recorded on the estate."""
+def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate:
+    """Load one plan file. Never raises for bad input: problems are recorded on the estate.
+
+    When the plan's Terraform source is found (``source_root``, else the plan file's
+    directory if it holds ``.tf`` files), every resource's ``Source`` carries the ``.tf``
+    file and lines that declare it (inside the module for module instances).
+    """
     path = str(path)
     try:
         with open(path, encoding="utf-8") as handle:
@@ -63,15 +68,18 @@ def load_plan(path: str | Path) -> Estate:
         return _broken(path, f"cannot read the file: {error}")
     except json.JSONDecodeError as error:
         return _broken(path, f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})")
-    return load_plan_data(data, path)
+    return load_plan_data(data, path, source_root=source_root, find_source=True)
 
 
-def load_plan_data(data: Any, path: str) -> Estate:
+def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, find_source: bool = False) -> Estate:
     if not is_plan(data):
         return _broken(path, "not a Terraform plan: expected the output of 'terraform show -json PLANFILE' "
                              "(an object with format_version and planned_values / resource_changes)")
     try:
-        return PlanReader(data, path).estate()
+        reader = PlanReader(data, path)
+        if find_source or source_root is not None:
+            reader.locate_sources(source_root)
+        return reader.estate()
     except PlanShapeError as error:
         return _broken(path, f"unexpected plan structure: {error}")
 
@@ -162,7 +170,26 @@ class PlanReader:
         return self.instances.values()
 
     def source_location(self, instance: Instance) -> tuple[str | None, int | None, int | None]:
+        found = getattr(self, "locations", {}).get(instance.config_key)
+        if found is not None:
+            return found
         return self.path, None, None
+
+    def locate_sources(self, source_root: str | Path | None) -> None:
+        """Map resources to the .tf lines declaring them when the plan's source is on disk."""
+        from pcxguard.loaders.terraform_source import find_plan_source, resource_locations
+
+        root = self._module_configs.get(()) or {}
+        directory = find_plan_source(
+            self.path, source_root,
+            root_resources=[r.get("address") for r in root.get("resources") or [] if isinstance(r, dict)],
+            root_modules=list((root.get("module_calls") or {}).keys()))
+        if directory is None:
+            if source_root is not None:
+                self.problems.append(LoadProblem(self.path, f"no Terraform root module matching the plan under "
+                                                            f"{source_root}; findings point at the plan file"))
+            return
+        self.locations = resource_locations(directory)
 
     def value(self, instance: Instance, path: tuple[Any, ...], depth: int = 0) -> Any:
         """A known value, or an ``Unknown``; ``None`` when unset."""
