@@ -222,6 +222,9 @@ class CloudFormationBuilder:
             template.region = template.stack.region or Unknown(f"region of stack {template.path}", REGION_HINT)
             template.account = template.stack.account or Unknown(f"account of stack {template.path}", ACCOUNT_HINT)
         self.scope.collect_exports()
+        # physical ids the configuration gives resources: a literal id in one template names them
+        owners = {physical: template for template in self.templates.values()
+                  for physical in template.stack.resource_ids.values()}
         for _ in range(len(self.templates) + 1):
             changed = False
             for template in self.templates.values():
@@ -229,10 +232,11 @@ class CloudFormationBuilder:
                     if template.type_of(logical) != "AWS::EC2::VPCPeeringConnection" or not self._included(template, logical):
                         continue
                     peer = self.prop(template, logical, "PeerVpcId")
-                    if not isinstance(peer, ResourceRef) or peer.template == template.path:
-                        continue
-                    other = self.templates.get(peer.template)
-                    if other is None:
+                    if isinstance(peer, ResourceRef):
+                        other = self.templates.get(peer.template)
+                    else:
+                        other = owners.get(peer) if isinstance(peer, str) else None
+                    if other is None or other is template:
                         continue
                     peer_region = self.prop(template, logical, "PeerRegion")
                     peer_account = self._peer_account(template, logical)
