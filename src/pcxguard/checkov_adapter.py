@@ -20,7 +20,7 @@ from pcxguard.checkov_graph import root_directory_of
 from pcxguard.catalogue import policy
 from pcxguard.config import ConfigError, settings_for
 from pcxguard.engine import UNDECIDED_CHECK, Analysis
-from pcxguard.findings import Finding, Verdict
+from pcxguard.findings import Finding, Verdict, worst
 from pcxguard.loaders.terraform_plan import load_plan
 from pcxguard.loaders.terraform_source import load_root_module
 
@@ -48,16 +48,19 @@ def _first(value: Any) -> Any:
     return value[0] if isinstance(value, list) and value else value
 
 
-class PeeringCheck(BaseResourceCheck):
-    """A pcxguard check on Terraform plans (and raw Terraform through the same registry)."""
+class _PcxCheck:
+    """What every pcxguard check shares, whatever the framework: metadata from the catalogue, a
+    severity that honours the configuration, and a verdict that never raises."""
+
+    resource_types_field = "terraform_types"
 
     def __init__(self, check_id: str) -> None:
         entry = policy(check_id)
-        super().__init__(
+        super().__init__(  # type: ignore[call-arg]
             name=entry.title,
             id=check_id,
             categories=[CheckCategories.NETWORKING],
-            supported_resources=list(entry.terraform_types),
+            supported_resources=list(getattr(entry, self.resource_types_field)),
             guideline=entry.guideline,
         )
         try:
@@ -65,6 +68,37 @@ class PeeringCheck(BaseResourceCheck):
         except ConfigError:
             severity = entry.severity  # reported on every resource by CKV2_PCX_0 at scan time
         self.severity = Severities[severity]
+
+    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
+        """Never raises: a broken configuration or an internal error fails CKV2_PCX_0 with the reason
+        and leaves the other checks undecided, so the run goes on and says why."""
+        try:
+            return self._verdict(conf)
+        except ConfigError as error:
+            return self._cannot_run(f"configuration error: {error}")
+        except Exception as error:  # noqa: BLE001 - a plugin must not take checkov down
+            return self._cannot_run(f"internal error in pcxguard ({type(error).__name__}: {error}); please report it")
+
+    def _cannot_run(self, reason: str) -> CheckResult:
+        if self.id == UNDECIDED_CHECK:  # type: ignore[attr-defined]
+            self.details = [reason]
+            return CheckResult.FAILED
+        return CheckResult.UNKNOWN
+
+    def _judge(self, analysis: Analysis, address: str, keep=lambda file: True) -> CheckResult:
+        findings = [f for f in analysis.for_resource(self.id, address) if keep(f.resource.file)]  # type: ignore[attr-defined]
+        problems = [p.message for p in analysis.problems if p.address == address and keep(p.file)]
+        self.details = render_details(self.id, findings, problems)  # type: ignore[attr-defined]
+        if self.id == UNDECIDED_CHECK:  # type: ignore[attr-defined]
+            return CheckResult.FAILED if findings or problems else CheckResult.PASSED
+        return _RESULTS[worst(findings)]
+
+    def _verdict(self, conf: dict[str, Any]) -> CheckResult:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class PeeringCheck(_PcxCheck, BaseResourceCheck):
+    """A pcxguard check on Terraform plans and raw Terraform (checkov's terraform resource registry)."""
 
     def analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
         plan_file = _first(conf.get("__file__"))
@@ -81,36 +115,16 @@ class PeeringCheck(BaseResourceCheck):
             return None
         return configured_analysis(root, lambda: load_root_module(root), key=terraform_root_key(root))
 
-    def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        """Never raises: a broken configuration or an internal error fails CKV2_PCX_0 with the reason
-        and leaves the other checks undecided, so the run goes on and says why."""
-        try:
-            return self._verdict(conf)
-        except ConfigError as error:
-            return self._cannot_run(f"configuration error: {error}")
-        except Exception as error:  # noqa: BLE001 - a plugin must not take checkov down
-            return self._cannot_run(f"internal error in pcxguard ({type(error).__name__}: {error}); please report it")
-
-    def _cannot_run(self, reason: str) -> CheckResult:
-        if self.id == UNDECIDED_CHECK:
-            self.details = [reason]
-            return CheckResult.FAILED
-        return CheckResult.UNKNOWN
-
     def _verdict(self, conf: dict[str, Any]) -> CheckResult:
         address = conf.get("__address__")
         analysis = self.analysis_for(conf)
         if analysis is None or not isinstance(address, str):
             return CheckResult.UNKNOWN
+        result = self._judge(analysis, address)
         findings = analysis.for_resource(self.id, address)
-        problems = [p.message for p in analysis.problems if p.address == address]
-        verdict = analysis.verdict(self.id, address)
-        if self.id == UNDECIDED_CHECK and problems:
-            verdict = Verdict.FAILED
-        self.details = render_details(self.id, findings, problems)
         if _first(conf.get("__file__")) and findings:
             self.details.extend(declared_at(findings[0].resource))
-        return _RESULTS[verdict]
+        return result
 
 
 def plan_enrichment_root(argv: list[str] | None = None) -> str | None:
@@ -137,3 +151,72 @@ def declared_at(source: Any) -> list[str]:
             shown = source.file
         return [f"declared at {shown}:{source.start_line}-{source.end_line}"]
     return []
+
+# --------------------------------------------------------------------------- CloudFormation
+#
+# What checkov 3.3.30 hands a CloudFormation check (measured with a probe check):
+# - ``self.graph`` is None: no resource graph, so the loader reads the templates itself;
+# - ``conf`` is the resource: ``{"Type": ..., "Properties": {...}}``; ``conf["Properties"]`` carries
+#   ``__file__`` (the template path as checkov was given it, e.g. ``tpl/a.yaml`` for ``-d tpl``),
+#   ``__startline__`` / ``__endline__`` (the ``Type`` line and the line after the body), and
+#   ``resource_type``. ``Ref`` to parameters is rendered in ``conf``, ``Ref`` to resources is not;
+# - ``self.entity_path`` is ``"<path relative to the scan root, with a leading '/'>:<Type>:<LogicalId>"``
+#   (``/a.yaml:AWS::EC2::VPC:VPC``), so the logical id is its last field and the scan root is
+#   ``__file__`` minus that relative path;
+# - the reported ``file_line_range`` is the logical id's line to the body's last line, which is what
+#   the loader records in ``Source``; the runner does not pass ``details`` through, so full messages
+#   reach users through pcxguard's own output.
+# All templates under one scan root form one estate, built once per root and process.
+
+from checkov.cloudformation.checks.resource.base_resource_check import (  # noqa: E402
+    BaseResourceCheck as CfnBaseResourceCheck,
+)
+
+from pcxguard.loaders.cloudformation import load_cloudformation, template_files  # noqa: E402
+
+_CFN_ROOTS: dict[str, tuple[tuple, frozenset]] = {}
+
+
+def cloudformation_location(conf: dict[str, Any], entity_path: str | None) -> tuple[str, str, str] | None:
+    """(template path, scan root, logical id) of the resource checkov is checking, or None."""
+    props = conf.get("Properties") if isinstance(conf, dict) else None
+    file = props.get("__file__") if isinstance(props, dict) else None
+    kind = conf.get("Type") if isinstance(conf, dict) else None
+    if not isinstance(file, str) or not isinstance(entity_path, str) or not isinstance(kind, str):
+        return None
+    relative, _, logical = entity_path.rpartition(":")
+    suffix = f":{kind}"
+    if not logical or not relative.endswith(suffix):
+        return None
+    relative = relative[: -len(suffix)]
+    absolute = os.path.abspath(file)
+    if relative and absolute.endswith(relative) and relative.startswith("/"):
+        root = absolute[: -len(relative)] or os.sep
+    else:
+        root = os.path.dirname(absolute)
+    return absolute, root, logical
+
+
+def cloudformation_analysis(root: str, template: str) -> Analysis:
+    """The analysis of every template under ``root``; rebuilt only when a template changes."""
+    known = _CFN_ROOTS.get(root)
+    if known is None or file_key(template) not in known[1]:
+        keys = tuple(file_key(f) for f in template_files([root]))
+        known = (keys, frozenset(keys))
+        _CFN_ROOTS[root] = known
+    return configured_analysis(root, lambda: load_cloudformation([root], name=root),
+                               key=("cloudformation", root, known[0]))
+
+
+class CloudFormationPeeringCheck(_PcxCheck, CfnBaseResourceCheck):
+    """A pcxguard check on CloudFormation templates."""
+
+    resource_types_field = "cloudformation_types"
+
+    def _verdict(self, conf: dict[str, Any]) -> CheckResult:
+        location = cloudformation_location(conf, getattr(self, "entity_path", None))
+        if location is None:
+            return CheckResult.UNKNOWN
+        template, root, logical = location
+        analysis = cloudformation_analysis(root, template)
+        return self._judge(analysis, logical, keep=lambda file: file is not None and os.path.abspath(file) == template)

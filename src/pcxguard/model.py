@@ -345,7 +345,7 @@ class Estate:
         return self._lookup(self.subnets, ref)
 
     def security_group(self, ref: Maybe[str] | None) -> SecurityGroup | None:
-        if isinstance(ref, str) and "/" in ref:  # "ACCOUNT/sg-..."
+        if isinstance(ref, str) and "/" in ref and ref.split("/", 1)[0].isdigit():  # "ACCOUNT/sg-..." (CloudFormation keys hold paths)
             ref = ref.split("/", 1)[1]
         return self._lookup(self.security_groups, ref)
 

@@ -1,0 +1,579 @@
+"""CloudFormation templates -> the peering model.
+
+How a scan becomes estates: **all templates of one scan form one estate.**
+``load_cloudformation(paths)`` takes files and directories (searched
+recursively for ``.yaml``, ``.yml``, ``.json`` and ``.template`` files), and
+joins the templates where they name each other: ``Export`` / ``Fn::ImportValue``,
+a ``Ref`` inside one template, and physical ids given in the configuration
+(``resource_ids``) that another template uses literally. A template is one
+region's stack: its region and account come from ``.pcxguard.yaml``
+(``cloudformation.stacks``, see ``pcxguard.stack_config``) or, for the peer
+side of a peering, from the peering's ``PeerRegion`` / ``PeerOwnerId`` (and a
+same-region peering without ``PeerRegion`` puts both stacks in one region).
+
+Element keys are ``<template path>#<LogicalId>``; a ``Source``'s address is the
+logical id, its file the template path, its lines the logical id's line to
+the last line of the resource's body.
+
+Bad input never raises: a template that cannot be read, a YAML alias bomb, a
+file that is not a template, a bogus CIDR become ``LoadProblem``s and the rest
+of the scan goes on.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from netaddr import AddrFormatError, IPNetwork
+
+from pcxguard.loaders.cfn_intrinsics import (
+    ACCOUNT_HINT,
+    NO_VALUE,
+    REGION_HINT,
+    Base64Text,
+    ResourceRef,
+    Scope,
+    Template,
+    finish_text,
+)
+from pcxguard.loaders.cfn_yaml import LineDict, TemplateError, load_template_text
+from pcxguard.model import (
+    CidrBlock,
+    Estate,
+    Host,
+    LoadProblem,
+    NetworkAcl,
+    NetworkAclRule,
+    PeeringConnection,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    SecurityGroupRule,
+    Source,
+    Subnet,
+    Unknown,
+    Vpc,
+)
+from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
+from pcxguard.userdata import largest_interface_mtu, route_pins
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+MAX_TEMPLATE_BYTES = 5 * 1024 * 1024  # CloudFormation's own limit is 1 MB (S3-hosted templates)
+KIND = "cloudformation"
+
+ROUTE_TARGETS = {
+    "VpcPeeringConnectionId": "vpc_peering_connection",
+    "GatewayId": "gateway",
+    "NatGatewayId": "nat_gateway",
+    "TransitGatewayId": "transit_gateway",
+    "NetworkInterfaceId": "network_interface",
+    "EgressOnlyInternetGatewayId": "egress_only_gateway",
+    "VpcEndpointId": "vpc_endpoint",
+    "CarrierGatewayId": "carrier_gateway",
+    "LocalGatewayId": "local_gateway",
+    "CoreNetworkArn": "core_network",
+    "InstanceId": "instance",
+}
+
+
+def template_files(paths: Iterable[str | os.PathLike[str]]) -> list[str]:
+    """The candidate template files under ``paths`` (files are taken as given), sorted."""
+    found: list[str] = []
+    for path in paths:
+        path = os.fspath(path)
+        if os.path.isdir(path):
+            for directory, subdirs, files in os.walk(path):
+                subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d != "node_modules")
+                for name in sorted(files):
+                    if name.endswith(TEMPLATE_SUFFIXES) and not name.startswith("."):
+                        found.append(os.path.join(directory, name))
+        else:
+            found.append(path)
+    return sorted(dict.fromkeys(found))
+
+
+def _looks_like_template(body: Any) -> bool:
+    return isinstance(body, dict) and (isinstance(body.get("Resources"), dict) or "AWSTemplateFormatVersion" in body)
+
+
+def read_template(path: str, problems: list[LoadProblem]) -> Template | None:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_TEMPLATE_BYTES:
+            problems.append(LoadProblem(path, f"{path} is {size:,} bytes, larger than any CloudFormation template "
+                                              f"({MAX_TEMPLATE_BYTES:,} bytes); skipped"))
+            return None
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(LoadProblem(path, f"cannot read {path}: {error}"))
+        return None
+    try:
+        body = load_template_text(text)
+    except TemplateError as error:
+        problems.append(LoadProblem(path, f"{path} is not a readable template: {error}; skipped"))
+        return None
+    if not _looks_like_template(body):
+        problems.append(LoadProblem(path, f"{path} is not a CloudFormation template (no Resources section); skipped"))
+        return None
+    try:
+        stack = stack_settings_for(path)
+    except StackConfigError as error:
+        problems.append(LoadProblem(path, f"{error}; region and account of {path} left unknown"))
+        stack = StackSettings()
+    return Template(path, body, stack)
+
+
+def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | None = None) -> Estate:
+    """Every template under ``paths`` -> one Estate. Never raises on bad input."""
+    paths = [os.fspath(p) for p in paths]
+    problems: list[LoadProblem] = []
+    templates: dict[str, Template] = {}
+    for path in template_files(paths):
+        template = read_template(path, problems)
+        if template is not None:
+            templates[path] = template
+    builder = CloudFormationBuilder(templates, name or ", ".join(paths))
+    builder.estate.problems.extend(problems)
+    return builder.build()
+
+
+class CloudFormationBuilder:
+    def __init__(self, templates: dict[str, Template], name: str) -> None:
+        self.templates = templates
+        self.scope = Scope(templates)
+        self.estate = Estate(name=name)
+        self._template_of: dict[str, Template] = {}
+
+    # -- helpers ---------------------------------------------------------------
+    def key(self, template: Template, logical: str) -> str:
+        return f"{template.path}#{logical}"
+
+    def source(self, template: Template, logical: str) -> Source:
+        resources = template.resources
+        start = end = None
+        if isinstance(resources, LineDict) and logical in resources.lines:
+            start, end = resources.lines[logical]
+        return Source(KIND, template.type_of(logical) or "", logical, template.path, start, end)
+
+    def problem(self, template: Template, logical: str | None, message: str) -> None:
+        self.estate.problems.append(LoadProblem(template.path, message, logical))
+
+    def value(self, template: Template, value: Any, text: bool = False) -> Any:
+        result = self.scope.resolve(template, value, text=text)
+        return None if result is NO_VALUE else result
+
+    def prop(self, template: Template, logical: str, name: str, text: bool = False) -> Any:
+        return self.value(template, template.properties(logical).get(name), text)
+
+    def link(self, value: Any, what: str = "") -> Any:
+        """A resolved value as a reference: element key, literal id, None or Unknown."""
+        if value is None or value is NO_VALUE or value == "":
+            return None
+        if isinstance(value, ResourceRef):
+            return value.key
+        if isinstance(value, str):
+            return value
+        if isinstance(value, Unknown):
+            return value
+        return Unknown(f"{what}: {value!r} is not an id")
+
+    def links(self, value: Any, what: str) -> list[Any]:
+        if value is None:
+            return []
+        if isinstance(value, list):
+            return [self.link(v, what) for v in value if self.link(v, what) is not None]
+        return [self.link(value, what)]
+
+    def network(self, template: Template, logical: str, value: Any, attribute: str) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, Unknown):
+            return value
+        if not isinstance(value, str) or "/" not in value:
+            self.problem(template, logical, f"{attribute} {value!r} of {logical} in {template.path} is not a CIDR block; ignored")
+            return Unknown(f"{attribute} of {logical} ({value!r} is not a CIDR block)", "fix the value")
+        try:
+            network = IPNetwork(value)
+        except (AddrFormatError, ValueError, TypeError):
+            self.problem(template, logical, f"{attribute} {value!r} of {logical} in {template.path} is not a valid "
+                                            "CIDR block; ignored")
+            return Unknown(f"{attribute} of {logical} ({value!r} is not a valid CIDR block)", "fix the value")
+        if network.cidr != network:
+            self.problem(template, logical, f"{attribute} {value!r} of {logical} has host bits set "
+                                            f"(AWS expects {network.cidr}); using {network.cidr}")
+            network = network.cidr
+        return network
+
+    def _included(self, template: Template, logical: str) -> bool:
+        resource = template.resources.get(logical)
+        condition = resource.get("Condition") if isinstance(resource, dict) else None
+        if condition is None:
+            return True
+        return self.scope.condition(template, condition) is not False
+
+    # -- regions and accounts ---------------------------------------------------
+    def _place_stacks(self) -> None:
+        """Region and account per template: configuration, then what peerings say about their peers."""
+        for template in self.templates.values():
+            template.region = template.stack.region or Unknown(f"region of stack {template.path}", REGION_HINT)
+            template.account = template.stack.account or Unknown(f"account of stack {template.path}", ACCOUNT_HINT)
+        self.scope.collect_exports()
+        # physical ids the configuration gives resources: a literal id in one template names them
+        owners = {physical: template for template in self.templates.values()
+                  for physical in template.stack.resource_ids.values()}
+        for _ in range(len(self.templates) + 1):
+            changed = False
+            for template in self.templates.values():
+                for logical in template.resources:
+                    if template.type_of(logical) != "AWS::EC2::VPCPeeringConnection" or not self._included(template, logical):
+                        continue
+                    peer = self.prop(template, logical, "PeerVpcId")
+                    if isinstance(peer, ResourceRef):
+                        other = self.templates.get(peer.template)
+                    else:
+                        other = owners.get(peer) if isinstance(peer, str) else None
+                    if other is None or other is template:
+                        continue
+                    peer_region = self.prop(template, logical, "PeerRegion")
+                    peer_account = self._peer_account(template, logical)
+                    changed |= self._settle(other, "region", peer_region, template)
+                    changed |= self._settle(other, "account", peer_account, template)
+            if not changed:
+                break
+            self.scope.collect_exports()
+
+    @staticmethod
+    def _settle(other: Template, attribute: str, stated: Any, requester: Template) -> bool:
+        """Give ``other`` (the peer's stack) the region/account the peering states, or the requester's."""
+        current = getattr(other, attribute)
+        if isinstance(current, str):
+            if stated is None and isinstance(getattr(requester, attribute), Unknown):
+                setattr(requester, attribute, current)  # unset PeerRegion: the requester is in the peer's region
+                return True
+            return False
+        if isinstance(stated, str) and stated:
+            setattr(other, attribute, stated)
+            return True
+        if stated is None and isinstance(getattr(requester, attribute), str):
+            setattr(other, attribute, getattr(requester, attribute))
+            return True
+        return False
+
+    def _peer_account(self, template: Template, logical: str) -> Any:
+        owner = self.prop(template, logical, "PeerOwnerId")
+        if owner is not None:
+            return str(owner) if isinstance(owner, (int, str)) else owner
+        role = self.prop(template, logical, "PeerRoleArn")
+        if isinstance(role, str) and role.count(":") >= 5 and role.split(":")[4].isdigit():
+            return role.split(":")[4]
+        return None
+
+    # -- the build -----------------------------------------------------------------
+    def build(self) -> Estate:
+        self._place_stacks()
+        first = {
+            "AWS::EC2::VPC": self._vpc,
+            "AWS::EC2::VPCPeeringConnection": self._peering,
+            "AWS::EC2::RouteTable": self._route_table,
+            "AWS::EC2::Subnet": self._subnet,
+            "AWS::EC2::SecurityGroup": self._security_group,
+            "AWS::EC2::NetworkAcl": self._network_acl,
+            "AWS::EC2::Instance": self._host,
+            "AWS::EC2::LaunchTemplate": self._host,
+        }
+        later = {
+            "AWS::EC2::VPCCidrBlock": self._cidr_block,
+            "AWS::EC2::Route": self._route,
+            "AWS::EC2::SubnetRouteTableAssociation": self._association,
+            "AWS::EC2::SecurityGroupIngress": self._sg_rule,
+            "AWS::EC2::SecurityGroupEgress": self._sg_rule,
+            "AWS::EC2::NetworkAclEntry": self._nacl_entry,
+            "AWS::EC2::SubnetNetworkAclAssociation": self._nacl_association,
+        }
+        for phase in (first, later):
+            for template in self.templates.values():
+                for logical, resource in template.resources.items():
+                    if not isinstance(resource, dict):
+                        self.problem(template, str(logical), f"resource {logical} of {template.path} is not a mapping")
+                        continue
+                    handler = phase.get(template.type_of(logical) or "")
+                    if handler is None or not self._included(template, logical):
+                        continue
+                    try:
+                        handler(template, logical)
+                    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
+                        self.problem(template, logical, f"could not read {logical} in {template.path}: "
+                                                        f"{type(error).__name__}: {error}")
+        self.estate.reindex()
+        return self.estate
+
+    def _vpc(self, template: Template, logical: str) -> None:
+        key = self.key(template, logical)
+        vpc = Vpc(key, self.source(template, logical), aws_id=template.stack.resource_ids.get(logical),
+                  region=template.region, account=template.account)
+        props = template.properties(logical)
+        if "CidrBlock" in props:
+            vpc.blocks.append(CidrBlock(self.network(template, logical, self.prop(template, logical, "CidrBlock"),
+                                                     "CidrBlock"), "primary", vpc.source))
+        elif "Ipv4IpamPoolId" in props:
+            vpc.blocks.append(CidrBlock(Unknown(f"CidrBlock of {logical} is allocated from an IPAM pool at deployment",
+                                                "give the VPC a literal CidrBlock"), "primary", vpc.source))
+        for attribute, field_name in (("EnableDnsSupport", "dns_support"), ("EnableDnsHostnames", "dns_hostnames")):
+            value = self.prop(template, logical, attribute)
+            if isinstance(value, str) and value.lower() in ("true", "false"):
+                value = value.lower() == "true"
+            if isinstance(value, (bool, Unknown)):
+                setattr(vpc, field_name, value)
+        self.estate.vpcs[key] = vpc
+
+    def _cidr_block(self, template: Template, logical: str) -> None:
+        ref = self.link(self.prop(template, logical, "VpcId"), "VpcId")
+        vpc = self.estate.vpc(ref) if isinstance(ref, str) else None
+        if vpc is None:
+            vpc = next((v for v in self.estate.vpcs.values() if isinstance(ref, str) and v.aws_id == ref), None)
+        source = self.source(template, logical)
+        if vpc is None:
+            self.estate.sources[self.key(template, logical)] = source
+            return
+        props = template.properties(logical)
+        if "CidrBlock" in props:
+            vpc.blocks.append(CidrBlock(self.network(template, logical, self.prop(template, logical, "CidrBlock"),
+                                                     "CidrBlock"), "secondary", source))
+        elif "Ipv4IpamPoolId" in props:
+            vpc.blocks.append(CidrBlock(Unknown(f"CidrBlock of {logical} is allocated from an IPAM pool at deployment"),
+                                        "secondary", source))
+        if "Ipv6CidrBlock" in props:
+            vpc.blocks.append(CidrBlock(self.network(template, logical, self.prop(template, logical, "Ipv6CidrBlock"),
+                                                     "Ipv6CidrBlock"), "ipv6", source))
+        elif self.prop(template, logical, "AmazonProvidedIpv6CidrBlock") in (True, "true", "True"):
+            vpc.blocks.append(CidrBlock(Unknown(f"Amazon-provided IPv6 block of {vpc.source.address}"), "ipv6", source,
+                                        amazon_provided=True))
+        elif "Ipv6IpamPoolId" in props:
+            vpc.blocks.append(CidrBlock(Unknown(f"IPv6 block of {logical} is allocated from an IPAM pool at deployment"),
+                                        "ipv6", source))
+
+    def _peering(self, template: Template, logical: str) -> None:
+        key = self.key(template, logical)
+        peer_region = self.prop(template, logical, "PeerRegion")
+        peer_account = self._peer_account(template, logical)
+        self.estate.peerings[key] = PeeringConnection(
+            key,
+            self.source(template, logical),
+            requester_vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId") or
+            Unknown(f"VpcId of {logical} is not set"),
+            accepter_vpc=self.link(self.prop(template, logical, "PeerVpcId"), "PeerVpcId") or
+            Unknown(f"PeerVpcId of {logical} is not set"),
+            aws_id=template.stack.resource_ids.get(logical),
+            region=template.region,
+            peer_region=peer_region if peer_region is not None else None,
+            account=template.account,
+            peer_owner_id=peer_account,
+        )
+
+    def _route_table(self, template: Template, logical: str) -> None:
+        key = self.key(template, logical)
+        self.estate.route_tables[key] = RouteTable(
+            key, self.source(template, logical), vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
+            aws_id=template.stack.resource_ids.get(logical))
+
+    def _route(self, template: Template, logical: str) -> None:
+        key = self.key(template, logical)
+        source = self.source(template, logical)
+        table_ref = self.link(self.prop(template, logical, "RouteTableId"), "RouteTableId")
+        route = Route(key, source, route_table=table_ref if isinstance(table_ref, str) else key + "#table")
+        for attribute, version in (("DestinationCidrBlock", 4), ("DestinationIpv6CidrBlock", 6)):
+            value = self.prop(template, logical, attribute)
+            if value not in (None, ""):
+                route.destination = self.network(template, logical, value, attribute)
+                route.version = version
+                break
+        prefix_list = self.prop(template, logical, "DestinationPrefixListId")
+        if prefix_list not in (None, "") and route.destination is None:
+            route.prefix_list = self.link(prefix_list, "DestinationPrefixListId")
+            route.destination = Unknown(f"the entries of prefix list {prefix_list}",
+                                        "use CIDR destinations for peering routes")
+        for attribute, kind in ROUTE_TARGETS.items():
+            value = self.prop(template, logical, attribute)
+            if value in (None, ""):
+                continue
+            if attribute == "GatewayId" and value == "local":
+                route.target_kind, route.target = "local", "local"
+                break
+            route.target_kind = kind
+            route.target = self.link(value, attribute)
+            break
+        table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
+        if table is None:
+            self.estate.sources[key] = source
+            return
+        route.route_table = table.key
+        table.routes.append(route)
+
+    def _subnet(self, template: Template, logical: str) -> None:
+        key = self.key(template, logical)
+        subnet = Subnet(key, self.source(template, logical), vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
+                        aws_id=template.stack.resource_ids.get(logical))
+        for attribute in ("CidrBlock", "Ipv6CidrBlock"):
+            network = self.network(template, logical, self.prop(template, logical, attribute), attribute)
+            if network is not None:
+                subnet.blocks.append(network)
+        self.estate.subnets[key] = subnet
+
+    def _association(self, template: Template, logical: str) -> None:
+        subnet = self.estate.subnet(self.link(self.prop(template, logical, "SubnetId"), "SubnetId"))
+        table_ref = self.link(self.prop(template, logical, "RouteTableId"), "RouteTableId")
+        if subnet is None:
+            self.estate.sources[self.key(template, logical)] = self.source(template, logical)
+            return
+        table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
+        subnet.route_table = table.key if table is not None else table_ref
+        if table is not None:
+            table.subnets.append(subnet.key)
+
+    # -- security groups -------------------------------------------------------------
+    def _rule(self, template: Template, logical: str, key: str, holder: Source, group: Any, direction: str,
+              spec: Any) -> SecurityGroupRule:
+        spec = spec if isinstance(spec, dict) else {}
+        if direction == "ingress":
+            referenced = self.link(spec.get("SourceSecurityGroupId"), "SourceSecurityGroupId")
+            owner = spec.get("SourceSecurityGroupOwnerId")
+        else:
+            referenced = self.link(spec.get("DestinationSecurityGroupId"), "DestinationSecurityGroupId")
+            owner = None
+        cidrs = [self.network(template, logical, spec.get(name), name) for name in ("CidrIp", "CidrIpv6")
+                 if spec.get(name) not in (None, "")]
+        protocol = spec.get("IpProtocol", "-1")
+        return SecurityGroupRule(
+            key, holder, group=group, direction=direction,
+            protocol=str(protocol) if isinstance(protocol, (int, str)) else protocol,
+            from_port=spec.get("FromPort"), to_port=spec.get("ToPort"),
+            referenced_group=referenced,
+            referenced_owner=str(owner) if isinstance(owner, (int, str)) else owner,
+            self_reference=referenced is not None and referenced == group,
+            cidrs=cidrs,
+        )
+
+    def _security_group(self, template: Template, logical: str) -> None:
+        key = self.key(template, logical)
+        source = self.source(template, logical)
+        vpc = self.link(self.prop(template, logical, "VpcId"), "VpcId")
+        if vpc is None:
+            vpc = Unknown(f"{logical} sets no VpcId, so it lives in the region's default VPC",
+                          "set VpcId, or describe the default VPC in the inventory")
+        self.estate.security_groups[key] = SecurityGroup(key, source, vpc=vpc,
+                                                         aws_id=template.stack.resource_ids.get(logical))
+        for direction, attribute in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
+            rules = self.prop(template, logical, attribute)
+            if isinstance(rules, Unknown):
+                self.estate.sg_rules.append(SecurityGroupRule(f"{key}/{direction}", source, group=key,
+                                                              direction=direction, referenced_group=rules))
+                continue
+            for index, spec in enumerate(rules if isinstance(rules, list) else []):
+                self.estate.sg_rules.append(self._rule(template, logical, f"{key}/{direction}[{index}]", source, key,
+                                                       direction, spec))
+
+    def _sg_rule(self, template: Template, logical: str) -> None:
+        spec = self.value(template, template.properties(logical))
+        direction = "ingress" if template.type_of(logical) == "AWS::EC2::SecurityGroupIngress" else "egress"
+        group = self.link(spec.get("GroupId") if isinstance(spec, dict) else None, "GroupId")
+        if group is None:
+            group = Unknown(f"{logical} names its group by GroupName (default VPC)", "use GroupId")
+        self.estate.sg_rules.append(self._rule(template, logical, self.key(template, logical),
+                                               self.source(template, logical), group, direction, spec))
+
+    # -- network ACLs ------------------------------------------------------------------
+    def _network_acl(self, template: Template, logical: str) -> None:
+        key = self.key(template, logical)
+        self.estate.network_acls[key] = NetworkAcl(key, self.source(template, logical),
+                                                   vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"))
+
+    def _nacl(self, template: Template, logical: str) -> NetworkAcl | None:
+        ref = self.link(self.prop(template, logical, "NetworkAclId"), "NetworkAclId")
+        acl = self.estate.network_acls.get(ref) if isinstance(ref, str) else None
+        if acl is None:
+            self.estate.sources[self.key(template, logical)] = self.source(template, logical)
+        return acl
+
+    def _nacl_entry(self, template: Template, logical: str) -> None:
+        acl = self._nacl(template, logical)
+        if acl is None:
+            return
+        spec = self.value(template, template.properties(logical))
+        cidr = spec.get("CidrBlock") if spec.get("CidrBlock") is not None else spec.get("Ipv6CidrBlock")
+        egress = spec.get("Egress", False)
+        icmp = spec.get("Icmp") if isinstance(spec.get("Icmp"), dict) else {}
+        acl.rules.append(NetworkAclRule(
+            egress=egress is True or str(egress).lower() == "true",
+            rule_number=int(spec.get("RuleNumber", 0)),
+            action=str(spec.get("RuleAction", "")).lower(),
+            protocol=str(spec.get("Protocol")) if isinstance(spec.get("Protocol"), (int, str)) else spec.get("Protocol"),
+            cidr=self.network(template, logical, cidr, "CidrBlock"),
+            icmp_type=icmp.get("Type"), icmp_code=icmp.get("Code"),
+        ))
+
+    def _nacl_association(self, template: Template, logical: str) -> None:
+        acl = self._nacl(template, logical)
+        subnet = self.estate.subnet(self.link(self.prop(template, logical, "SubnetId"), "SubnetId"))
+        if acl is None or subnet is None:
+            self.estate.sources[self.key(template, logical)] = self.source(template, logical)
+            return
+        subnet.network_acl = acl.key
+        acl.subnets.append(subnet.key)
+
+    # -- hosts --------------------------------------------------------------------------
+    def _user_data(self, template: Template, logical: str, raw: Any) -> Any:
+        resolved = self.value(template, raw, text=True)
+        if isinstance(resolved, Base64Text):
+            return finish_text(str(resolved), f"the user data of {logical}")
+        if isinstance(resolved, str) and resolved:
+            try:
+                return base64.b64decode(resolved, validate=True).decode("utf-8", errors="replace")
+            except (binascii.Error, ValueError):
+                self.problem(template, logical, f"user data of {logical} is not valid base64 (wrap it in Fn::Base64)")
+                return Unknown(f"user data of {logical} (not valid base64)")
+        if isinstance(resolved, Unknown):
+            return resolved
+        return None
+
+    def _interfaces(self, interfaces: Any, group_key: str) -> tuple[list[Any], list[Any]]:
+        subnets: list[Any] = []
+        groups: list[Any] = []
+        for interface in interfaces if isinstance(interfaces, list) else []:
+            if not isinstance(interface, dict):
+                continue
+            subnet = self.link(interface.get("SubnetId"), "SubnetId")
+            if subnet is not None:
+                subnets.append(subnet)
+            groups.extend(self.links(interface.get(group_key), group_key))
+        return subnets, groups
+
+    def _host(self, template: Template, logical: str) -> None:
+        key = self.key(template, logical)
+        host = Host(key, self.source(template, logical))
+        if template.type_of(logical) == "AWS::EC2::Instance":
+            props = self.value(template, template.properties(logical))
+            subnet = self.link(props.get("SubnetId"), "SubnetId")
+            subnets, groups = self._interfaces(props.get("NetworkInterfaces"), "GroupSet")
+            host.subnets = ([subnet] if subnet is not None else []) + subnets
+            host.security_groups = self.links(props.get("SecurityGroupIds"), "SecurityGroupIds") + groups
+            raw_user_data = template.properties(logical).get("UserData")
+        else:
+            data = template.properties(logical).get("LaunchTemplateData")
+            resolved = self.value(template, data)
+            resolved = resolved if isinstance(resolved, dict) else {}
+            subnets, groups = self._interfaces(resolved.get("NetworkInterfaces"), "Groups")
+            host.subnets = subnets
+            host.security_groups = self.links(resolved.get("SecurityGroupIds"), "SecurityGroupIds") + groups
+            raw_user_data = data.get("UserData") if isinstance(data, dict) else None
+        text = self._user_data(template, logical, raw_user_data)
+        host.user_data = text
+        if isinstance(text, str):
+            host.interface_mtu = largest_interface_mtu(text)
+            host.route_mtu_pins = route_pins(text)
+        elif isinstance(text, Unknown):
+            host.interface_mtu = text
+        self.estate.hosts[key] = host
