@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from pcxguard.settings import Settings
+from pcxguard.settings import MAX_ACTIVE_PEERINGS_PER_VPC, Settings
 
 CONFIG_NAME = ".pcxguard.yaml"
 
@@ -57,6 +57,16 @@ def load_settings(path: Path | None) -> Settings:
         kwargs["inter_region_mtu"] = int(raw["inter_region_mtu"])
     if "active_peerings_per_vpc" in raw:
         kwargs["active_peerings_per_vpc"] = int(raw["active_peerings_per_vpc"])
+        if not 1 <= kwargs["active_peerings_per_vpc"] <= MAX_ACTIVE_PEERINGS_PER_VPC:
+            raise ConfigError(f"{path}: active_peerings_per_vpc must be between 1 and {MAX_ACTIVE_PEERINGS_PER_VPC} "
+                              "(the VPC Peering Guide's adjustable quota)")
+    elsewhere = raw.get("accepted_elsewhere")
+    if elsewhere is not None:
+        if not isinstance(elsewhere, dict):
+            raise ConfigError(f"{path}: accepted_elsewhere must map a peering (address or pcx id) to where it is accepted")
+        kwargs["accepted_elsewhere"] = tuple(sorted((str(k), str(v)) for k, v in elsewhere.items()))
+    if "require_acceptance_same_account" in raw:
+        kwargs["require_acceptance_same_account"] = bool(raw["require_acceptance_same_account"])
     return Settings(**kwargs)
 
 
