@@ -460,3 +460,24 @@ def test_pcx14_small_mtu_passes_and_unknown_group_is_unknown():
     host.security_groups = ["sg-0outside"]
     f = only(pmtud_icmp.evaluate(e, Settings()))
     assert f.verdict is Verdict.UNKNOWN and any("sg-0outside" in m for m in f.missing)
+
+
+# ---------------------------------------------------------------- settings for these rules
+def test_config_reads_accepted_elsewhere_and_bounds_the_quota(tmp_path):
+    import pytest
+
+    from pcxguard.config import ConfigError, load_settings
+
+    good = tmp_path / "good.yaml"
+    good.write_text("active_peerings_per_vpc: 125\naccepted_elsewhere:\n  aws_vpc_peering_connection.x: partner\n"
+                    "require_acceptance_same_account: false\n")
+    settings = load_settings(good)
+    assert settings.active_peerings_per_vpc == 125
+    assert settings.accepted_elsewhere == (("aws_vpc_peering_connection.x", "partner"),)
+    assert settings.require_acceptance_same_account is False
+    for text in ("active_peerings_per_vpc: 126\n", "accepted_elsewhere: [a, b]\n"):
+        bad = tmp_path / "bad.yaml"
+        bad.write_text(text)
+        load_settings.cache_clear()
+        with pytest.raises(ConfigError):
+            load_settings(bad)
