@@ -50,8 +50,8 @@ def sg_admits(estate: Estate, host: Host, source: IPNetwork) -> tuple[IPSet | No
     for ref in host.security_groups:
         group = estate.security_group(ref) if is_known(ref) else None
         if group is None:
-            unknown.append(f"security group {ref if is_known(ref) else ref.describe()} of "  # type: ignore[union-attr]
-                           f"{host.source.address} is outside the scan")
+            unknown.append(f"security group {ref} of {host.source.address} is outside the scan" if is_known(ref)
+                           else f"a security group of {host.source.address}: {ref.describe()}")  # type: ignore[union-attr]
             continue
         groups.append(group)
         names.append(group.source.address)
