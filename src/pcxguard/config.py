@@ -166,6 +166,11 @@ def _settings(raw: dict[str, Any]) -> Settings:
     for name in ("inter_region_mtu", "active_peerings_per_vpc"):
         if name in raw:
             kwargs[name] = int(raw[name])
+    # the schema has already checked types and ranges (active_peerings_per_vpc: 1..125)
+    if "accepted_elsewhere" in raw:
+        kwargs["accepted_elsewhere"] = tuple(sorted((str(k), str(v)) for k, v in raw["accepted_elsewhere"].items()))
+    if "require_acceptance_same_account" in raw:
+        kwargs["require_acceptance_same_account"] = bool(raw["require_acceptance_same_account"])
     return Settings(**kwargs)
 
 

@@ -109,6 +109,8 @@ class Vpc:
 class PeeringOptions:
     allow_remote_vpc_dns_resolution: Maybe[bool] | None = None
     set_by: Source | None = None  # resource that sets the option
+    set_in_region: Maybe[str] | None = None  # region the setting resource acts in
+    set_in_account: Maybe[str] | None = None  # account the setting resource acts in
 
 
 @dataclass
@@ -127,6 +129,7 @@ class PeeringConnection:
     requester_options: PeeringOptions = field(default_factory=PeeringOptions)
     accepter_options: PeeringOptions = field(default_factory=PeeringOptions)
     reason_unaccepted: str | None = None  # a documented reason the accepter is elsewhere
+    peer_role_arn: Maybe[str] | None = None  # CloudFormation PeerRoleArn: the stack accepts through it
 
 
 # --------------------------------------------------------------------------- routing
@@ -193,6 +196,9 @@ class SecurityGroupRule:
     referenced_owner: Maybe[str] | None = None  # account of the referenced group, when given
     self_reference: bool = False
     cidrs: list[Maybe[IPNetwork]] = field(default_factory=list)
+    # False when the reference was recovered from a configuration expression (a plan shows no
+    # literal text of "ACCOUNT/${aws_security_group.x.id}"), so its written form is not known
+    reference_text_known: bool = True
 
 
 @dataclass
@@ -212,6 +218,7 @@ class NetworkAclRule:
     cidr: Maybe[IPNetwork] | None
     icmp_type: Maybe[int] | None = None
     icmp_code: Maybe[int] | None = None
+    declared_by: Source | None = None
 
 
 @dataclass
@@ -221,6 +228,8 @@ class NetworkAcl:
     vpc: Maybe[str]
     subnets: list[str] = field(default_factory=list)
     rules: list[NetworkAclRule] = field(default_factory=list)
+    is_default: bool = False  # the VPC's default network ACL (subnets without an association use it)
+    rules_unknown: list[str] = field(default_factory=list)  # rules the scan cannot read, and why
 
 
 # --------------------------------------------------------------------------- hosts

@@ -21,6 +21,12 @@ class Settings:
     pending_peerings_per_vpc: int = DEFAULT_PENDING_PEERINGS_PER_VPC
     disabled_checks: frozenset[str] = field(default_factory=frozenset)
     severity_overrides: tuple[tuple[str, str], ...] = ()
+    # CKV2_PCX_8: peerings accepted outside the scan, (peering address or pcx id, where) pairs;
+    # the tag ``pcxguard:accepter`` on the peering says the same from the code itself.
+    accepted_elsewhere: tuple[tuple[str, str], ...] = ()
+    # CKV2_PCX_8: also fail a same-account, same-region peering with neither auto_accept nor an
+    # accepter (it stays pending-acceptance like any other request).
+    require_acceptance_same_account: bool = True
 
     def severity_for(self, check_id: str, default: str) -> str:
         return dict(self.severity_overrides).get(check_id, default)

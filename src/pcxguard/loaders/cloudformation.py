@@ -372,6 +372,7 @@ class CloudFormationBuilder:
             peer_region=peer_region if peer_region is not None else None,
             account=template.account,
             peer_owner_id=peer_account,
+            peer_role_arn=self.prop(template, logical, "PeerRoleArn"),
         )
 
     def _route_table(self, template: Template, logical: str) -> None:

@@ -23,6 +23,8 @@ from pcxguard.model import (
     Estate,
     Host,
     LoadProblem,
+    NetworkAcl,
+    NetworkAclRule,
     PeeringConnection,
     PeeringOptions,
     Route,
@@ -147,6 +149,7 @@ SG_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule
 HOST_TYPES = ("aws_instance", "aws_launch_template", "aws_launch_configuration")
 _HASH = re.compile(r"^[0-9a-f]{40}$")
 _IDENTITY_ATTRIBUTES = {"id", "arn", "name", "latest_version", "default_version"}
+ACCEPTER_TAG = "pcxguard:accepter"  # documented reason an accepter is outside the scan (CKV2_PCX_8)
 _DERIVED_KEYS = {
     "main_route_table_id": "#main",
     "default_route_table_id": "#main",
@@ -284,6 +287,8 @@ class EstateBuilder:
             "aws_instance": self._host,
             "aws_launch_template": self._host,
             "aws_launch_configuration": self._host,
+            "aws_network_acl": self._network_acl,
+            "aws_default_network_acl": self._network_acl,
         }
         later = {
             "aws_vpc_peering_connection_accepter": self._accepter,
@@ -295,6 +300,8 @@ class EstateBuilder:
             "aws_vpc_security_group_ingress_rule": self._sg_rule,
             "aws_vpc_security_group_egress_rule": self._sg_rule,
             "aws_autoscaling_group": self._autoscaling_group,
+            "aws_network_acl_rule": self._network_acl_rule,
+            "aws_network_acl_association": self._network_acl_association,
         }
         for phase in (handlers, later):
             for instance in self.instances.values():
@@ -306,6 +313,7 @@ class EstateBuilder:
                 except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
                     self.problem(instance, f"could not read {instance.address}: {type(error).__name__}: {error}")
         self._resolve_links()
+        self._attach_network_acls()
         self.estate.reindex()
         return self.estate
 
@@ -378,7 +386,8 @@ class EstateBuilder:
         value = self.value(instance, (side, 0, "allow_remote_vpc_dns_resolution"))
         if value is None or (isinstance(value, Unknown) and not self.reader.references(instance, (side,))):
             return PeeringOptions()
-        return PeeringOptions(value, self.source(instance))
+        return PeeringOptions(value, self.source(instance), set_in_region=self.reader.region_of(instance),
+                              set_in_account=self.reader.account_of(instance))
 
     def _peering(self, instance: Any) -> None:
         peer_region = self.optional(instance, "peer_region")
@@ -396,6 +405,7 @@ class EstateBuilder:
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),
         )
+        peering.reason_unaccepted = self._accepter_tag(instance)
         self.estate.peerings[instance.address] = peering
 
     def _find_peering(self, ref: Any) -> PeeringConnection | None:
@@ -599,7 +609,7 @@ class EstateBuilder:
                         continue
                     self.estate.sg_rules.append(SecurityGroupRule(
                         f"{key}/{direction}/ref[{n}]", self.source(instance), group=key, direction=direction,
-                        referenced_group=link))
+                        referenced_group=link, reference_text_known=False))
             for rule, group in referenced:
                 if rule.referenced_group is None:
                     rule.referenced_group = self._group_ref(group)
@@ -628,6 +638,8 @@ class EstateBuilder:
         group = self.link(instance, ("security_group_id",))
         if isinstance(cidrs, Unknown):
             cidrs = [cidrs]
+        reference_attr = "source_security_group_id" if instance.type == "aws_security_group_rule" \
+            else "referenced_security_group_id"
         rule = SecurityGroupRule(
             instance.address, self.source(instance), group=group,
             direction=direction if direction in ("ingress", "egress") else "ingress",
@@ -638,6 +650,7 @@ class EstateBuilder:
             self_reference=self_reference or (referenced is not None and referenced == group),
             cidrs=[self.network(instance, c, "cidr") if not isinstance(c, Unknown) else c for c in cidrs
                    if c not in (None, "")],
+            reference_text_known=isinstance(self.reader.value(instance, (reference_attr,)), (str, type(None))),
         )
         self.estate.sg_rules.append(rule)
 
@@ -747,6 +760,142 @@ class EstateBuilder:
                 if len(matches) == 1:
                     route.target = matches[0]
 
+    # -- network ACLs and tags (CKV2_PCX_8, CKV2_PCX_14) ---------------------
+    def _accepter_tag(self, instance: Any) -> str | None:
+        """The documented reason a peering's accepter is outside the scan: tag ``pcxguard:accepter``."""
+        for attribute in ("tags", "tags_all"):
+            tags = self.value(instance, (attribute,))
+            if isinstance(tags, dict):
+                reason = tags.get(ACCEPTER_TAG)
+                if isinstance(reason, str) and reason.strip():
+                    return reason.strip()
+        return None
+
+    def _int_or(self, instance: Any, path: tuple[Any, ...]) -> Any:
+        value = self.value(instance, path)
+        if isinstance(value, bool) or value is None or value == "":
+            return None
+        if isinstance(value, Unknown):
+            return value
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return Unknown(f"{'.'.join(str(p) for p in path)} of {instance.address} ({value!r} is not a number)")
+
+    def _acl_rule(self, instance: Any, base: tuple[Any, ...], egress: bool, number_attr: str,
+                  action_attr: str) -> NetworkAclRule | str:
+        number = self._int_or(instance, base + (number_attr,))
+        action = self.value(instance, base + (action_attr,))
+        if not isinstance(number, int) or not isinstance(action, str):
+            return f"a rule of {instance.address} whose number or action is not known until apply"
+        v4 = self.value(instance, base + ("cidr_block",))
+        v6 = self.value(instance, base + ("ipv6_cidr_block",))
+        cidr = self.network(instance, v4 if v4 not in (None, "") else v6, "cidr_block")
+        protocol = self.value(instance, base + ("protocol",))
+        return NetworkAclRule(
+            egress=egress, rule_number=number, action=action.lower(),
+            protocol=str(protocol) if isinstance(protocol, (str, int)) else (protocol if isinstance(protocol, Unknown)
+                                                                           else Unknown(f"protocol of {instance.address}")),
+            cidr=cidr, icmp_type=self._int_or(instance, base + ("icmp_type",)),
+            icmp_code=self._int_or(instance, base + ("icmp_code",)), declared_by=self.source(instance))
+
+    def _network_acl(self, instance: Any) -> None:
+        key = instance.address
+        if instance.type == "aws_default_network_acl":
+            default_ref = self.link(instance, ("default_network_acl_id",))
+            vpc: Any = Unknown(f"the VPC of {key}")
+            if isinstance(default_ref, str) and default_ref.endswith("#default_nacl"):
+                vpc = default_ref[: -len("#default_nacl")]
+                self.aliases[default_ref] = key
+            elif isinstance(default_ref, str):
+                self.aliases[default_ref] = key
+            acl = NetworkAcl(key, self.source(instance), vpc=vpc, is_default=True)
+        else:
+            acl = NetworkAcl(key, self.source(instance), vpc=self.link(instance, ("vpc_id",)))
+        known_id = self.known_id(instance)
+        if known_id:
+            self.aliases[known_id] = key
+        subnet_refs = self.links(instance, "subnet_ids") if self.reader.value(instance, ("subnet_ids",)) not in (None, []) \
+            else []
+        self._acl_subnets.extend((key, ref) for ref in subnet_refs)
+        for direction in ("ingress", "egress"):
+            blocks = self.reader.value(instance, (direction,))
+            if isinstance(blocks, Unknown):
+                acl.rules_unknown.append(f"{direction} rules of {key} are not known until apply")
+                continue
+            for index, _ in enumerate(blocks if isinstance(blocks, list) else []):
+                rule = self._acl_rule(instance, (direction, index), direction == "egress", "rule_no", "action")
+                if isinstance(rule, str):
+                    acl.rules_unknown.append(rule)
+                else:
+                    acl.rules.append(rule)
+        self.estate.network_acls[key] = acl
+
+    def _acl_for(self, ref: Any) -> NetworkAcl | None:
+        if not isinstance(ref, str):
+            return None
+        ref = self._canon(ref)
+        acl = self.estate.network_acls.get(ref)
+        if acl is None and ref.endswith("#default_nacl") and ref[: -len("#default_nacl")] in self.estate.vpcs:
+            vpc = self.estate.vpcs[ref[: -len("#default_nacl")]]
+            # the default ACL AWS creates: allow everything both ways (rule 100, and 101 for IPv6)
+            acl = NetworkAcl(ref, Source(vpc.source.kind, "default network ACL", f"default network ACL of {vpc.key}",
+                                         vpc.source.file, vpc.source.start_line, vpc.source.end_line),
+                             vpc=vpc.key, is_default=True)
+            for egress in (False, True):
+                acl.rules.append(NetworkAclRule(egress, 100, "allow", "-1", IPNetwork("0.0.0.0/0")))
+                acl.rules.append(NetworkAclRule(egress, 101, "allow", "-1", IPNetwork("::/0")))
+            self.estate.network_acls[ref] = acl
+        return acl
+
+    def _network_acl_rule(self, instance: Any) -> None:
+        acl = self._acl_for(self.link(instance, ("network_acl_id",)))
+        if acl is None:
+            self.estate.sources[instance.address] = self.source(instance)
+            return
+        egress = self.value(instance, ("egress",))
+        if not isinstance(egress, bool):
+            egress = False if egress is None else egress
+        if isinstance(egress, Unknown):
+            acl.rules_unknown.append(f"direction of {instance.address}: {egress.describe()}")
+            return
+        rule = self._acl_rule(instance, (), egress, "rule_number", "rule_action")
+        if isinstance(rule, str):
+            acl.rules_unknown.append(rule)
+        else:
+            acl.rules.append(rule)
+
+    def _network_acl_association(self, instance: Any) -> None:
+        acl_ref = self.link(instance, ("network_acl_id",))
+        subnet_ref = self.link(instance, ("subnet_id",))
+        if not isinstance(acl_ref, str) or self._acl_for(acl_ref) is None:
+            self.estate.sources[instance.address] = self.source(instance)
+            return
+        self._acl_subnets.append((self._canon(acl_ref), subnet_ref))
+
+    def _attach_network_acls(self) -> None:
+        """Subnets named by ACLs and associations -> ``Subnet.network_acl`` (the association wins)."""
+        by_id = {s.aws_id: s for s in self.estate.subnets.values() if isinstance(s.aws_id, str)}
+        for acl_key, ref in self._acl_subnets:
+            if not isinstance(ref, str):
+                acl = self.estate.network_acls.get(acl_key)
+                if acl is not None and isinstance(ref, Unknown):
+                    acl.rules_unknown.append(f"subnets of {acl_key}: {ref.describe()}")
+                continue
+            subnet = self.estate.subnets.get(ref) or by_id.get(ref)
+            acl = self.estate.network_acls.get(acl_key)
+            if subnet is None or acl is None:
+                continue
+            subnet.network_acl = acl.key
+            if subnet.key not in acl.subnets:
+                acl.subnets.append(subnet.key)
+
+    @property
+    def _acl_subnets(self) -> list[tuple[str, Any]]:
+        if not hasattr(self, "_acl_subnet_links"):
+            self._acl_subnet_links: list[tuple[str, Any]] = []
+        return self._acl_subnet_links
+
 
 def _resource_type(address: str) -> str:
     try:
@@ -757,3 +906,4 @@ def _resource_type(address: str) -> str:
 
 def build_estate(reader: Reader, name: str) -> Estate:
     return EstateBuilder(reader, name).build()
+

@@ -447,6 +447,12 @@ class PlanReader:
         owner = instance.values.get("owner_id")
         if isinstance(owner, str) and owner:
             return owner
+        # a provider restricted to exactly one account (allowed_account_ids = ["1111..."]) acts in it
+        config = self.provider_config.get(instance.provider_key or "aws")
+        allowed = ((config or {}).get("expressions") or {}).get("allowed_account_ids") if isinstance(config, dict) else None
+        if isinstance(allowed, dict) and isinstance(allowed.get("constant_value"), list) \
+                and len(allowed["constant_value"]) == 1 and isinstance(allowed["constant_value"][0], str):
+            return allowed["constant_value"][0]
         return Unknown(f"the account of {instance.address}",
                        "set the account in the inventory or configuration (accounts: PROVIDER: ID)")
 

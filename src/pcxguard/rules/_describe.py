@@ -6,7 +6,7 @@ from typing import Iterable
 
 from netaddr import IPNetwork, IPSet
 
-from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, Vpc, is_known
+from pcxguard.model import Estate, Maybe, PeeringConnection, Route, Unknown, Vpc, is_known
 
 INVENTORY_HINT = (
     "add it to the inventory of known VPCs in .pcxguard.yaml "
@@ -44,3 +44,21 @@ def peering_label(peering: PeeringConnection) -> str:
 def block_list(vpc: Vpc, version: int) -> str:
     known = [str(b.network) for b in vpc.blocks_of(version) if is_known(b.network)]
     return ", ".join(known) or "(none)"
+
+
+def route_label(route: Route) -> str:
+    """A route as a reader finds it: the aws_route itself, or the inline route inside its table."""
+    if route.holder.resource_type in ("aws_route", "AWS::EC2::Route"):
+        return route.holder.address
+    destination = route.destination if route.destination is not None and is_known(route.destination) else None
+    return f"the route to {destination or route.prefix_list or 'an unknown destination'} in {route.holder.address}"
+
+
+def vpc_name(estate: Estate, ref: Maybe[str] | None) -> str:
+    """A VPC reference named for a message: its address when in the scan, else the reference itself."""
+    vpc = estate.vpc(ref)
+    if vpc is not None:
+        return vpc.source.address
+    if isinstance(ref, Unknown):
+        return f"an unknown VPC ({ref.what})"
+    return str(ref)

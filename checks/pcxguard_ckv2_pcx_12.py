@@ -1,0 +1,5 @@
+"""CKV2_PCX_12: see policies/CKV2_PCX_12.yaml. A thin adapter; the rule lives in pcxguard.rules."""
+
+from pcxguard.checkov_adapter import PeeringCheck
+
+check = PeeringCheck("CKV2_PCX_12")

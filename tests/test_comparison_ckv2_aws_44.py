@@ -1,0 +1,65 @@
+"""pcxguard's CKV2_PCX_6 against checkov's own CKV2_AWS_44, run for real on fixtures/terraform/
+pcx6_route_destinations (see docs/comparison-ckv2_aws_44.md).
+
+CKV2_AWS_44 fails a table or route whose peering route goes to 0.0.0.0/0 or ::/0, judging a table
+as a whole: "some route has a peering id" and "some route is 0.0.0.0/0", not the same route."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from test_e2e_rules_6_14 import CASES_DIR, REPO, run_checkov
+
+CASE = CASES_DIR / "pcx6_route_destinations"
+
+
+def verdicts(records: list[dict], check_id: str) -> dict[str, str]:
+    return {r["resource"]: r["check_result"]["result"] for r in records if r["check_id"] == check_id}
+
+
+@pytest.fixture(scope="module")
+def on_plan() -> dict[str, str]:
+    return verdicts(run_checkov("-f", str(CASE / "plan.json"), "--check", "CKV2_AWS_44"), "CKV2_AWS_44")
+
+
+@pytest.fixture(scope="module")
+def on_source() -> dict[str, str]:
+    return verdicts(run_checkov("-d", str(CASE), "--framework", "terraform", "--check", "CKV2_AWS_44"), "CKV2_AWS_44")
+
+
+@pytest.fixture(scope="module")
+def pcxguard() -> dict[str, str]:
+    return json.loads((CASE / "expected.json").read_text())["verdicts"]["CKV2_PCX_6"]
+
+
+def test_both_fail_a_default_route_over_a_peering(on_plan, on_source, pcxguard):
+    assert on_plan["aws_route.a_default_via_peer"] == "FAILED"
+    assert on_source["aws_route.a_default_via_peer"] == "FAILED"
+    assert pcxguard["aws_route.a_default_via_peer"] == "FAILED"
+
+
+def test_checkov_fails_a_nat_default_route_beside_a_correct_peering_route(on_source, pcxguard):
+    # aws_route_table.a_nat: 0.0.0.0/0 -> NAT gateway, 10.1.0.0/16 -> peering. Nothing is wrong.
+    assert on_source["aws_route_table.a_nat"] == "FAILED"  # checkov on .tf: whole-table judgement
+    assert pcxguard["aws_route_table.a_nat"] == "PASSED"
+
+
+def test_checkov_on_the_plan_passes_that_table_only_because_the_peering_id_is_unknown(on_plan):
+    # in the plan the inline route's vpc_peering_connection_id is unknown, so its condition
+    # "route.*.vpc_peering_connection_id not_exists" holds: the same table passes on the plan
+    assert on_plan["aws_route_table.a_nat"] == "PASSED"
+
+
+def test_checkov_misses_transitive_and_on_premises_routes(on_plan, on_source, pcxguard):
+    for scan in (on_plan, on_source):
+        assert scan["aws_route.a_to_c_via_b"] == "PASSED"  # 10.2.0.0/16 is VPC c's, reached through b
+        assert scan["aws_route_table.a_inline"] == "PASSED"  # 192.168.0.0/16 on-premises via the peer
+    assert pcxguard["aws_route.a_to_c_via_b"] == "FAILED"
+    assert pcxguard["aws_route_table.a_inline"] == "FAILED"
+
+
+def test_both_pass_correct_routes(on_plan, on_source, pcxguard):
+    for address in ("aws_route.b_to_a", "aws_route.b_to_c"):
+        assert on_plan[address] == on_source[address] == pcxguard[address] == "PASSED"
