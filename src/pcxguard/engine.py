@@ -22,6 +22,10 @@ class Analysis:
         self._by_resource: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         for finding in self.findings:
             self._by_resource[(finding.check_id, finding.resource.address)].append(finding)
+        # CKV2_PCX_0 asks for every resource: index its answer once instead of scanning all findings per call
+        self._undecided_by_address: dict[str, list[Finding]] = defaultdict(list)
+        for (_, address), found in self._by_resource.items():
+            self._undecided_by_address[address].extend(f for f in found if f.verdict is Verdict.UNKNOWN)
 
     @property
     def problems(self) -> list[LoadProblem]:
@@ -29,8 +33,7 @@ class Analysis:
 
     def for_resource(self, check_id: str, address: str) -> list[Finding]:
         if check_id == UNDECIDED_CHECK:
-            return [f for (cid, addr), found in self._by_resource.items() if addr == address
-                    for f in found if f.verdict is Verdict.UNKNOWN]
+            return list(self._undecided_by_address.get(address, ()))
         return self._by_resource.get((check_id, address), [])
 
     def verdict(self, check_id: str, address: str) -> Verdict:

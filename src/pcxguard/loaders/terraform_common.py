@@ -168,6 +168,8 @@ class EstateBuilder:
         self.aliases: dict[str, str] = {}
         self.asg_links: list[tuple[Any, list[Any]]] = []
         self.inline_candidates: dict[str, list[str]] = {}
+        # per element table of the estate ("vpcs", ...): (size when indexed, AWS id -> first element with it)
+        self._id_indexes: dict[str, tuple[int, dict[str, Any]]] = {}
 
     # -- small helpers ------------------------------------------------------
     @staticmethod
@@ -268,6 +270,31 @@ class EstateBuilder:
             network = network.cidr
         return network
 
+    def _with_aws_id(self, kind: str, ref: str) -> Any:
+        """The first element of ``estate.<kind>`` whose AWS id is ``ref``, as a scan in order would find.
+
+        The index is rebuilt only when the table has grown since; elements are never replaced or
+        removed while building, and their AWS id never changes.
+        """
+        elements = getattr(self.estate, kind)
+        cached = self._id_indexes.get(kind)
+        if cached is None or cached[0] != len(elements):
+            index: dict[str, Any] = {}
+            for element in elements.values():
+                if isinstance(element.aws_id, str):
+                    index.setdefault(element.aws_id, element)
+            cached = (len(elements), index)
+            self._id_indexes[kind] = cached
+        return cached[1].get(ref)
+
+    def _added(self, kind: str, element: Any) -> None:
+        """Keep an up-to-date index current after adding ``element`` to ``estate.<kind>``."""
+        cached = self._id_indexes.get(kind)
+        if cached is not None and cached[0] == len(getattr(self.estate, kind)) - 1:
+            if isinstance(element.aws_id, str):
+                cached[1].setdefault(element.aws_id, element)
+            self._id_indexes[kind] = (cached[0] + 1, cached[1])
+
     def known_id(self, instance: Any) -> Any:
         value = self.reader.value(instance, ("id",))
         return value if isinstance(value, str) and value else None
@@ -352,7 +379,7 @@ class EstateBuilder:
         ref = self.link(instance, ("vpc_id",))
         vpc = self.estate.vpcs.get(ref) if isinstance(ref, str) else None
         if vpc is None and isinstance(ref, str):
-            vpc = next((v for v in self.estate.vpcs.values() if v.aws_id == ref), None)
+            vpc = self._with_aws_id("vpcs", ref)
         if vpc is None:
             self.estate.sources[instance.address] = self.source(instance)
         return vpc
@@ -412,8 +439,7 @@ class EstateBuilder:
         if not isinstance(ref, str):
             return None
         ref = self.aliases.get(ref, ref)
-        return self.estate.peerings.get(ref) or next(
-            (p for p in self.estate.peerings.values() if p.aws_id == ref), None)
+        return self.estate.peerings.get(ref) or self._with_aws_id("peerings", ref)
 
     def _accepter(self, instance: Any) -> None:
         ref = self.link(instance, ("vpc_peering_connection_id",))
@@ -529,14 +555,14 @@ class EstateBuilder:
         if not isinstance(ref, str):
             return None
         ref = self.aliases.get(ref, ref)
-        table = self.estate.route_tables.get(ref) or next(
-            (t for t in self.estate.route_tables.values() if t.aws_id == ref), None)
+        table = self.estate.route_tables.get(ref) or self._with_aws_id("route_tables", ref)
         if table is None and ref.endswith("#main") and ref[: -len("#main")] in self.estate.vpcs:
             vpc = self.estate.vpcs[ref[: -len("#main")]]
             table = RouteTable(ref, Source(vpc.source.kind, "main route table", f"main route table of {vpc.key}",
                                            vpc.source.file, vpc.source.start_line, vpc.source.end_line),
                                vpc=vpc.key, is_main=True, implicit=True)
             self.estate.route_tables[ref] = table
+            self._added("route_tables", table)
             vpc.main_route_table = ref
         return table
 
@@ -545,7 +571,7 @@ class EstateBuilder:
         table_ref = self.link(instance, ("route_table_id",))
         subnet = self.estate.subnets.get(subnet_ref) if isinstance(subnet_ref, str) else None
         if subnet is None and isinstance(subnet_ref, str):
-            subnet = next((s for s in self.estate.subnets.values() if s.aws_id == subnet_ref), None)
+            subnet = self._with_aws_id("subnets", subnet_ref)
         if subnet is None:
             self.estate.sources[instance.address] = self.source(instance)
             return

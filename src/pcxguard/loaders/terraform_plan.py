@@ -101,6 +101,11 @@ class PlanReader:
         self.problems: list[LoadProblem] = []
         self.instances: dict[str, Instance] = {}
         self.by_config: dict[tuple[tuple[str, ...], str], list[Instance]] = {}
+        # the instances of one resource block in one module instance, and each of them by its own key:
+        # resolving a reference must not scan every instance of a module called with count/for_each
+        self._in_module: dict[tuple[tuple[ModuleStep, ...], str], list[Instance]] = {}
+        self._in_module_by_index: dict[tuple[tuple[ModuleStep, ...], str, Any], Instance] = {}
+        self._module_keys: dict[tuple[tuple[ModuleStep, ...], str], set[Any]] | None = None
         self._module_configs: dict[tuple[str, ...], dict[str, Any]] = {}
         self._index_configuration()
         self._collect_instances()
@@ -164,6 +169,12 @@ class PlanReader:
             instance.provider_key = config.get("provider_config_key")
         self.instances[address] = instance
         self.by_config.setdefault(instance.config_key, []).append(instance)
+        block = f"{rtype}.{name}"
+        self._in_module.setdefault((module, block), []).append(instance)
+        try:
+            self._in_module_by_index.setdefault((module, block, index), instance)
+        except TypeError:  # an unhashable index cannot be referenced by key anyway
+            pass
 
     # ------------------------------------------------------------------ questions
     def resources(self) -> Iterable[Instance]:
@@ -314,25 +325,42 @@ class PlanReader:
     def _resource(self, parts: list[Any], module: tuple[ModuleStep, ...], index: Any, siblings: list[str]) -> Any:
         rtype, name = parts[0], parts[1]
         rest = parts[2:]
-        candidates = self.by_config.get((tuple(s.name for s in module), f"{rtype}.{name}"), [])
+        block = f"{rtype}.{name}"
         explicit = rest[0] if rest and not isinstance(rest[0], str) or (rest and _is_key(rest[0])) else _MISSING
         chosen = None
         if explicit is not _MISSING:
             rest = rest[1:]
             key = explicit.key if hasattr(explicit, "key") else explicit
-            chosen = next((c for c in candidates if c.module == module and c.index == key), None)
+            chosen = self._instance_with_key(module, block, key)
         else:
-            same_module = [c for c in candidates if c.module == module]
+            same_module = self._in_module.get((module, block), [])
             if len(same_module) == 1 and same_module[0].index is None:
                 chosen = same_module[0]
             elif index is not None:
                 # aws_vpc.a[count.index] / aws_vpc.a[each.key]: the instance with our own key
-                chosen = next((c for c in same_module if c.index == index), None)
+                chosen = self._instance_with_key(module, block, index)
         if chosen is None:
             return Unknown(f"{rtype}.{name}{'' if explicit is _MISSING else f'[{explicit!r}]'} in "
                            f"{_module_label(module)} is not in the plan (or its instance is ambiguous)")
         attribute = tuple(p for p in rest if isinstance(p, str)) or ("id",)
         return ResourceTarget(chosen.address, attribute)
+
+    def _instance_with_key(self, module: tuple[ModuleStep, ...], block: str, key: Any) -> Instance | None:
+        """The first instance of ``block`` in ``module`` whose count/for_each key equals ``key``."""
+        try:
+            return self._in_module_by_index.get((module, block, key))
+        except TypeError:  # an unhashable key: compare one by one
+            return next((c for c in self._in_module.get((module, block), []) if c.index == key), None)
+
+    def _module_instance_keys(self, module: tuple[ModuleStep, ...], name: str) -> set[Any]:
+        """The keys of the instances of ``module.name`` called from ``module`` (None: not counted)."""
+        if self._module_keys is None:
+            keys: dict[tuple[tuple[ModuleStep, ...], str], set[Any]] = {}
+            for instance in self.instances.values():
+                for depth, step in enumerate(instance.module):
+                    keys.setdefault((instance.module[:depth], step.name), set()).add(step.key)
+            self._module_keys = keys
+        return self._module_keys.get((module, name), set())
 
     def _variable(self, name: str, module: tuple[ModuleStep, ...], depth: int, rest: list[Any]) -> Any:
         if not module:
@@ -396,8 +424,7 @@ class PlanReader:
             return Unknown(f"module.{name} used as a whole")
         output = rest[0]
         child_path = tuple(s.name for s in module) + (name,)
-        instances = {i.module[len(module)].key for i in self.instances.values()
-                     if len(i.module) > len(module) and i.module[: len(module)] == module and i.module[len(module)].name == name}
+        instances = self._module_instance_keys(module, name)
         if key is None and instances - {None}:
             key = index if index in instances else None
             if key is None:

@@ -124,7 +124,8 @@ def routes_back(estate: Estate, table: RouteTable, peering: PeeringConnection, v
     return covered, uncertain
 
 
-def judge_route(estate: Estate, route: Route) -> Finding:
+def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Finding:
+    """``memo`` (one dict per pass over an unchanging estate) shares the per-table work between routes."""
     subject = route.key
     context = peering_route_context(estate, route)
     if isinstance(context, list):
@@ -149,13 +150,26 @@ def judge_route(estate: Estate, route: Route) -> Finding:
             subject=subject,
         )
     version = route.family or 4
-    needed, unknown, origin = served_range(estate, table, vpc, version)
+    if memo is None:
+        needed, unknown, origin = served_range(estate, table, vpc, version)
+    else:
+        key = ("served", id(table), id(vpc), version)
+        if key not in memo:
+            memo[key] = (table, vpc, served_range(estate, table, vpc, version))  # holds table, vpc: ids stay unique
+        needed, unknown, origin = memo[key][2]
+        unknown = list(unknown)
     destination = route.destination if route.destination is not None and is_known(route.destination) else None
     tables, table_unknown = peer_tables(estate, peer, destination)  # type: ignore[arg-type]
     unknown += table_unknown
     lacking: list[tuple[RouteTable, IPSet]] = []
     for peer_table in tables:
-        covered, uncertain = routes_back(estate, peer_table, peering, version)
+        if memo is None:
+            covered, uncertain = routes_back(estate, peer_table, peering, version)
+        else:
+            key = ("back", id(peer_table), id(peering), version)
+            if key not in memo:
+                memo[key] = (peer_table, peering, routes_back(estate, peer_table, peering, version))
+            covered, uncertain = memo[key][2]
         gap = needed - covered
         if gap and not uncertain:
             lacking.append((peer_table, gap))
@@ -200,6 +214,7 @@ def judge_route(estate: Estate, route: Route) -> Finding:
 
 
 def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
+    memo: dict = {}
     for route in estate.routes():
         if route.via_peering:
-            yield judge_route(estate, route)
+            yield judge_route(estate, route, memo)
