@@ -53,6 +53,7 @@ class CatalogueError(ValueError):
     pass
 
 
+@lru_cache(maxsize=1)
 def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(schema_path("policy.schema.json").read_text())
     cls = jsonschema.validators.validator_for(schema)

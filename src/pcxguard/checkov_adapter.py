@@ -104,8 +104,9 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
         plan_file = _first(conf.get("__file__"))
         if isinstance(plan_file, str) and plan_file.endswith(".json"):
             source_root = plan_enrichment_root()
-            return configured_analysis(plan_file, lambda: load_plan(plan_file, source_root=source_root),
-                                       key=file_key(plan_file) + (source_root,))
+            key = file_key(plan_file) + (source_root,)
+            return _for_this_run(key, lambda: configured_analysis(
+                plan_file, lambda: load_plan(plan_file, source_root=source_root), key=key))
         return self.source_analysis_for(conf)
 
     def source_analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
@@ -113,7 +114,24 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
         root = root_directory_of(getattr(self, "graph", None), conf)
         if root is None:
             return None
-        return configured_analysis(root, lambda: load_root_module(root), key=terraform_root_key(root))
+        return _for_this_run(("terraform_root", root), lambda: configured_analysis(
+            root, lambda: load_root_module(root), key=terraform_root_key(root)))
+
+
+# checkov calls every check on every resource of one scan in one process: once an input's analysis
+# (with its configuration) is found, later calls reuse it without looking for .pcxguard.yaml again.
+# That lookup walks the parent directories and cost ~70 us a call (benchmarks/RESULTS.md).
+_RUN: dict[tuple, Analysis] = {}
+
+
+def _for_this_run(key: tuple, build: Any) -> Analysis:
+    found = _RUN.get(key)
+    if found is None:
+        found = build()
+        if len(_RUN) >= 64:
+            _RUN.clear()
+        _RUN[key] = found
+    return found
 
     def _verdict(self, conf: dict[str, Any]) -> CheckResult:
         address = conf.get("__address__")
@@ -204,8 +222,9 @@ def cloudformation_analysis(root: str, template: str) -> Analysis:
         keys = tuple(file_key(f) for f in template_files([root]))
         known = (keys, frozenset(keys))
         _CFN_ROOTS[root] = known
-    return configured_analysis(root, lambda: load_cloudformation([root], name=root),
-                               key=("cloudformation", root, known[0]))
+    key = ("cloudformation", root, known[0])
+    return _for_this_run(key, lambda: configured_analysis(root, lambda: load_cloudformation([root], name=root),
+                                                          key=key))
 
 
 class CloudFormationPeeringCheck(_PcxCheck, CfnBaseResourceCheck):
