@@ -97,6 +97,21 @@ class _PcxCheck:
         raise NotImplementedError
 
 
+# checkov calls every check on every resource of one scan in one process: once an input's analysis
+# (with its configuration) is found, later calls reuse it without looking for .pcxguard.yaml again.
+# That lookup walks the parent directories and cost ~70 us a call (benchmarks/RESULTS.md).
+_RUN: dict[tuple, Analysis] = {}
+
+
+def _for_this_run(key: tuple, build: Any) -> Analysis:
+    found = _RUN.get(key)
+    if found is None:
+        found = build()
+        if len(_RUN) >= 64:
+            _RUN.clear()
+        _RUN[key] = found
+    return found
+
 class PeeringCheck(_PcxCheck, BaseResourceCheck):
     """A pcxguard check on Terraform plans and raw Terraform (checkov's terraform resource registry)."""
 
@@ -117,21 +132,6 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
         return _for_this_run(("terraform_root", root), lambda: configured_analysis(
             root, lambda: load_root_module(root), key=terraform_root_key(root)))
 
-
-# checkov calls every check on every resource of one scan in one process: once an input's analysis
-# (with its configuration) is found, later calls reuse it without looking for .pcxguard.yaml again.
-# That lookup walks the parent directories and cost ~70 us a call (benchmarks/RESULTS.md).
-_RUN: dict[tuple, Analysis] = {}
-
-
-def _for_this_run(key: tuple, build: Any) -> Analysis:
-    found = _RUN.get(key)
-    if found is None:
-        found = build()
-        if len(_RUN) >= 64:
-            _RUN.clear()
-        _RUN[key] = found
-    return found
 
     def _verdict(self, conf: dict[str, Any]) -> CheckResult:
         address = conf.get("__address__")
