@@ -19,7 +19,6 @@ import importlib
 import json
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import yaml
@@ -103,7 +102,7 @@ def classify_file(path: str) -> tuple[str | None, str | None]:
             return None, "neither a Terraform plan nor a CloudFormation template"
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as error:
+        except json.JSONDecodeError:
             kind = PLAN if '"format_version"' in text else CLOUDFORMATION
             return kind, None  # the loader reports exactly what is wrong with it
         if is_plan(data):

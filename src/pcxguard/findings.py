@@ -7,7 +7,7 @@ peering routes); ``worst`` folds them into the resource's verdict.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from pcxguard.model import Source

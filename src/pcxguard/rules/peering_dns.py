@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringOptions, Unknown, Vpc, is_known
+from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringOptions, Unknown, is_known
 from pcxguard.rules._describe import missing_vpc
 from pcxguard.rules.peering_acceptance import crossing
 from pcxguard.settings import Settings

@@ -10,7 +10,7 @@ from typing import Iterator
 from netaddr import IPNetwork, IPSet
 
 from pcxguard.findings import Finding, Verdict, cannot_tell, failed, passed
-from pcxguard.model import Estate, Host, NetworkAcl, Route, SecurityGroupRule, Unknown, Vpc, is_known
+from pcxguard.model import Estate, Host, NetworkAcl, Route, is_known
 from pcxguard.rules import jumbo_mtu
 from pcxguard.rules._describe import cidrs
 from pcxguard.settings import Settings

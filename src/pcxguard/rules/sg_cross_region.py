@@ -6,46 +6,20 @@ from __future__ import annotations
 from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, SecurityGroupRule, Unknown, is_known
-from pcxguard.rules._describe import INVENTORY_HINT, block_list
+from pcxguard.model import Estate, SecurityGroupRule, is_known
+from pcxguard.rules._describe import block_list
+from pcxguard.rules._sg_reference import Reference, resolve
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_4"
 
 
-def rule_label(rule: SecurityGroupRule) -> str:
-    if rule.holder.resource_type in ("aws_security_group", "AWS::EC2::SecurityGroup"):
-        return f"{rule.direction} rule of {rule.holder.address}"
-    return rule.holder.address
-
-
 def judge(estate: Estate, rule: SecurityGroupRule) -> Finding | None:
-    if rule.referenced_group is None or rule.self_reference:
-        return None
-    label = rule_label(rule)
-    subject = rule.key
-    if not is_known(rule.referenced_group):
-        return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell which group {label} references.",
-                           [rule.referenced_group.describe()], subject=subject)  # type: ignore[union-attr]
-    own = estate.security_group(rule.group) if is_known(rule.group) else None
-    theirs = estate.security_group(rule.referenced_group)
-    missing = []
-    if own is None:
-        what = rule.group.describe() if isinstance(rule.group, Unknown) else f"group {rule.group} is outside the scan"
-        missing.append(f"the group that owns {label}: {what}")
-    if theirs is None:
-        missing.append(f"referenced group {rule.referenced_group} is not declared in the scanned code; "
-                       f"{INVENTORY_HINT.replace('known VPCs', 'known VPCs and their security groups')}")
-    if missing:
-        return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell where the group {label} references lives.", missing,
-                           subject=subject)
-    own_vpc, their_vpc = estate.group_vpc(own), estate.group_vpc(theirs)  # type: ignore[arg-type]
-    if own_vpc is None or their_vpc is None:
-        return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell the VPCs of the groups in {label}.",
-                           [f"the VPC of {g.source.address}" for g, v in ((own, own_vpc), (theirs, their_vpc)) if v is None],  # type: ignore[union-attr]
-                           subject=subject)
-    if own_vpc is their_vpc:
-        return passed(CHECK_ID, rule.holder, f"{label} references a group in its own VPC.", subject=subject)
+    found = resolve(estate, rule, CHECK_ID)
+    if not isinstance(found, Reference):
+        return found
+    label, subject = found.label, rule.key
+    own, theirs, own_vpc, their_vpc = found.own, found.theirs, found.own_vpc, found.their_vpc
     if not is_known(own_vpc.region) or not is_known(their_vpc.region):
         return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell whether {label} crosses regions.",
                            [f"region of {v.source.address}: {v.region.describe()}"  # type: ignore[union-attr]
