@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import lru_cache
 from typing import Any
 
 from checkov.common.bridgecrew.severities import Severities
@@ -118,10 +119,14 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
     def analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
         plan_file = _first(conf.get("__file__"))
         if isinstance(plan_file, str) and plan_file.endswith(".json"):
-            source_root = plan_enrichment_root()
-            key = file_key(plan_file) + (source_root,)
-            return _for_this_run(key, lambda: configured_analysis(
-                plan_file, lambda: load_plan(plan_file, source_root=source_root), key=key))
+            found = _PLANS_THIS_RUN.get(plan_file)  # no stat per call: a plan does not change mid-run
+            if found is None:
+                source_root = plan_enrichment_root()
+                key = file_key(plan_file) + (source_root,)
+                found = _for_this_run(key, lambda: configured_analysis(
+                    plan_file, lambda: load_plan(plan_file, source_root=source_root), key=key))
+                _PLANS_THIS_RUN[plan_file] = found
+            return found
         return self.source_analysis_for(conf)
 
     def source_analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
@@ -140,9 +145,12 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
             return CheckResult.UNKNOWN
         result = self._judge(analysis, address)
         findings = analysis.for_resource(self.id, address)
-        if _first(conf.get("__file__")) and findings:
+        if findings and _first(conf.get("__file__")):
             self.details.extend(declared_at(findings[0].resource))
         return result
+
+
+_PLANS_THIS_RUN: dict[str, Analysis] = {}
 
 
 def plan_enrichment_root(argv: list[str] | None = None) -> str | None:
@@ -160,15 +168,16 @@ def plan_enrichment_root(argv: list[str] | None = None) -> str | None:
     return None
 
 
-def declared_at(source: Any) -> list[str]:
+@lru_cache(maxsize=4096)
+def declared_at(source: Any) -> tuple[str, ...]:
     """A details line naming the .tf lines of a plan resource, when its source was found."""
     if source.file and source.start_line and not str(source.file).endswith(".json"):
         try:
             shown = os.path.relpath(source.file)
         except ValueError:
             shown = source.file
-        return [f"declared at {shown}:{source.start_line}-{source.end_line}"]
-    return []
+        return (f"declared at {shown}:{source.start_line}-{source.end_line}",)
+    return ()
 
 # --------------------------------------------------------------------------- CloudFormation
 #
