@@ -119,15 +119,15 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
     def analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
         plan_file = _first(conf.get("__file__"))
         if isinstance(plan_file, str) and plan_file.endswith(".json"):
-            found = _PLANS_THIS_RUN.get(plan_file)  # no stat per call: a plan does not change mid-run
-            if found is None:
-                source_root = plan_enrichment_root()
-                key = file_key(plan_file) + (source_root,)
-                found = _for_this_run(key, lambda: configured_analysis(
-                    plan_file, lambda: load_plan(plan_file, source_root=source_root), key=key))
-                _PLANS_THIS_RUN[plan_file] = found
-            return found
+            # keyed by name, so no stat per call: a plan does not change during one checkov run
+            return _for_this_run(("plan", plan_file), lambda: self._plan_analysis(plan_file))
         return self.source_analysis_for(conf)
+
+    @staticmethod
+    def _plan_analysis(plan_file: str) -> Analysis:
+        source_root = plan_enrichment_root()
+        key = file_key(plan_file) + (source_root,)
+        return configured_analysis(plan_file, lambda: load_plan(plan_file, source_root=source_root), key=key)
 
     def source_analysis_for(self, conf: dict[str, Any]) -> Analysis | None:
         """Raw Terraform (framework ``terraform``): the analysis of the resource's root module."""
@@ -148,9 +148,6 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
         if findings and _first(conf.get("__file__")):
             self.details.extend(declared_at(findings[0].resource))
         return result
-
-
-_PLANS_THIS_RUN: dict[str, Analysis] = {}
 
 
 def plan_enrichment_root(argv: list[str] | None = None) -> str | None:

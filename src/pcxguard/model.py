@@ -293,9 +293,6 @@ class Estate:
                 if isinstance(aws_id, str):
                     self._by_id[aws_id] = key
         self._indexed = True  # lookups below may use _by_id
-        self._routes_by_table: dict[str, list[Route]] = {}
-        for table in self.route_tables.values():
-            self._routes_by_table[table.key] = table.routes
         self._tables_by_vpc: dict[str, list[RouteTable]] = {}
         for table in self.route_tables.values():
             if is_known(table.vpc):

@@ -638,15 +638,11 @@ class EstateBuilder:
                         referenced_group=link, reference_text_known=False))
             for rule, group in referenced:
                 if rule.referenced_group is None:
-                    rule.referenced_group = self._group_ref(group)
+                    rule.referenced_group = group
                 else:
                     self.estate.sg_rules.append(SecurityGroupRule(
                         f"{rule.key}/{group}", rule.holder, group=key, direction=direction,
-                        referenced_group=self._group_ref(group)))
-
-    @staticmethod
-    def _group_ref(value: str) -> str:
-        return value
+                        referenced_group=group))
 
     def _sg_rule(self, instance: Any) -> None:
         if instance.type == "aws_security_group_rule":

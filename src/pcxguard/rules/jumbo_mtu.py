@@ -52,7 +52,7 @@ def crossing_routes(
         for route in table.routes:
             if not route.via_peering:
                 continue
-            peering = estate.peering(route.target) if is_known(route.target) else None
+            peering = estate.peering(route.target)  # None when unknown or outside the scan
             if peering is None:
                 unknown.append(f"the peering connection {route.holder.address} targets is not known")
                 continue

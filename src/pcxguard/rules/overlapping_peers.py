@@ -27,7 +27,7 @@ def _routes_by_peering(estate: Estate, table: RouteTable) -> tuple[dict[str, lis
     for route in table.routes:
         if not route.via_peering:
             continue
-        peering = estate.peering(route.target) if is_known(route.target) else None
+        peering = estate.peering(route.target)  # None when unknown or outside the scan
         if peering is None:
             unknown.append(f"which peering connection {route_label(route)} targets")
             continue
