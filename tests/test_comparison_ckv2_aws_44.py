@@ -10,13 +10,13 @@ import json
 
 import pytest
 
-from test_e2e_rules_6_14 import CASES_DIR, REPO, run_checkov
+from checkov_run import ROOT, CheckovRun, run_checkov
 
-CASE = CASES_DIR / "pcx6_route_destinations"
+CASE = ROOT / "fixtures" / "terraform" / "pcx6_route_destinations"
 
 
-def verdicts(records: list[dict], check_id: str) -> dict[str, str]:
-    return {r["resource"]: r["check_result"]["result"] for r in records if r["check_id"] == check_id}
+def verdicts(run: CheckovRun, check_id: str) -> dict[str, str]:
+    return {res: r["check_result"]["result"] for (_, cid, res), r in run.records.items() if cid == check_id}
 
 
 @pytest.fixture(scope="module")

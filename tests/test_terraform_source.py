@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from pcxguard.engine import analyse
-from pcxguard.findings import Verdict
 from pcxguard.loaders.terraform_common import ResourceTarget
 from pcxguard.loaders.terraform_source import (
     SourceReader,
