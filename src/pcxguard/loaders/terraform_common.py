@@ -14,6 +14,7 @@ import base64
 import binascii
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
 from netaddr import AddrFormatError, IPNetwork
@@ -66,8 +67,19 @@ class ResourceTarget:
 _TOKEN = re.compile(r'\.?([A-Za-z_][\w-]*)|\[(?:"((?:[^"\\]|\\.)*)"|(\d+)|(\*))\]')
 
 
+_DOTTED = re.compile(r"[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*")
+
+
 def parse_reference(text: str) -> list[Any]:
     """``module.a["x"].aws_vpc.b[0].id`` -> ['module', 'a', Key('x'), 'aws_vpc', 'b', Key(0), 'id']."""
+    return list(_parse_reference(text))
+
+
+@lru_cache(maxsize=65536)
+def _parse_reference(text: str) -> tuple[Any, ...]:
+    # a plan repeats the same reference strings in every module instance: parse each once
+    if _DOTTED.fullmatch(text):
+        return tuple(text.split("."))
     parts: list[Any] = []
     position = 0
     while position < len(text):
@@ -86,14 +98,47 @@ def parse_reference(text: str) -> list[Any]:
         position = match.end()
     if not parts or not isinstance(parts[0], str):
         raise ValueError(f"cannot read the Terraform address or reference {text!r}")
-    return parts
+    return tuple(parts)
 
 
-def parse_instance_address(address: str) -> tuple[tuple[ModuleStep, ...], str, str, Any]:
-    parts = parse_reference(address)
+def parse_instance_address(address: str, module_address: str | None = None) -> tuple[tuple[ModuleStep, ...], str, str, Any]:
+    """``module.a["x"].aws_vpc.b[0]`` -> ((ModuleStep('a', 'x'),), 'aws_vpc', 'b', 0).
+
+    ``module_address``: the module part, when the caller knows it (plan records carry it); the
+    many resources of one module instance then share one parse of it.
+    """
+    if module_address and address.startswith(module_address + "."):
+        modules = _module_steps(module_address)
+        parts = _parse_reference.__wrapped__(address[len(module_address) + 1:])
+        i = 0
+    else:
+        parts = _parse_reference.__wrapped__(address)  # addresses are unique: no point caching them
+        steps, i = _leading_modules(parts, address)
+        modules = tuple(steps)
+    if parts[i:i + 1] == ("data",):
+        i += 1
+    if len(parts) - i < 2 or not isinstance(parts[i + 1], str):
+        raise ValueError(f"not a resource instance address: {address}")
+    rtype, name = parts[i], parts[i + 1]
+    index = parts[i + 2].key if len(parts) > i + 2 and isinstance(parts[i + 2], Key) else None
+    return modules, rtype, name, index
+
+
+@lru_cache(maxsize=4096)
+def _module_steps(module_address: str) -> tuple[ModuleStep, ...]:
+    parts = _parse_reference(module_address)
+    steps, i = _leading_modules(parts, module_address)
+    if i != len(parts):
+        raise ValueError(f"not a module instance address: {module_address}")
+    return tuple(steps)
+
+
+def _leading_modules(parts: tuple[Any, ...], address: str) -> tuple[list[ModuleStep], int]:
     modules: list[ModuleStep] = []
     i = 0
     while i < len(parts) and parts[i] == "module":
+        if i + 1 >= len(parts) or not isinstance(parts[i + 1], str):
+            raise ValueError(f"not a resource instance address: {address}")
         name = parts[i + 1]
         key = None
         i += 2
@@ -101,13 +146,7 @@ def parse_instance_address(address: str) -> tuple[tuple[ModuleStep, ...], str, s
             key = parts[i].key
             i += 1
         modules.append(ModuleStep(name, key))
-    if parts[i:i + 1] == ["data"]:
-        i += 1
-    if len(parts) - i < 2:
-        raise ValueError(f"not a resource instance address: {address}")
-    rtype, name = parts[i], parts[i + 1]
-    index = parts[i + 2].key if len(parts) > i + 2 and isinstance(parts[i + 2], Key) else None
-    return tuple(modules), rtype, name, index
+    return modules, i
 
 
 # --------------------------------------------------------------------------- reader protocol
@@ -156,6 +195,13 @@ _DERIVED_KEYS = {
     "default_security_group_id": "#default_sg",
     "default_network_acl_id": "#default_nacl",
 }
+
+
+@lru_cache(maxsize=65536)
+def _cidr(text: str) -> IPNetwork:
+    """A CIDR string parsed once: an estate repeats each VPC's blocks in its peers' routes and rules.
+    The network objects are shared, so nothing may change them (nothing does)."""
+    return IPNetwork(text)
 
 
 class EstateBuilder:
@@ -260,7 +306,7 @@ class EstateBuilder:
             self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a CIDR block; ignored")
             return Unknown(f"{attribute} of {instance.address} ({value!r} is not a CIDR block)", "fix the value")
         try:
-            network = IPNetwork(value)
+            network = _cidr(value)
         except (AddrFormatError, ValueError, TypeError):
             self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a valid CIDR block; ignored")
             return Unknown(f"{attribute} of {instance.address} ({value!r} is not a valid CIDR block)", "fix the value")

@@ -11,6 +11,7 @@ calls, module outputs, input variables, ``count`` and ``for_each``.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -41,10 +42,11 @@ class Instance:
     values: dict[str, Any]
     unknown: Any  # after_unknown tree
     provider_key: str | None = None
+    config: dict[str, Any] | None = None  # its resource block in the plan's configuration
+    config_key: tuple[tuple[str, ...], str] = ((), "")
 
-    @property
-    def config_key(self) -> tuple[tuple[str, ...], str]:
-        return tuple(step.name for step in self.module), f"{self.type}.{self.name}"
+    def __post_init__(self) -> None:
+        self.config_key = tuple(step.name for step in self.module), f"{self.type}.{self.name}"
 
 
 def is_plan(data: Any) -> bool:
@@ -107,6 +109,8 @@ class PlanReader:
         self._in_module_by_index: dict[tuple[tuple[ModuleStep, ...], str, Any], Instance] = {}
         self._module_keys: dict[tuple[tuple[ModuleStep, ...], str], set[Any]] | None = None
         self._module_configs: dict[tuple[str, ...], dict[str, Any]] = {}
+        self._longest_memo: dict[int, tuple[list[Any], list[str]]] = {}
+        self._resolved: dict[tuple[Any, ...], Any] = {}
         self._index_configuration()
         self._collect_instances()
 
@@ -159,13 +163,16 @@ class PlanReader:
             self.problems.append(LoadProblem(self.path, f"skipped a resource without address or values: {str(record)[:80]}"))
             return
         try:
-            module, rtype, name, index = parse_instance_address(address)
+            module_address = record.get("module_address")
+            module, rtype, name, index = parse_instance_address(
+                address, module_address if isinstance(module_address, str) else None)
         except ValueError as error:
             self.problems.append(LoadProblem(self.path, str(error), address))
             return
         instance = Instance(address, record.get("type") or rtype, name, index, module, values, unknown)
-        config = self._resource_configs.get((tuple(s.name for s in module), f"{rtype}.{name}"))
+        config = self._resource_configs.get(instance.config_key)
         if config:
+            instance.config = config
             instance.provider_key = config.get("provider_config_key")
         self.instances[address] = instance
         self.by_config.setdefault(instance.config_key, []).append(instance)
@@ -188,6 +195,8 @@ class PlanReader:
 
     def locate_sources(self, source_root: str | Path | None) -> None:
         """Map resources to the .tf lines declaring them when the plan's source is on disk."""
+        if source_root is None and not any(Path(os.path.dirname(self.path) or ".").glob("*.tf")):
+            return  # nothing to map (and the HCL parser, ~0.2 s to import, is not needed)
         from pcxguard.loaders.terraform_source import find_plan_source, resource_locations
 
         root = self._module_configs.get(()) or {}
@@ -204,8 +213,12 @@ class PlanReader:
 
     def value(self, instance: Instance, path: tuple[Any, ...], depth: int = 0) -> Any:
         """A known value, or an ``Unknown``; ``None`` when unset."""
-        current: Any = instance.values
         unknown: Any = instance.unknown
+        if len(path) == 1 and type(unknown) is dict:  # most questions: one top-level attribute
+            if unknown.get(path[0]) is True:
+                return self._from_configuration(instance, path, depth)
+            return instance.values.get(path[0])
+        current: Any = instance.values
         for step in path:
             if unknown is True:
                 return self._from_configuration(instance, path, depth)
@@ -240,8 +253,7 @@ class PlanReader:
         )
 
     def expression(self, instance: Instance, path: tuple[Any, ...]) -> Any:
-        config = self._resource_configs.get((tuple(s.name for s in instance.module), f"{instance.type}.{instance.name}"))
-        node: Any = (config or {}).get("expressions") or {}
+        node: Any = (instance.config or {}).get("expressions") or {}
         for step in path:
             if isinstance(node, dict) and step in node:
                 node = node[step]
@@ -254,8 +266,7 @@ class PlanReader:
         return node
 
     def is_configured(self, instance: Instance, path: tuple[Any, ...]) -> bool | None:
-        config = self._resource_configs.get((tuple(s.name for s in instance.module), f"{instance.type}.{instance.name}"))
-        if config is None:
+        if instance.config is None:
             return None
         return self.expression(instance, path) is not None
 
@@ -281,24 +292,48 @@ class PlanReader:
 
     def _targets(self, instance: Instance, expression: dict[str, Any]) -> list[Any]:
         found: list[Any] = []
-        seen: set[str] = set()
+        seen: set[Any] = set()
         refs = expression.get("references") or []
-        for index, ref in enumerate(refs):
-            if not isinstance(ref, str):
-                continue
-            # Terraform lists "aws_vpc.a.id" then its prefix "aws_vpc.a": keep the longest.
-            if any(other.startswith(ref + ".") or other.startswith(ref + "[") for other in refs[:index]):
-                continue
+        for ref in self._longest(refs):
             target = self.resolve(ref, instance.module, instance.index, refs)
-            key = repr(target)
+            try:
+                key: Any = (type(target), target)
+                hash(key)
+            except TypeError:  # a constant list or map
+                key = repr(target)
             if key not in seen:
                 seen.add(key)
                 found.append(target)
         return found
 
+    def _longest(self, refs: list[Any]) -> list[str]:
+        """The references worth resolving: Terraform lists "aws_vpc.a.id" then its prefix
+        "aws_vpc.a"; keep the longest. Worked out once per expression (many instances share one)."""
+        memo = self._longest_memo.get(id(refs))
+        if memo is not None and memo[0] is refs:
+            return memo[1]
+        kept = [ref for index, ref in enumerate(refs) if isinstance(ref, str) and not any(
+            other.startswith(ref + ".") or other.startswith(ref + "[") for other in refs[:index])]
+        self._longest_memo[id(refs)] = (refs, kept)
+        return kept
+
     # ------------------------------------------------------------------ references
     def resolve(self, ref: str, module: tuple[ModuleStep, ...], index: Any, siblings: list[str], depth: int = 0) -> Any:
-        """One reference string in a module instance -> ResourceTarget, a constant, or Unknown."""
+        """One reference string in a module instance -> ResourceTarget, a constant, or Unknown.
+
+        Memoised per (reference, module instance, count/for_each key): every resource of a module
+        instance names the same few others (``aws_vpc.this.id``), and the answer never changes.
+        """
+        try:
+            key: Any = (ref, module, index, depth)
+            found = self._resolved.get(key, _MISSING)
+        except TypeError:  # an unhashable key: just resolve it
+            return self._resolve(ref, module, index, siblings, depth)
+        if found is _MISSING:
+            found = self._resolved[key] = self._resolve(ref, module, index, siblings, depth)
+        return found
+
+    def _resolve(self, ref: str, module: tuple[ModuleStep, ...], index: Any, siblings: list[str], depth: int) -> Any:
         if depth > 12:
             return Unknown(f"{ref}: reference chain too deep")
         try:
