@@ -19,13 +19,17 @@ class Analysis:
     findings: list[Finding] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self._by_resource: dict[tuple[str, str], list[Finding]] = defaultdict(list)
-        for finding in self.findings:
-            self._by_resource[(finding.check_id, finding.resource.address)].append(finding)
+        by_resource: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         # CKV2_PCX_0 asks for every resource: index its answer once instead of scanning all findings per call
-        self._undecided_by_address: dict[str, list[Finding]] = defaultdict(list)
-        for (_, address), found in self._by_resource.items():
-            self._undecided_by_address[address].extend(f for f in found if f.verdict is Verdict.UNKNOWN)
+        undecided: dict[str, list[Finding]] = defaultdict(list)
+        unknown = Verdict.UNKNOWN
+        for finding in self.findings:  # the rules run check by check, so each list stays in check order
+            address = finding.resource.address
+            by_resource[(finding.check_id, address)].append(finding)
+            if finding.verdict is unknown:
+                undecided[address].append(finding)
+        self._by_resource = by_resource
+        self._undecided_by_address = undecided
 
     @property
     def problems(self) -> list[LoadProblem]:

@@ -311,6 +311,13 @@ class Estate:
                 vpc_key = self.canonical(side)
                 if vpc_key is not None:
                     self._peerings_by_vpc.setdefault(vpc_key, []).append(peering)
+        self._index_rules()
+        self._default_acls_by_vpc: dict[str, NetworkAcl] = {}
+        for acl in self.network_acls.values():
+            if acl.is_default:
+                vpc = self.vpc(acl.vpc)
+                if vpc is not None:
+                    self._default_acls_by_vpc.setdefault(vpc.key, acl)
         self._indexed = True
 
     def reindex(self) -> None:
@@ -374,6 +381,35 @@ class Estate:
         if not self._indexed:
             self._index()
         return self._peerings_by_vpc.get(vpc.key, [])
+
+    def _index_rules(self) -> None:
+        # rules by the group they belong to (its key, or the reference as written): a rule lookup per
+        # host must not scan every rule of the estate
+        self._rules_by_group: dict[str, list[tuple[int, SecurityGroupRule]]] = {}
+        for position, rule in enumerate(self.sg_rules):
+            names = {self.canonical(rule.group)}
+            if isinstance(rule.group, str):
+                names.add(rule.group)
+            for name in names - {None}:
+                self._rules_by_group.setdefault(name, []).append((position, rule))  # type: ignore[arg-type]
+        self._rules_indexed = len(self.sg_rules)
+
+    def rules_of_groups(self, keys: Iterable[str]) -> list[SecurityGroupRule]:
+        """The rules of these groups (named by key or by the reference a rule uses), in estate order."""
+        if not self._indexed:
+            self._index()
+        if self._rules_indexed != len(self.sg_rules):  # rules appended since (tests, the inventory)
+            self._index_rules()
+        found: dict[int, SecurityGroupRule] = {}
+        for key in keys:
+            found.update(self._rules_by_group.get(key, ()))
+        return [found[position] for position in sorted(found)]
+
+    def default_acl(self, vpc: Vpc) -> NetworkAcl | None:
+        """The VPC's default network ACL, when the scan declares it."""
+        if not self._indexed:
+            self._index()
+        return self._default_acls_by_vpc.get(vpc.key)
 
     def main_table(self, vpc: Vpc) -> RouteTable | None:
         if vpc.main_route_table:

@@ -61,8 +61,11 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     if peer is None and not wide:
         return cannot_tell(CHECK_ID, route.holder, f"Cannot tell whether {destination} lies inside the peer VPC.",
                            [missing_vpc(estate, peer_ref, "peer")], related=(peering.source,), subject=subject)
-    owned = peer.known_set(version) if peer is not None else IPSet()
-    outside = IPSet([destination]) - owned
+    if peer is not None and any(destination in b.network for b in peer.blocks_of(version) if is_known(b.network)):
+        outside = IPSet()  # the usual case, inside one block: no set arithmetic
+    else:
+        owned = peer.known_set(version) if peer is not None else IPSet()
+        outside = IPSet([destination]) - owned
     if not outside:
         return passed(CHECK_ID, route.holder,
                       f"{label} sends {destination} over {peering.source.address}, inside "

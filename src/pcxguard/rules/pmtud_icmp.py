@@ -55,9 +55,8 @@ def sg_admits(estate: Estate, host: Host, source: IPNetwork) -> tuple[IPSet | No
             continue
         groups.append(group)
         names.append(group.source.address)
-    keys = {g.key for g in groups}
-    for rule in estate.sg_rules:
-        if rule.direction != "ingress" or estate.canonical(rule.group) not in keys and rule.group not in keys:
+    for rule in estate.rules_of_groups(g.key for g in groups):
+        if rule.direction != "ingress":
             continue
         verdict = _matches(rule.protocol, rule.from_port, rule.to_port, source.version)
         if verdict is False:
@@ -112,8 +111,7 @@ def host_acls(estate: Estate, host: Host) -> tuple[list[NetworkAcl], list[str]]:
         acl = estate.network_acls.get(subnet.network_acl) if subnet.network_acl else None
         if acl is None:
             vpc = estate.vpc(subnet.vpc)
-            acl = next((a for a in estate.network_acls.values()
-                        if a.is_default and vpc is not None and estate.vpc(a.vpc) is vpc), None)
+            acl = estate.default_acl(vpc) if vpc is not None else None
         if acl is not None and acl not in acls:
             acls.append(acl)
     return acls, unknown

@@ -101,27 +101,45 @@ def _implicit_main(estate: Estate, vpc: Vpc) -> RouteTable:
     )
 
 
-def routes_back(estate: Estate, table: RouteTable, peering: PeeringConnection, version: int) -> tuple[IPSet, bool]:
-    """What ``table`` sends over ``peering`` in this family, and whether some route's part is unknown."""
-    covered = IPSet()
-    uncertain = False
-    for route in table.routes:
-        if route.family not in (version, None):
-            continue
-        if not route.via_peering:
-            if route.target_kind == "unknown":
-                uncertain = True
-            continue
-        if route.target is None or not is_known(route.target):
-            uncertain = True
-            continue
-        if estate.peering(route.target) is not peering:
-            continue
-        if route.destination is not None and is_known(route.destination):
-            covered.add(route.destination)
-        else:
-            uncertain = True
-    return covered, uncertain
+def routes_back(estate: Estate, table: RouteTable, peering: PeeringConnection, version: int,
+                memo: dict | None = None) -> tuple[list[IPNetwork], bool]:
+    """The destinations ``table`` sends over ``peering`` in this family, and whether some route's
+    part is unknown. One pass over the table answers for every peering (``memo``)."""
+    key = ("back", id(table), version)
+    index = memo.get(key) if memo is not None else None
+    if index is None:
+        by_peering: dict[str, list[IPNetwork]] = {}
+        unsure: set[str] = set()
+        anywhere = False  # a route whose target is unknown could be over any peering
+        for route in table.routes:
+            if route.family not in (version, None):
+                continue
+            if not route.via_peering:
+                anywhere = anywhere or route.target_kind == "unknown"
+                continue
+            if route.target is None or not is_known(route.target):
+                anywhere = True
+                continue
+            over = estate.peering(route.target)
+            if over is None:
+                continue
+            if route.destination is not None and is_known(route.destination):
+                by_peering.setdefault(over.key, []).append(route.destination)  # type: ignore[arg-type]
+            else:
+                unsure.add(over.key)
+        index = (table, by_peering, unsure, anywhere)  # holds the table: its id stays unique
+        if memo is not None:
+            memo[key] = index
+    _, by_peering, unsure, anywhere = index
+    return by_peering.get(peering.key, []), anywhere or peering.key in unsure
+
+
+def _gap(needed: IPSet, needed_cidrs: list[IPNetwork], covered: list[IPNetwork]) -> IPSet:
+    """The part of ``needed`` (whose CIDRs are ``needed_cidrs``) no route covers. Most needs sit inside
+    one route's destination: that is a containment test; only the rest pays for set arithmetic."""
+    if all(any(cidr in net for net in covered) for cidr in needed_cidrs):
+        return IPSet()
+    return needed - IPSet(covered)
 
 
 def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Finding:
@@ -150,27 +168,24 @@ def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Findi
             subject=subject,
         )
     version = route.family or 4
-    if memo is None:
-        needed, unknown, origin = served_range(estate, table, vpc, version)
-    else:
-        key = ("served", id(table), id(vpc), version)
-        if key not in memo:
-            memo[key] = (table, vpc, served_range(estate, table, vpc, version))  # holds table, vpc: ids stay unique
-        needed, unknown, origin = memo[key][2]
-        unknown = list(unknown)
+    memo = {} if memo is None else memo
+    key: tuple = ("served", id(table), id(vpc), version)
+    if key not in memo:
+        served = served_range(estate, table, vpc, version)
+        # holds table and vpc, so their ids stay unique; the CIDR list and its text are reused per route
+        memo[key] = (table, vpc, served, list(served[0].iter_cidrs()), cidrs(served[0]))
+    _, _, (needed, unknown, origin), needed_cidrs, needed_text = memo[key]
+    unknown = list(unknown)
     destination = route.destination if route.destination is not None and is_known(route.destination) else None
-    tables, table_unknown = peer_tables(estate, peer, destination)  # type: ignore[arg-type]
+    key = ("peer_tables", id(peer), destination)
+    if key not in memo:
+        memo[key] = (peer, peer_tables(estate, peer, destination))  # type: ignore[arg-type]
+    tables, table_unknown = memo[key][1]
     unknown += table_unknown
     lacking: list[tuple[RouteTable, IPSet]] = []
     for peer_table in tables:
-        if memo is None:
-            covered, uncertain = routes_back(estate, peer_table, peering, version)
-        else:
-            key = ("back", id(peer_table), id(peering), version)
-            if key not in memo:
-                memo[key] = (peer_table, peering, routes_back(estate, peer_table, peering, version))
-            covered, uncertain = memo[key][2]
-        gap = needed - covered
+        covered, uncertain = routes_back(estate, peer_table, peering, version, memo)
+        gap = _gap(needed, needed_cidrs, covered)
         if gap and not uncertain:
             lacking.append((peer_table, gap))
         elif gap:
@@ -187,7 +202,7 @@ def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Findi
             CHECK_ID,
             route.holder,
             f"{route.holder.address} sends {dest} over {peering.source.address} to {peer.source.address}, but "
-            f"{peer.source.address} has no route back over {peering.source.address} to {cidrs(needed)} ({origin}): "
+            f"{peer.source.address} has no route back over {peering.source.address} to {needed_text} ({origin}): "
             f"{'; '.join(lines)}. Traffic reaches the peer and the replies are dropped: each VPC must route the "
             "other's range to the peering connection (VPC Peering Guide, routing).",
             related=tuple([peering.source, peer.source] + [t.source for t, _ in lacking]),
@@ -198,7 +213,7 @@ def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Findi
         return cannot_tell(
             CHECK_ID,
             route.holder,
-            f"Cannot tell whether {peer.source.address} routes {cidrs(needed)} back over {peering.source.address}.",
+            f"Cannot tell whether {peer.source.address} routes {needed_text} back over {peering.source.address}.",
             unknown,
             related=(peering.source, peer.source),
             subject=subject,
@@ -206,7 +221,7 @@ def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Findi
     return passed(
         CHECK_ID,
         route.holder,
-        f"{peer.source.address} routes {cidrs(needed) if needed else 'nothing needed'} back over "
+        f"{peer.source.address} routes {needed_text if needed else 'nothing needed'} back over "
         f"{peering.source.address}.",
         related=(peering.source, peer.source),
         subject=subject,
