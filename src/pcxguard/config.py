@@ -18,7 +18,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from pcxguard.resources import schema_path
@@ -116,6 +115,8 @@ def _yaml_lines(text: str) -> dict[tuple, int]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Any:
+    import jsonschema  # only when a configuration is found (~0.1 s to import)
+
     schema = json.loads(schema_path("config.schema.json").read_text())
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)

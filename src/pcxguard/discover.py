@@ -89,12 +89,20 @@ def is_cloudformation(data: Any) -> bool:
     return any(isinstance(r, dict) and str(r.get("Type", "")).startswith("AWS::") for r in data["Resources"].values())
 
 
+_PLAN_HEAD = '{"format_version":'
+
+
 def classify_file(path: str) -> tuple[str | None, str | None]:
     """(kind, None) for a recognised file, else (None, why not)."""
     lower = path.lower()
     try:
         with open(path, encoding="utf-8") as handle:
-            text = handle.read()
+            head = handle.read(len(_PLAN_HEAD))
+            if head == _PLAN_HEAD:
+                # `terraform show -json` always writes format_version first: no need to decode a
+                # plan of many megabytes twice (its loader decodes it and says what is wrong in it)
+                return PLAN, None
+            text = head + handle.read()
     except (OSError, UnicodeDecodeError) as error:
         return None, f"cannot read the file: {error}"
     if lower.endswith(_JSON_SUFFIXES) or text.lstrip().startswith("{"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 from pcxguard.catalogue import catalogue
@@ -41,7 +42,11 @@ class Reported:
     finding: Finding
     title: str
     severity: str  # the severity that applies: FAILED -> the check's, UNKNOWN -> CKV2_PCX_0's
-    fingerprint: str
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Worked out when a baseline or an output asks: most findings of a big scan pass."""
+        return fingerprint(self.finding)
 
     @property
     def verdict(self) -> Verdict:
@@ -81,16 +86,25 @@ class Report:
         return [r for r in self.findings if r.verdict is not Verdict.PASSED and severity_rank(r.severity) >= rank]
 
 
-def reported(finding: Finding, config: Config) -> Reported:
-    policies = catalogue()
-    entry = policies.get(finding.check_id)
-    title = entry.title if entry else finding.check_id
-    if finding.verdict is Verdict.UNKNOWN:
-        base = policies[UNDECIDED_CHECK].severity if UNDECIDED_CHECK in policies else "INFO"
-        severity = config.settings.severity_for(UNDECIDED_CHECK, base)
-    else:
-        severity = config.settings.severity_for(finding.check_id, entry.severity if entry else "MEDIUM")
-    return Reported(finding, title, severity.upper(), fingerprint(finding))
+def reported(finding: Finding, config: Config, memo: dict | None = None) -> Reported:
+    """``memo``: one dict per configuration, so a scan of many findings asks each check's title and
+    severity once."""
+    unknown = finding.verdict is Verdict.UNKNOWN
+    key = (finding.check_id, unknown)
+    known = memo.get(key) if memo is not None else None
+    if known is None:
+        policies = catalogue()
+        entry = policies.get(finding.check_id)
+        title = entry.title if entry else finding.check_id
+        if unknown:
+            base = policies[UNDECIDED_CHECK].severity if UNDECIDED_CHECK in policies else "INFO"
+            severity = config.settings.severity_for(UNDECIDED_CHECK, base)
+        else:
+            severity = config.settings.severity_for(finding.check_id, entry.severity if entry else "MEDIUM")
+        known = (title, severity.upper())
+        if memo is not None:
+            memo[key] = known
+    return Reported(finding, *known)
 
 
 class ConfigProblem(Exception):
@@ -117,7 +131,8 @@ def run_scan(
         analysis = analyse(estate, applied.settings)
         report.analyses.append(analysis)
         report.problems.extend(estate.problems)
-        report.findings.extend(reported(f, applied) for f in analysis.findings)
+        memo: dict = {}
+        report.findings.extend(reported(f, applied, memo) for f in analysis.findings)
     report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
                                         r.finding.resource.file or "", r.finding.resource.address))
     return report, found.missing

@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import yaml
 
 from pcxguard.config import find_config
@@ -60,6 +59,8 @@ def _read(path: Path) -> dict[str, Any]:
     section = raw.get("cloudformation") if isinstance(raw, dict) else None
     if section is None:
         return {}
+    import jsonschema  # only when a configuration has a cloudformation section
+
     errors = sorted(jsonschema.Draft202012Validator(_SCHEMA).iter_errors(section), key=lambda e: list(e.path))
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "(top level)"
