@@ -41,7 +41,7 @@ def run_checkov(*args: str, cwd: Path = ROOT, env: dict | None = None) -> Checko
     text = done.stdout.strip()
     reports: list[dict] = []
     if text.startswith(("{", "[")):
-        parsed = json.loads(text)
+        parsed, _ = json.JSONDecoder().raw_decode(text)  # other outputs (-o junitxml ...) may follow
         reports = parsed if isinstance(parsed, list) else [parsed]
     run = CheckovRun(done.returncode, reports, done.stderr)
     for report in reports:
