@@ -8,7 +8,6 @@ must be absent from checkov's output (CKV2_PCX_0 reports it instead).
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -16,24 +15,18 @@ from pathlib import Path
 
 import pytest
 
+from checkov_run import run_checkov as checkov
+
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "fixtures" / "cloudformation"
-CHECKOV = Path(sys.executable).with_name("checkov")
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 CASE_NAMES = ["overlap_and_duplicates", "routes", "cross_region", "exports", "unknown_peer", "bad/mixed"]
 
 
 def run_checkov(directory: Path) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    env.pop("PCXGUARD_CONFIG", None)
-    completed = subprocess.run(
-        [str(CHECKOV), "-d", str(directory), "--framework", "cloudformation", "-o", "json",
-         "--external-checks-dir", str(ROOT / "checks"), "--skip-download"],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=300,
-    )
-    assert completed.returncode in (0, 1), completed.stderr[-2000:]
-    report = json.loads(completed.stdout)
-    report = report[0] if isinstance(report, list) else report
+    run = checkov("-d", str(directory), "--framework", "cloudformation")
+    assert run.returncode in (0, 1), run.stderr[-2000:]
+    report = run.reports[0]
     for kind in ("passed_checks", "failed_checks"):  # pcxguard's checks only
         report["results"][kind] = [r for r in report["results"][kind] if r["check_id"].startswith("CKV2_PCX_")]
     return report
