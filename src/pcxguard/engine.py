@@ -35,10 +35,26 @@ class Analysis:
     def problems(self) -> list[LoadProblem]:
         return self.estate.problems
 
+    def problems_at(self, address: str) -> list[LoadProblem]:
+        """The input problems recorded on one resource (indexed: asked once per check and resource)."""
+        problems = self.estate.problems
+        if getattr(self, "_problems_indexed", -1) != len(problems):
+            self._problems_by_address: dict[str | None, list[LoadProblem]] = defaultdict(list)
+            for problem in problems:
+                self._problems_by_address[problem.address].append(problem)
+            self._problems_indexed = len(problems)
+        return self._problems_by_address.get(address, [])
+
     def for_resource(self, check_id: str, address: str) -> list[Finding]:
         if check_id == UNDECIDED_CHECK:
             return list(self._undecided_by_address.get(address, ()))
         return self._by_resource.get((check_id, address), [])
+
+    def addresses_with(self, check_id: str) -> list[str]:
+        """Every resource address that has findings of ``check_id``, or input problems for CKV2_PCX_0."""
+        if check_id == UNDECIDED_CHECK:
+            return list(dict.fromkeys([*self._undecided_by_address, *(p.address for p in self.problems if p.address)]))
+        return [address for (cid, address) in self._by_resource if cid == check_id]
 
     def verdict(self, check_id: str, address: str) -> Verdict:
         found = self.for_resource(check_id, address)
