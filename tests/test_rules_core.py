@@ -293,6 +293,9 @@ def test_jumbo_mtu_across_inter_region_peering_fails():
     assert "sets MTU 9001, above the 8500-byte inter-region peering limit" in finding.message
     assert "to_west sends 10.1.0.0/16 over pcx (us-east-1 to us-west-2)" in finding.message
     assert "ip route add 10.1.0.0/16 via <gateway> dev eth0 mtu lock 8500" in finding.fix
+    # peerings first, then the routes over them, in path order: the same on every run (it was a set,
+    # ordered by string hashes, so SARIF and JSON reports changed from run to run)
+    assert [s.address for s in finding.related] == ["pcx", "to_west"]
 
 
 def test_mtu_pinned_on_the_peer_route_passes_and_a_pin_too_high_fails():

@@ -112,7 +112,7 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
             f"{host.source.address} sets MTU {mtu}, above the {limit}-byte inter-region peering limit, and its "
             f"traffic crosses an inter-region peering: {paths}. Larger packets are fragmented, or dropped when "
             "Don't Fragment is set (EC2 User Guide, network MTU).",
-            related=tuple({p.source for _, p, _, _ in unpinned} | {r.holder for r, *_ in unpinned}),
+            related=tuple(dict.fromkeys([*(p.source for _, p, _, _ in unpinned), *(r.holder for r, *_ in unpinned)])),
             fix=f"Set the interface MTU to {limit} or less, or pin it on the routes to the peer in the user data: {pins}.",
         )
     if undecided:
