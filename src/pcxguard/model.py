@@ -17,7 +17,7 @@ and friends resolve either form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, TypeVar, Union
+from typing import Any, Callable, Iterable, Iterator, TypeVar, Union
 
 from netaddr import IPNetwork, IPSet
 
@@ -293,6 +293,7 @@ class Estate:
                 if isinstance(aws_id, str):
                     self._by_id[aws_id] = key
         self._indexed = True  # lookups below may use _by_id
+        self._derived: dict[tuple, Any] = {}
         self._tables_by_vpc: dict[str, list[RouteTable]] = {}
         for table in self.route_tables.values():
             if is_known(table.vpc):
@@ -322,6 +323,17 @@ class Estate:
 
     def reindex(self) -> None:
         self._indexed = False
+
+    def derived(self, key: tuple, compute: Callable[[], T]) -> T:
+        """A fact derived from the estate, worked out once and shared by the rules (cleared with the
+        indexes: call ``reindex`` after changing the estate)."""
+        if not self._indexed:
+            self._index()
+        try:
+            return self._derived[key]
+        except KeyError:
+            value = self._derived[key] = compute()
+            return value
 
     def _lookup(self, table: dict[str, T], ref: Maybe[str] | None) -> T | None:
         if ref is None or not is_known(ref):

@@ -69,7 +69,8 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     if not outside:
         return passed(CHECK_ID, route.holder,
                       f"{label} sends {destination} over {peering.source.address}, inside "
-                      f"{peer.source.address}'s own blocks ({block_list(peer, version)}).",  # type: ignore[union-attr]
+                      f"{peer.source.address}'s own blocks "  # type: ignore[union-attr]
+                      f"({estate.derived(('block_list', id(peer), version), lambda: block_list(peer, version))}).",  # type: ignore[arg-type]
                       related=(peering.source, peer.source), subject=subject)  # type: ignore[union-attr]
     unknown_blocks = peer.unknown_blocks(version) if peer is not None else []
     if version == 6 and peer is not None:

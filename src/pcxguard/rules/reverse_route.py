@@ -17,7 +17,11 @@ CHECK_ID = "CKV2_PCX_2"
 def peering_route_context(
     estate: Estate, route: Route
 ) -> tuple[RouteTable, Vpc, PeeringConnection] | list[str]:
-    """The route's table, its VPC and its peering, or what is missing to know them."""
+    """The route's table, its VPC and its peering, or what is missing to know them (four rules ask)."""
+    return estate.derived(("peering_route_context", id(route)), lambda: _route_context(estate, route))
+
+
+def _route_context(estate: Estate, route: Route) -> tuple[RouteTable, Vpc, PeeringConnection] | list[str]:
     table = estate.route_table(route.route_table)
     if table is None:
         return [f"the route table of {route.holder.address} is not known"]
