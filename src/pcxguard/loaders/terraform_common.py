@@ -198,10 +198,13 @@ _DERIVED_KEYS = {
 
 
 @lru_cache(maxsize=65536)
-def _cidr(text: str) -> IPNetwork:
-    """A CIDR string parsed once: an estate repeats each VPC's blocks in its peers' routes and rules.
-    The network objects are shared, so nothing may change them (nothing does)."""
-    return IPNetwork(text)
+def _cidr(text: str) -> tuple[IPNetwork, IPNetwork]:
+    """A CIDR string parsed once, with its network without host bits (the same object when it has
+    none): an estate repeats each VPC's blocks in its peers' routes and rules. The network objects
+    are shared, so nothing may change them (nothing does)."""
+    network = IPNetwork(text)
+    cidr = network.cidr
+    return network, (network if cidr == network else cidr)
 
 
 class EstateBuilder:
@@ -306,15 +309,14 @@ class EstateBuilder:
             self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a CIDR block; ignored")
             return Unknown(f"{attribute} of {instance.address} ({value!r} is not a CIDR block)", "fix the value")
         try:
-            network = _cidr(value)
+            network, cidr = _cidr(value)
         except (AddrFormatError, ValueError, TypeError):
             self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a valid CIDR block; ignored")
             return Unknown(f"{attribute} of {instance.address} ({value!r} is not a valid CIDR block)", "fix the value")
-        if network.cidr != network:
+        if cidr is not network:
             self.problem(instance, f"{attribute} {value!r} of {instance.address} has host bits set "
-                                   f"(AWS expects {network.cidr}); using {network.cidr}")
-            network = network.cidr
-        return network
+                                   f"(AWS expects {cidr}); using {cidr}")
+        return cidr
 
     def _with_aws_id(self, kind: str, ref: str) -> Any:
         """The first element of ``estate.<kind>`` whose AWS id is ``ref``, as a scan in order would find.
