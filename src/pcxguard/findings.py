@@ -20,7 +20,10 @@ class Verdict(str, Enum):
 
     @property
     def rank(self) -> int:
-        return {"PASSED": 0, "UNKNOWN": 1, "FAILED": 2}[self.value]
+        return _RANKS[self]
+
+
+_RANKS = {Verdict.PASSED: 0, Verdict.UNKNOWN: 1, Verdict.FAILED: 2}  # read per finding when sorting
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,14 @@ from pcxguard.model import LoadProblem
 SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 
 
+_SEVERITY_RANKS = {name: rank for rank, name in enumerate(SEVERITIES)}
+
+
 def severity_rank(severity: str) -> int:
-    return SEVERITIES.index(severity.upper())
+    try:
+        return _SEVERITY_RANKS[severity]
+    except KeyError:
+        return SEVERITIES.index(severity.upper())
 
 
 def fingerprint(finding: Finding) -> str:
@@ -42,15 +48,15 @@ class Reported:
     finding: Finding
     title: str
     severity: str  # the severity that applies: FAILED -> the check's, UNKNOWN -> CKV2_PCX_0's
+    verdict: Verdict = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "verdict", self.finding.verdict)  # read for every finding by every output
 
     @cached_property
     def fingerprint(self) -> str:
         """Worked out when a baseline or an output asks: most findings of a big scan pass."""
         return fingerprint(self.finding)
-
-    @property
-    def verdict(self) -> Verdict:
-        return self.finding.verdict
 
 
 @dataclass
