@@ -18,6 +18,7 @@ class CheckovRun:
     returncode: int
     reports: list[dict]
     stderr: str
+    stdout: str = ""
     records: dict[tuple[str, str, str], dict] = field(default_factory=dict)
 
     def verdict(self, file_part: str, check_id: str, resource: str) -> str | None:
@@ -31,19 +32,22 @@ class CheckovRun:
         return None
 
 
-def run_checkov(*args: str, cwd: Path = ROOT, env: dict | None = None) -> CheckovRun:
+def run_checkov(*args: str, cwd: Path = ROOT, env: dict | None = None, json_output: bool = True) -> CheckovRun:
+    """``json_output=False``: the caller chooses the outputs (``-o cli``, files under
+    ``--output-file-path``); ``reports`` and ``records`` then stay empty."""
     environment = dict(os.environ)
     environment["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + environment.get("PYTHONPATH", "")
     environment.pop("PCXGUARD_CONFIG", None)
     environment.update(env or {})
-    command = [CHECKOV, *args, "--external-checks-dir", str(ROOT / "checks"), "--skip-download", "-o", "json"]
+    command = [CHECKOV, *args, "--external-checks-dir", str(ROOT / "checks"), "--skip-download"]
+    command += ["-o", "json"] if json_output else []
     done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=600)
     text = done.stdout.strip()
     reports: list[dict] = []
-    if text.startswith(("{", "[")):
+    if json_output and text.startswith(("{", "[")):
         parsed, _ = json.JSONDecoder().raw_decode(text)  # other outputs (-o junitxml ...) may follow
         reports = parsed if isinstance(parsed, list) else [parsed]
-    run = CheckovRun(done.returncode, reports, done.stderr)
+    run = CheckovRun(done.returncode, reports, done.stderr, done.stdout)
     for report in reports:
         results = report.get("results") or {}
         for bucket in ("passed_checks", "failed_checks", "skipped_checks"):

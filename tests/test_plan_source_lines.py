@@ -7,21 +7,18 @@ fixtures/terraform/plan_with_source/plan.json was made by terraform 1.11.4 (aws 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from checkov_run import CheckovRun, run_checkov
 from pcxguard.checkov_adapter import plan_enrichment_root
 from pcxguard.engine import analyse
 from pcxguard.loaders.terraform_plan import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "fixtures" / "terraform" / "plan_with_source"
-CHECKOV = Path(sys.executable).with_name("checkov")
 INSIDE = 'module.spoke["inside"].aws_vpc_peering_connection.this'
 OK = 'module.spoke["ok"].aws_vpc_peering_connection.this'
 
@@ -58,11 +55,8 @@ def test_enrichment_flag_is_read_from_checkovs_arguments():
     assert plan_enrichment_root(["checkov", "-f", "p.json"]) is None
 
 
-def _checkov(*extra: str) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    result = subprocess.run([str(CHECKOV), "-f", "plan.json", "--external-checks-dir", str(ROOT / "checks"),
-                             "--skip-download", "--check", "CKV2_PCX_1", *extra],
-                            capture_output=True, text=True, env=env, cwd=CASE, timeout=600)
+def _checkov(*extra: str) -> CheckovRun:
+    result = run_checkov("-f", "plan.json", "--check", "CKV2_PCX_1", *extra, cwd=CASE, json_output=False)
     assert result.returncode == 1, result.stderr[-2000:]
     return result
 
