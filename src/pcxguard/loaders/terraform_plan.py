@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -43,7 +43,7 @@ class Instance:
     unknown: Any  # after_unknown tree
     provider_key: str | None = None
     config: dict[str, Any] | None = None  # its resource block in the plan's configuration
-    config_key: tuple[tuple[str, ...], str] = ((), "")
+    config_key: tuple[tuple[str, ...], str] = field(init=False)  # (module path, "type.name"), asked per question
 
     def __post_init__(self) -> None:
         self.config_key = tuple(step.name for step in self.module), f"{self.type}.{self.name}"

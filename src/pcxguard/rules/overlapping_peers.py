@@ -17,21 +17,16 @@ from pcxguard.settings import Settings
 CHECK_ID = "CKV2_PCX_10"
 
 
-def _peer_set(vpc: Vpc, memo: dict[int, tuple[Vpc, IPSet]] | None = None) -> IPSet:
-    if memo is None:
-        return vpc.known_set(4) | vpc.known_set(6)
-    found = memo.get(id(vpc))
-    if found is None:
-        found = memo[id(vpc)] = (vpc, vpc.known_set(4) | vpc.known_set(6))  # holds the VPC: its id stays unique
-    return found[1]
+def _peer_set(estate: Estate, vpc: Vpc) -> IPSet:
+    return estate.derived(("peer_set", vpc.key), lambda: vpc.known_set(4) | vpc.known_set(6))
 
 
 def _may_overlap(a: Vpc, b: Vpc) -> bool:
     """Two lists of CIDR blocks share addresses only if one block holds another: a quick test before
     the set arithmetic."""
-    nets = [block.network for block in b.blocks if is_known(block.network)]
-    return any(mine in theirs or theirs in mine
-               for block in a.blocks if is_known(block.network) for mine in (block.network,) for theirs in nets)
+    ours = [block.network for block in a.blocks if is_known(block.network)]
+    theirs = [block.network for block in b.blocks if is_known(block.network)]
+    return any(mine in other or other in mine for mine in ours for other in theirs)
 
 
 def _routes_by_peering(estate: Estate, table: RouteTable) -> tuple[dict[str, list[Route]], list[str]]:
@@ -48,7 +43,7 @@ def _routes_by_peering(estate: Estate, table: RouteTable) -> tuple[dict[str, lis
     return found, unknown
 
 
-def judge(estate: Estate, vpc: Vpc, memo: dict | None = None) -> Finding | None:
+def judge(estate: Estate, vpc: Vpc) -> Finding | None:
     peers: list[tuple[PeeringConnection, Vpc | None]] = []
     missing: list[str] = []
     for peering in estate.peerings_of(vpc):
@@ -63,7 +58,7 @@ def judge(estate: Estate, vpc: Vpc, memo: dict | None = None) -> Finding | None:
     for (p1, v1), (p2, v2) in combinations(peers, 2):
         if v1 is None or v2 is None or v1 is v2 or not _may_overlap(v1, v2):
             continue
-        shared = _peer_set(v1, memo) & _peer_set(v2, memo)
+        shared = _peer_set(estate, v1) & _peer_set(estate, v2)
         if shared:
             overlapping.append((p1, v1, p2, v2, shared))
     failures = []
@@ -115,8 +110,7 @@ def judge(estate: Estate, vpc: Vpc, memo: dict | None = None) -> Finding | None:
 
 
 def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
-    memo: dict = {}
     for vpc in estate.vpcs.values():
-        finding = judge(estate, vpc, memo)
+        finding = judge(estate, vpc)
         if finding is not None:
             yield finding

@@ -62,6 +62,13 @@ def served_range(estate: Estate, table: RouteTable, vpc: Vpc, version: int) -> t
     return vpc.known_set(version), unknown, f"the blocks of {vpc.source.address}"
 
 
+def _served(estate: Estate, table: RouteTable, vpc: Vpc, version: int
+            ) -> tuple[tuple[IPSet, list[str], str], list[IPNetwork], str]:
+    """``served_range`` with its CIDRs and their text, which every route of the table reuses."""
+    served = served_range(estate, table, vpc, version)
+    return served, list(served[0].iter_cidrs()), cidrs(served[0])
+
+
 def peer_tables(estate: Estate, peer: Vpc, destination: IPNetwork | None) -> tuple[list[RouteTable], list[str]]:
     """The peer VPC's tables that must route back: those of its subnets inside the destination."""
     unknown: list[str] = []
@@ -105,37 +112,37 @@ def _implicit_main(estate: Estate, vpc: Vpc) -> RouteTable:
     )
 
 
-def routes_back(estate: Estate, table: RouteTable, peering: PeeringConnection, version: int,
-                memo: dict | None = None) -> tuple[list[IPNetwork], bool]:
+def routes_back(estate: Estate, table: RouteTable, peering: PeeringConnection, version: int
+                ) -> tuple[list[IPNetwork], bool]:
     """The destinations ``table`` sends over ``peering`` in this family, and whether some route's
-    part is unknown. One pass over the table answers for every peering (``memo``)."""
-    key = ("back", id(table), version)
-    index = memo.get(key) if memo is not None else None
-    if index is None:
-        by_peering: dict[str, list[IPNetwork]] = {}
-        unsure: set[str] = set()
-        anywhere = False  # a route whose target is unknown could be over any peering
-        for route in table.routes:
-            if route.family not in (version, None):
-                continue
-            if not route.via_peering:
-                anywhere = anywhere or route.target_kind == "unknown"
-                continue
-            if route.target is None or not is_known(route.target):
-                anywhere = True
-                continue
-            over = estate.peering(route.target)
-            if over is None:
-                continue
-            if route.destination is not None and is_known(route.destination):
-                by_peering.setdefault(over.key, []).append(route.destination)  # type: ignore[arg-type]
-            else:
-                unsure.add(over.key)
-        index = (table, by_peering, unsure, anywhere)  # holds the table: its id stays unique
-        if memo is not None:
-            memo[key] = index
-    _, by_peering, unsure, anywhere = index
+    part is unknown. One pass over the table answers for every peering."""
+    _, by_peering, unsure, anywhere = estate.derived(
+        ("routes_back", id(table), version), lambda: _routes_back_index(estate, table, version))
     return by_peering.get(peering.key, []), anywhere or peering.key in unsure
+
+
+def _routes_back_index(estate: Estate, table: RouteTable, version: int
+                       ) -> tuple[RouteTable, dict[str, list[IPNetwork]], set[str], bool]:
+    by_peering: dict[str, list[IPNetwork]] = {}
+    unsure: set[str] = set()
+    anywhere = False  # a route whose target is unknown could be over any peering
+    for route in table.routes:
+        if route.family not in (version, None):
+            continue
+        if not route.via_peering:
+            anywhere = anywhere or route.target_kind == "unknown"
+            continue
+        if route.target is None or not is_known(route.target):
+            anywhere = True
+            continue
+        over = estate.peering(route.target)
+        if over is None:
+            continue
+        if route.destination is not None and is_known(route.destination):
+            by_peering.setdefault(over.key, []).append(route.destination)  # type: ignore[arg-type]
+        else:
+            unsure.add(over.key)
+    return table, by_peering, unsure, anywhere  # holds the table (it may be an implicit one): its id stays unique
 
 
 def _gap(needed: IPSet, needed_cidrs: list[IPNetwork], covered: list[IPNetwork]) -> IPSet:
@@ -146,8 +153,9 @@ def _gap(needed: IPSet, needed_cidrs: list[IPNetwork], covered: list[IPNetwork])
     return needed - IPSet(covered)
 
 
-def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Finding:
-    """``memo`` (one dict per pass over an unchanging estate) shares the per-table work between routes."""
+def judge_route(estate: Estate, route: Route) -> Finding:
+    """The per-table work (served range, peer tables, routes back) is shared between routes through
+    ``estate.derived``."""
     subject = route.key
     context = peering_route_context(estate, route)
     if isinstance(context, list):
@@ -172,23 +180,16 @@ def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Findi
             subject=subject,
         )
     version = route.family or 4
-    memo = {} if memo is None else memo
-    key: tuple = ("served", id(table), id(vpc), version)
-    if key not in memo:
-        served = served_range(estate, table, vpc, version)
-        # holds table and vpc, so their ids stay unique; the CIDR list and its text are reused per route
-        memo[key] = (table, vpc, served, list(served[0].iter_cidrs()), cidrs(served[0]))
-    _, _, (needed, unknown, origin), needed_cidrs, needed_text = memo[key]
+    (needed, unknown, origin), needed_cidrs, needed_text = estate.derived(
+        ("served_range", id(table), id(vpc), version), lambda: _served(estate, table, vpc, version))
     unknown = list(unknown)
     destination = route.destination if route.destination is not None and is_known(route.destination) else None
-    key = ("peer_tables", id(peer), destination)
-    if key not in memo:
-        memo[key] = (peer, peer_tables(estate, peer, destination))  # type: ignore[arg-type]
-    tables, table_unknown = memo[key][1]
+    tables, table_unknown = estate.derived(
+        ("peer_tables", id(peer), destination), lambda: peer_tables(estate, peer, destination))  # type: ignore[arg-type]
     unknown += table_unknown
     lacking: list[tuple[RouteTable, IPSet]] = []
     for peer_table in tables:
-        covered, uncertain = routes_back(estate, peer_table, peering, version, memo)
+        covered, uncertain = routes_back(estate, peer_table, peering, version)
         gap = _gap(needed, needed_cidrs, covered)
         if gap and not uncertain:
             lacking.append((peer_table, gap))
@@ -233,7 +234,6 @@ def judge_route(estate: Estate, route: Route, memo: dict | None = None) -> Findi
 
 
 def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
-    memo: dict = {}
     for route in estate.routes():
         if route.via_peering:
-            yield judge_route(estate, route, memo)
+            yield judge_route(estate, route)
