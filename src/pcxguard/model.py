@@ -264,6 +264,43 @@ class LoadProblem:
     address: str | None = None
 
 
+# The element sets a rule may conclude from absence about ("no route back", "uses the main table",
+# "nothing admits ICMP"). A Gap in one of them means the scan could not see that set whole.
+GAP_KINDS = frozenset({
+    "vpc_blocks",        # CIDR blocks of a VPC (associations)
+    "peerings",          # peering connections of a VPC
+    "subnets",           # subnets of a VPC
+    "route_tables",      # route tables of a VPC
+    "associations",      # subnet <-> route table associations (and main-table associations)
+    "routes",            # routes of a VPC's route tables
+    "security_groups",   # security groups of a VPC
+    "sg_rules",          # security-group rules
+    "acl_rules",         # network ACL rules
+    "acl_associations",  # subnet <-> network ACL associations
+    "hosts",             # instances, launch templates, launch configurations
+})
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A set of the estate the scan could not see whole, so no rule may conclude from its absence.
+
+    ``vpc`` is the key (or AWS id) of the VPC whose set is incomplete; ``None`` when the missing
+    element could belong to any VPC of the estate (its VPC is unknown too).
+    """
+
+    kind: str  # one of GAP_KINDS
+    vpc: str | None
+    what: str  # what is missing, e.g. "aws_route.to_peer: count is not known from the source"
+    hint: str = ""  # how to supply it
+    address: str | None = None  # the resource (block) that could not be expanded or linked
+    file: str | None = None
+    line: int | None = None
+
+    def describe(self) -> str:
+        return f"{self.what} ({self.hint})" if self.hint else self.what
+
+
 @dataclass
 class Estate:
     """Everything one scan unit (a plan, a root module, a set of templates) declares."""
@@ -280,6 +317,8 @@ class Estate:
     problems: list[LoadProblem] = field(default_factory=list)
     # sources of resources the checks report on but the model has no element for
     sources: dict[str, Source] = field(default_factory=dict)
+    # where the picture is incomplete: sets a rule must not conclude from absence about
+    gaps: list[Gap] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._indexed = False
@@ -416,6 +455,17 @@ class Estate:
         for key in keys:
             found.update(self._rules_by_group.get(key, ()))
         return [found[position] for position in sorted(found)]
+
+    def gaps_in(self, kind: str, vpc: Vpc | str | None = None) -> list[Gap]:
+        """The gaps in one set (``kind``) of ``vpc``: those recorded on that VPC, and those whose VPC is
+        unknown (they could belong to it). With ``vpc=None``, every gap of that kind."""
+        if kind not in GAP_KINDS:
+            raise ValueError(f"unknown gap kind {kind!r}")
+        found = [gap for gap in self.gaps if gap.kind == kind]
+        if vpc is None:
+            return found
+        key = vpc.key if isinstance(vpc, Vpc) else self.canonical(vpc)
+        return [gap for gap in found if gap.vpc is None or self.canonical(gap.vpc) == key]
 
     def default_acl(self, vpc: Vpc) -> NetworkAcl | None:
         """The VPC's default network ACL, when the scan declares it."""

@@ -152,7 +152,24 @@ def _leading_modules(parts: tuple[Any, ...], address: str) -> tuple[list[ModuleS
 # --------------------------------------------------------------------------- reader protocol
 
 
+@dataclass(frozen=True)
+class Unexpanded:
+    """A resource (or module) block a reader could not turn into instances: its ``count`` or
+    ``for_each`` is unknown, or it lives in a module the scan cannot read. The builder records a
+    ``Gap`` for it, so no rule concludes from the absence of its instances."""
+
+    resource_type: str  # "aws_route"; "module" for a whole module call whose resources are unknown
+    address: str  # the block's address, without an instance key: module.a.aws_route.to_peer
+    what: str  # why, e.g. "count of aws_route.to_peer is not known from the source"
+    hint: str = ""
+    file: str | None = None
+    line: int | None = None
+
+
 class Reader(Protocol):
+    """What ``EstateBuilder`` asks a Terraform reader. A reader may also carry ``unexpanded``: a list
+    of ``Unexpanded`` blocks (read with ``getattr(reader, "unexpanded", [])``)."""
+
     kind: str
 
     def resources(self) -> Iterable[Any]: ...
