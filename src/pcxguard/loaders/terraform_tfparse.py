@@ -1,0 +1,789 @@
+"""Raw Terraform (``.tf`` files, no plan) -> one Estate per root module, evaluated by tfparse.
+
+tfparse (PyPI) wraps the Terraform evaluator of Aqua Security's defsec/trivy: it expands
+``count`` / ``for_each`` (resources and modules), evaluates Terraform's functions, follows local
+modules and the registry / git modules ``terraform init`` installed under
+``.terraform/modules`` (``modules.json``), and gives every instance its Terraform address, file
+and lines. This module translates its answers into what ``EstateBuilder`` asks
+(``terraform_common.Reader``):
+
+- a reference to another instance arrives as that instance's per-run id (a UUID), or as an
+  ``{"__attribute__": "aws_vpc.a.main_route_table_id"}`` marker for an attribute AWS computes:
+  both become ``ResourceTarget`` links;
+- any other marker (a variable without a value, a data source, an output not known) becomes an
+  ``Unknown`` that names it and says how to supply it;
+- what tfparse cannot expand is never invented: an unknown ``count`` (tfparse emits one ``x[0]``
+  carrying ``count: 0``), a ``for_each`` it could not read (one unkeyed instance, or none at all)
+  and a module call whose source is not on disk are reported on ``reader.unexpanded``
+  (``Unexpanded``) and their instances are left out;
+- where tfparse loses something the model needs, a small piece of our own reads the syntax
+  (tree-sitter, ``hcl_syntax``): the ``providers = { aws = aws.west }`` map of a module call (tfparse
+  gives ``{"aws": null}``), and references inside lists that tfparse turns into ``null``.
+
+Files: tfparse never sees the scanned tree itself. It reads a private copy holding only the
+regular ``.tf`` / ``.tfvars`` files (bounded) of the root and the modules it calls, and the files
+that ``file()`` / ``templatefile()`` calls name literally (``"${path.module}/x.sh"``) inside the
+root's or the calling module's directory tree. Any other file-reading call (a symlink, a path
+outside the tree, ``/dev/zero``, a path computed from a variable) is replaced in the copy by an
+unknown value, so its attribute becomes ``Unknown`` and nothing outside the tree is read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+import tempfile
+from dataclasses import dataclass, field, replace
+from typing import Any, Iterable
+
+from pcxguard.loaders.hcl_syntax import (
+    FileCall,
+    ModuleSyntax,
+    SyntaxBlock,
+    is_local_source,
+    local_module_dir,
+    read_bounded,
+    read_module_syntax,
+    string_literal,
+)
+from pcxguard.loaders.terraform_common import (
+    Key,
+    ModuleStep,
+    ResourceTarget,
+    Unexpanded,
+    build_estate,
+    parse_instance_address,
+    parse_reference,
+)
+from pcxguard.model import Estate, LoadProblem, Unknown
+
+MAX_MODULE_DIRS = 500
+MAX_MODULE_DEPTH = 10
+MAX_FILE_BYTES = 1_000_000  # a file() / templatefile() target
+BLOCKED = "pcxguard_blocked_file_read"
+_META_KEYS = {"__tfmeta", "id", "count", "for_each", "provider", "depends_on", "lifecycle", "provisioner",
+              "connection"}
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_PROVIDER_MAP = re.compile(r"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?)\s*=\s*([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?)")
+_TRAVERSAL = re.compile(r"\b(?:module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.)*[a-z][a-z0-9_]*_[a-z0-9_]+\.[A-Za-z_][\w-]*"
+                        r"(?:\[[^\]]*\])?(?:\.[A-Za-z_][\w-]*)*")
+_EMPTY_LITERALS = {"0", "{}", "[]", "toset([])", "tomap({})", "tolist([])"}
+
+
+class TfparseUnavailable(RuntimeError):
+    pass
+
+
+@dataclass
+class Instance:
+    address: str
+    type: str
+    name: str
+    index: Any
+    module: tuple[ModuleStep, ...]
+    raw: dict[str, Any]
+    file: str | None
+    start_line: int | None
+    end_line: int | None
+    module_dir: str | None = None
+
+
+@dataclass
+class _Scope:
+    """The directories tfparse may read, and how the copy maps back to the originals."""
+
+    root: str
+    module_dirs: dict[str, ModuleSyntax] = field(default_factory=dict)  # real directory -> its syntax
+    problems: list[LoadProblem] = field(default_factory=list)
+    installed: dict[str, str] = field(default_factory=dict)  # modules.json key -> directory
+
+
+def _module_prefix(path: tuple[ModuleStep, ...]) -> str:
+    return "".join(f"module.{s.name}" + ("" if s.key is None else
+                                         (f"[{s.key}]" if isinstance(s.key, int) else f"[{json.dumps(s.key)}]")) + "."
+                   for s in path)
+
+
+def _installed_modules(root: str, problems: list[LoadProblem]) -> dict[str, str]:
+    """``.terraform/modules/modules.json``: module key ("app", "app.sub") -> installed directory."""
+    path = os.path.join(root, ".terraform", "modules", "modules.json")
+    if not os.path.lexists(path):
+        return {}
+    try:
+        data = json.loads(read_bounded(path, 4_000_000))
+    except (OSError, ValueError) as error:
+        problems.append(LoadProblem(path, f"cannot read the installed modules: {error}"))
+        return {}
+    found: dict[str, str] = {}
+    for entry in data.get("Modules") or [] if isinstance(data, dict) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("Key"), str) and isinstance(entry.get("Dir"), str) \
+                and entry["Key"]:
+            found[entry["Key"]] = os.path.normpath(os.path.join(root, entry["Dir"]))
+    return found
+
+
+def _collect_scope(root: str) -> _Scope:
+    scope = _Scope(root)
+    scope.installed = _installed_modules(root, scope.problems)
+    pending: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [(root, (), (root,))]
+    while pending:
+        directory, key, chain = pending.pop()
+        if directory in scope.module_dirs:
+            continue
+        if len(scope.module_dirs) >= MAX_MODULE_DIRS:
+            scope.problems.append(LoadProblem(directory, f"more than {MAX_MODULE_DIRS} module directories; "
+                                                         "the rest are not read"))
+            break
+        syntax = read_module_syntax(directory)
+        scope.module_dirs[directory] = syntax
+        for file, message in syntax.problems:
+            scope.problems.append(LoadProblem(file, message))
+        if len(chain) > MAX_MODULE_DEPTH:
+            continue
+        for name, call in syntax.modules.items():
+            child_key = key + (name,)
+            target = local_module_dir(directory, call)
+            if target is None:
+                target = scope.installed.get(".".join(child_key))
+            if target is None or target in chain or not os.path.isdir(target):
+                continue
+            pending.append((target, child_key, chain + (target,)))
+    return scope
+
+
+def _inside(path: str, directory: str) -> bool:
+    real, base = os.path.realpath(path), os.path.realpath(directory)
+    return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
+
+
+def _file_target(call: FileCall, module_dir: str, root: str) -> str | None:
+    """The file a file-reading call names, when it is a literal path inside the tree; else None."""
+    text = call.argument.strip()
+    if len(text) < 2 or text[0] != '"' or text[-1] != '"' or "\\" in text:
+        return None
+    body = text[1:-1]
+    base = root
+    for prefix, directory in (("${path.module}/", module_dir), ("${path.root}/", root), ("${path.cwd}/", root)):
+        if body.startswith(prefix):
+            body, base = body[len(prefix):], directory
+            break
+    if "${" in body or "%{" in body or not body or os.path.isabs(body):
+        return None
+    target = os.path.normpath(os.path.join(base, body))
+    if not (_inside(target, module_dir) or _inside(target, root)):
+        return None
+    try:
+        info = os.lstat(target)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+        return None
+    return target
+
+
+class _Sandbox:
+    """A private copy of what tfparse may read (see the module docstring)."""
+
+    def __init__(self, scope: _Scope, var_files: list[str]) -> None:
+        self.scope = scope
+        self.blocked: list[tuple[str, int, str]] = []  # (file, line, call) replaced by an unknown value
+        self.tmp = tempfile.mkdtemp(prefix="pcxguard-tf-")
+        dirs = list(scope.module_dirs) + [os.path.dirname(os.path.abspath(v)) for v in var_files]
+        self.base = os.path.commonpath([os.path.abspath(d) for d in dirs]) if dirs else os.path.abspath(scope.root)
+        self.var_paths: list[str] = []
+        try:
+            self._populate(var_files)
+        except BaseException:
+            self.close()
+            raise
+
+    def copy_path(self, original: str) -> str:
+        return os.path.join(self.tmp, os.path.relpath(os.path.abspath(original), self.base))
+
+    def original(self, relative_to_root: str) -> str:
+        copy = os.path.normpath(os.path.join(self.copy_path(self.scope.root), relative_to_root))
+        back = os.path.normpath(os.path.join(self.base, os.path.relpath(copy, self.tmp)))
+        # keep the caller's style (relative paths stay relative)
+        rel = os.path.relpath(back, os.path.abspath(self.scope.root))
+        return os.path.normpath(os.path.join(self.scope.root, rel))
+
+    def _write(self, original: str, data: bytes) -> None:
+        target = self.copy_path(original)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as handle:
+            handle.write(data)
+
+    def _populate(self, var_files: list[str]) -> None:
+        root = self.scope.root
+        for directory, syntax in self.scope.module_dirs.items():
+            os.makedirs(self.copy_path(directory), exist_ok=True)
+            for parsed in syntax.files:
+                if parsed.error and not parsed.blocks:
+                    continue
+                try:
+                    data = read_bounded(parsed.path)
+                except OSError as error:
+                    self.scope.problems.append(LoadProblem(parsed.path, f"cannot read the file: {error}"))
+                    continue
+                for call in sorted(parsed.file_calls, key=lambda c: c.start_byte, reverse=True):
+                    target = _file_target(call, directory, root)
+                    if target is not None:
+                        try:
+                            self._write(target, read_bounded(target, MAX_FILE_BYTES))
+                            continue
+                        except OSError:
+                            pass
+                    original = data[call.start_byte:call.end_byte]
+                    replacement = f"var.{BLOCKED}".encode() + b"\n" * original.count(b"\n")
+                    data = data[:call.start_byte] + replacement + data[call.end_byte:]
+                    self.blocked.append((parsed.path, call.line, f"{call.function}({call.argument})"))
+                self._write(parsed.path, data)
+        modules_json = os.path.join(root, ".terraform", "modules", "modules.json")
+        if self.scope.installed:
+            self._write(modules_json, read_bounded(modules_json, 4_000_000))
+        names = sorted(os.listdir(root)) if os.path.isdir(root) else []
+        auto = ["terraform.tfvars", "terraform.tfvars.json"] + [n for n in names if n.endswith(".auto.tfvars")
+                                                                  or n.endswith(".auto.tfvars.json")]
+        for path in [os.path.join(root, n) for n in auto if n in names] + list(var_files):
+            try:
+                data = read_bounded(path, MAX_FILE_BYTES)
+            except OSError as error:
+                self.scope.problems.append(LoadProblem(path, f"cannot read variable values: {error}"))
+                continue
+            self._write(path, data)
+            self.var_paths.append(os.path.relpath(self.copy_path(path), self.copy_path(root)))
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _tfparse() -> Any:
+    try:
+        import tfparse
+    except ImportError as error:  # pragma: no cover - a declared dependency
+        raise TfparseUnavailable(f"tfparse is not installed ({error})") from error
+    return tfparse
+
+
+def _strip(value: Any) -> Any:
+    """tfparse nested blocks carry ``__tfmeta`` and an ``id``; drop them (and normalise to lists)."""
+    if isinstance(value, dict):
+        return {k: _strip(v) for k, v in value.items() if k not in ("__tfmeta", "id") or "__tfmeta" not in value}
+    if isinstance(value, list):
+        return [_strip(v) for v in value]
+    return value
+
+
+def _is_block(value: Any) -> bool:
+    return isinstance(value, dict) and "__tfmeta" in value
+
+
+def _normalise(raw: dict[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _META_KEYS:
+            continue
+        if _is_block(value):
+            values[key] = [_normalise_block(value)]
+        elif isinstance(value, list) and value and all(_is_block(v) for v in value):
+            values[key] = [_normalise_block(v) for v in value]
+        else:
+            values[key] = value
+    return values
+
+
+def _normalise_block(value: dict[str, Any]) -> dict[str, Any]:
+    return _normalise({k: v for k, v in value.items() if k not in ("__tfmeta", "id")})
+
+
+class TfparseReader:
+    """Answers the questions ``build_estate`` asks, from tfparse's evaluation of one root module."""
+
+    kind = "terraform"
+
+    def __init__(self, directory: str, var_files: Iterable[str] = ()) -> None:
+        self.directory = os.path.normpath(str(directory))
+        self.problems: list[LoadProblem] = []
+        self.unexpanded: list[Unexpanded] = []
+        self.instances: dict[str, Instance] = {}
+        self._by_uuid: dict[str, tuple[str, str]] = {}  # uuid -> ("resource"|"data"|..., address)
+        self._providers: dict[tuple[str, str], Any] = {}  # (module prefix, "aws"/"aws.west") -> region value
+        self._module_calls: dict[str, dict[str, Any]] = {}  # "module.a[0]." -> tfparse module entry
+        self._module_dirs: dict[str, str] = {}  # module prefix -> directory
+        self._memo: dict[tuple[str, str], Any] = {}
+        scope = _collect_scope(self.directory)
+        self.scope = scope
+        self.problems.extend(scope.problems)
+        var_files = [str(v) for v in var_files]
+        sandbox = _Sandbox(scope, var_files)
+        try:
+            self.problems.extend(p for p in scope.problems if p not in self.problems)
+            for file, line, call in sandbox.blocked:
+                self.problems.append(LoadProblem(file, f"line {line}: {call} names a file outside the scanned tree, "
+                                                       "not a regular file, or a path not known from the source; "
+                                                       "not read (its value is unknown)"))
+            try:
+                data = _tfparse().load_from_path(sandbox.copy_path(self.directory), vars_paths=sandbox.var_paths)
+            except Exception as error:  # tfparse raises ParseError and others; a bad root must not stop the scan
+                first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+                self.problems.append(LoadProblem(self.directory, f"the Terraform evaluator (tfparse) could not read "
+                                                                 f"this root module: {first}"))
+                data = {}
+            self._read(data if isinstance(data, dict) else {}, sandbox)
+        finally:
+            sandbox.close()
+
+    # ------------------------------------------------------------------ reading tfparse's answer
+    def _read(self, data: dict[str, Any], sandbox: _Sandbox) -> None:
+        entries: list[tuple[str, dict[str, Any]]] = [(t, e) for t, items in data.items() if isinstance(items, list)
+                                                     for e in items if isinstance(e, dict)]
+        # module instances first: their directories and counts
+        self._module_dirs[""] = self.directory
+        for rtype, entry in entries:
+            meta = entry.get("__tfmeta") or {}
+            path = meta.get("path")
+            if isinstance(entry.get("id"), str) and isinstance(path, str):
+                self._by_uuid[entry["id"]] = (meta.get("type") or rtype, path)
+            if rtype == "module" and isinstance(path, str):
+                self._module_calls[path + "."] = entry
+            if rtype == "provider" and isinstance(path, str):
+                prefix = path[: -len("provider.aws")] if path.endswith("provider.aws") else None
+                label = meta.get("label")
+                if prefix is not None and isinstance(label, str):
+                    alias = entry.get("alias")
+                    name = f"{label}.{alias}" if isinstance(alias, str) else label
+                    self._providers[(prefix, name)] = entry.get("region", _MISSING_REGION)
+        skipped_modules = self._unknown_module_counts()
+        seen_blocks: dict[tuple[str, str], list[Instance]] = {}
+        for rtype, entry in entries:
+            meta = entry.get("__tfmeta") or {}
+            if meta.get("type") != "resource" or not isinstance(meta.get("path"), str):
+                continue
+            address = meta["path"]
+            try:
+                module, parsed_type, name, index = parse_instance_address(address)
+            except ValueError as error:
+                self.problems.append(LoadProblem(self.directory, str(error), address))
+                continue
+            prefix = _module_prefix(module)
+            if any(prefix.startswith(s) for s in skipped_modules):
+                continue
+            filename = meta.get("filename")
+            file = sandbox.original(filename) if isinstance(filename, str) else None
+            instance = Instance(address, rtype, name, index, module, entry, file, meta.get("line_start"),
+                                meta.get("line_end"))
+            if module:
+                instance.module_dir = os.path.dirname(file) if file else None
+                self._module_dirs.setdefault(prefix, instance.module_dir or "")
+            seen_blocks.setdefault((prefix, f"{rtype}.{name}"), []).append(instance)
+        for (prefix, ident), instances in seen_blocks.items():
+            first = instances[0]
+            count = first.raw.get("count")
+            has_for_each = "for_each" in first.raw
+            if count == 0 or (isinstance(count, dict) and "__attribute__" in count):
+                self._unexpand(first, prefix + ident, f"count of {prefix}{ident} is not known from the source",
+                               self._how_to_know(count, "count"))
+                continue
+            if has_for_each and (first.index is None or _is_marker(first.raw.get("for_each"))):
+                self._unexpand(first, prefix + ident, f"for_each of {prefix}{ident} is not known from the source",
+                               self._how_to_know(first.raw.get("for_each"), "for_each"))
+                continue
+            for instance in instances:
+                self.instances[instance.address] = instance
+        self._missing_blocks(seen_blocks, skipped_modules)
+
+    def _unknown_module_counts(self) -> list[str]:
+        """Module instances tfparse made up for a count / for_each it could not read."""
+        skipped: list[str] = []
+        for prefix, entry in self._module_calls.items():
+            meta = entry.get("__tfmeta") or {}
+            count = entry.get("count")
+            unkeyed_each = "for_each" in entry and not prefix.rstrip(".").endswith("]")
+            if count == 0 or unkeyed_each or _is_marker(entry.get("for_each")) or _is_marker(count):
+                base = re.sub(r"\[[^\]]*\]\.$", ".", prefix)
+                if base in skipped:
+                    continue
+                skipped.append(prefix)
+                what = "count" if "count" in entry else "for_each"
+                self.unexpanded.append(Unexpanded("module", base.rstrip("."),
+                                                  f"{what} of {base.rstrip('.')} is not known from the source",
+                                                  self._how_to_know(entry.get(what), what),
+                                                  self._original_file(meta), meta.get("line_start")))
+        return skipped
+
+    def _original_file(self, meta: dict[str, Any]) -> str | None:
+        filename = meta.get("filename")
+        return os.path.normpath(os.path.join(self.directory, filename)) if isinstance(filename, str) else None
+
+    def _unexpand(self, instance: Instance, address: str, what: str, hint: str) -> None:
+        self.unexpanded.append(Unexpanded(instance.type, address, what, hint, instance.file, instance.start_line))
+
+    def _how_to_know(self, value: Any, what: str) -> str:
+        names = _marker_names(value)
+        variables = [n[4:].split(".")[0].split("[")[0] for n in names if n.startswith("var.")]
+        if variables:
+            return (f"give {', '.join('var.' + v for v in variables)} a value (--var-file, terraform.tfvars or "
+                    "*.auto.tfvars), or scan the plan")
+        return f"scan the plan (terraform show -json), where terraform has expanded the {what}"
+
+    def _missing_blocks(self, seen: dict[tuple[str, str], list[Instance]], skipped: list[str]) -> None:
+        """Declared resource blocks and module calls tfparse gave no instance for."""
+        module_instances = {""} | {p for p in self._module_calls if not any(p.startswith(s) for s in skipped)}
+        for prefix in module_instances:
+            directory = self._directory_of(prefix)
+            syntax = self.scope.module_dirs.get(directory) if directory else None
+            if syntax is None:
+                continue
+            for ident, block in syntax.resources.items():
+                if (prefix, ident) in seen:
+                    continue
+                repeat = block.attributes.get("count") or block.attributes.get("for_each")
+                if repeat is not None and repeat.strip() in _EMPTY_LITERALS:
+                    continue  # no instances, and that is known
+                if repeat is None:
+                    what = f"{prefix}{ident} was not evaluated"
+                else:
+                    what = (f"{'count' if 'count' in block.attributes else 'for_each'} of {prefix}{ident} "
+                            f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
+                self.unexpanded.append(Unexpanded(block.labels[0], prefix + ident, what,
+                                                  _hint_for_text(repeat), block.file, block.start_line))
+            for name, call in syntax.modules.items():
+                child = f"{prefix}module.{name}"
+                if any(p == child + "." or p.startswith(child + "[") for p in self._module_calls):
+                    if self._directory_of(child + ".") is None and not any(
+                            p.startswith(child + "[") for p in self._module_calls):
+                        self._module_not_on_disk(prefix, name, call, directory)
+                    continue
+                repeat = call.attributes.get("count") or call.attributes.get("for_each")
+                if repeat is not None and repeat.strip() in _EMPTY_LITERALS:
+                    continue
+                if repeat is None:
+                    self._module_not_on_disk(prefix, name, call, directory)
+                    continue
+                self.unexpanded.append(Unexpanded(
+                    "module", child, f"{'count' if 'count' in call.attributes else 'for_each'} of {child} "
+                    f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known",
+                    _hint_for_text(repeat), call.file, call.start_line))
+
+    def _module_not_on_disk(self, prefix: str, name: str, call: SyntaxBlock, directory: str) -> None:
+        source = string_literal(call.attributes.get("source")) or call.attributes.get("source", "?")
+        key = ".".join(s.split("[")[0] for s in (prefix + f"module.{name}").split(".")[1::2])
+        target = local_module_dir(directory, call) if is_local_source(source) else self.scope.installed.get(key)
+        if target is not None and os.path.isdir(target) and any(n.endswith(".tf") for n in os.listdir(target)):
+            return
+        where = "is not on disk" if is_local_source(source) else "is not installed (run terraform init)"
+        self.unexpanded.append(Unexpanded("module", f"{prefix}module.{name}", f"module {prefix}module.{name} "
+                                          f"({source}) {where}; its resources are outside the scan",
+                                          "run terraform init before the scan, or scan the plan",
+                                          call.file, call.start_line))
+
+    def _directory_of(self, prefix: str) -> str | None:
+        if prefix == "":
+            return self.directory
+        found = self._module_dirs.get(prefix)
+        if found:
+            return found
+        entry = self._module_calls.get(prefix)
+        if entry is None:
+            return None
+        parent = prefix[: prefix.rstrip(".").rfind("module.")]
+        parent_dir = self._directory_of(parent)
+        source = entry.get("source")
+        if parent_dir is None or not isinstance(source, str):
+            return None
+        if is_local_source(source):
+            return os.path.normpath(os.path.join(parent_dir, source))
+        key = ".".join(s.split("[")[0] for s in prefix.rstrip(".").split(".")[1::2])
+        return self.scope.installed.get(key)
+
+    # ------------------------------------------------------------------ reader questions
+    def resources(self) -> Iterable[Instance]:
+        return self.instances.values()
+
+    def source_location(self, instance: Instance) -> tuple[str | None, int | None, int | None]:
+        return instance.file, instance.start_line, instance.end_line
+
+    def _values(self, instance: Instance) -> dict[str, Any]:
+        cached = getattr(instance, "_values", None)
+        if cached is None:
+            cached = _normalise(instance.raw)
+            # tfparse replaces an ``id`` argument of a nested block (launch_template { id = ... }) with
+            # the block's own per-run id: read the argument from the syntax
+            block = self._syntax_block(instance)
+            for name, blocks in cached.items():
+                text = block.attributes.get(f"{name}.id") if block is not None else None
+                if text and isinstance(blocks, list) and blocks and isinstance(blocks[0], dict):
+                    literal = string_literal(text)
+                    blocks[0]["id"] = literal if literal is not None else {"__attribute__": text.strip()}
+            instance._values = cached  # type: ignore[attr-defined]
+        return cached
+
+    def value(self, instance: Instance, path: tuple[Any, ...]) -> Any:
+        if not path:
+            return None
+        key = (instance.address, path[0])
+        if key not in self._memo:
+            raw = self._values(instance).get(path[0])
+            self._memo[key] = self._translate(raw, instance, path[0])
+        result = self._memo[key]
+        for step in path[1:]:
+            if isinstance(result, dict):
+                result = result.get(step)
+            elif isinstance(result, list) and isinstance(step, int):
+                result = result[step] if step < len(result) else None
+            elif isinstance(result, ResourceTarget):
+                result = ResourceTarget(result.address, result.attribute + (step,))
+            elif isinstance(result, Unknown):
+                return result
+            else:
+                return None
+        return result
+
+    def _translate(self, raw: Any, instance: Instance, attribute: str) -> Any:
+        if isinstance(raw, str):
+            if _UUID.match(raw) and raw in self._by_uuid:
+                kind, address = self._by_uuid[raw]
+                if kind == "resource":
+                    return ResourceTarget(address, ("id",))
+                if kind == "data":
+                    return Unknown(f"{address}.id is read from AWS at apply time",
+                                   "scan the plan, or list the resource in the inventory")
+                return Unknown(f"{attribute} of {instance.address} refers to {address}")
+            return raw
+        if isinstance(raw, dict):
+            if "__attribute__" in raw:
+                return self._marker(raw, instance, attribute)
+            return {k: self._translate(v, instance, attribute) for k, v in raw.items()}
+        if isinstance(raw, list):
+            return [self._translate(v, instance, attribute) for v in raw]
+        return raw
+
+    def _marker(self, raw: dict[str, Any], instance: Instance, attribute: str) -> Any:
+        text = str(raw.get("__attribute__")).replace(".[", "[")
+        prefix = _module_prefix(instance.module)
+        try:
+            parts = parse_reference(text)
+        except ValueError:
+            parts = []
+        head = parts[0] if parts else ""
+        if head == "var" and len(parts) >= 2:
+            name = parts[1]
+            if name == BLOCKED:
+                return Unknown(f"{attribute} of {instance.address} reads a file that is not read (outside the scanned "
+                               "tree, not a regular file, or a path not known from the source)",
+                               "keep the file inside the repository and name it with a literal path")
+            where = f" of {prefix.rstrip('.')}" if prefix else ""
+            call = self._module_calls.get(prefix) if instance.module else None
+            if call is not None and name in call and call[name] is not None:
+                # tfparse leaves a module input that is a computed attribute of the caller as var.NAME
+                # inside the module; the call holds the caller's expression: read it in the caller
+                caller = replace(instance, module=instance.module[:-1])
+                passed = self._translate(call[name], caller, attribute)
+                for step in parts[2:]:
+                    step = step.key if isinstance(step, Key) else step
+                    if isinstance(passed, ResourceTarget) and isinstance(step, str):
+                        passed = ResourceTarget(passed.address, passed.attribute + (step,))
+                    elif isinstance(passed, (dict, list)) and not isinstance(passed, Unknown):
+                        try:
+                            passed = passed[step]
+                        except (KeyError, IndexError, TypeError):
+                            passed = Unknown(f"{text} of {instance.address} is not known from the source")
+                return passed
+            if not instance.module:
+                return Unknown(f"var.{name} has no value in the source",
+                               f"give var.{name} a value: --var-file FILE, terraform.tfvars or *.auto.tfvars, "
+                               "or a default")
+            return Unknown(f"var.{name}{where} has no value in the source",
+                           "give the module input a value the source knows (a literal, a root variable with a "
+                           "value via --var-file / terraform.tfvars), or scan the plan")
+        if head == "data":
+            return Unknown(f"{text} is read from AWS at apply time",
+                           "scan the plan, or list the resource in the inventory")
+        if head == "local":
+            return Unknown(f"{text} of {instance.address} is not known from the source")
+        if head == "module":
+            return Unknown(f"{text} (an output of a module) is not known from the source",
+                           "scan the plan, or make sure the module is on disk (terraform init)")
+        if head in ("each", "count", "path", "terraform", "self"):
+            return Unknown(f"{text} in {instance.address} is not known from the source")
+        if len(parts) >= 2 and all(isinstance(p, str) for p in parts[:2]):
+            rest = parts[2:]
+            key: Any = None
+            if rest and isinstance(rest[0], Key):
+                key, rest = rest[0].key, rest[1:]
+            suffix = f"{parts[0]}.{parts[1]}" + ("" if key is None else
+                                                 (f"[{key}]" if isinstance(key, int) else f"[{json.dumps(key)}]"))
+            attribute_path = tuple(p for p in rest if isinstance(p, str))
+            # a marker names the block in the scope that wrote it: the instance's own module, or (for a
+            # value passed in as a module input) a module that calls it
+            module = instance.module
+            while True:
+                address = _module_prefix(module) + suffix
+                if address in self.instances or self._declared(module, parts[0], parts[1]):
+                    return ResourceTarget(address, attribute_path)
+                if not module:
+                    break
+                module = module[:-1]
+        return Unknown(f"{text} in {instance.address} is not known from the source")
+
+    def _declared(self, module: tuple[ModuleStep, ...], rtype: str, name: str) -> bool:
+        directory = self._directory_of(_module_prefix(module))
+        syntax = self.scope.module_dirs.get(directory) if directory else None
+        return syntax is not None and f"{rtype}.{name}" in syntax.resources
+
+    def is_configured(self, instance: Instance, path: tuple[Any, ...]) -> bool:
+        return self.value(instance, path) is not None
+
+    def references(self, instance: Instance, path: tuple[Any, ...]) -> list[Any]:
+        value = self.value(instance, path)
+        found: list[Any] = []
+        _collect_targets(value, found)
+        if isinstance(value, list) and any(v is None for v in value):
+            # tfparse turns a reference to a computed attribute inside a list into null: read the syntax
+            for target in self._syntax_targets(instance, path[0]):
+                if target not in found:
+                    found.append(target)
+        if not found and isinstance(value, str):
+            found.append(value)
+        return found
+
+    def _syntax_block(self, instance: Instance) -> SyntaxBlock | None:
+        directory = self._directory_of(_module_prefix(instance.module))
+        syntax = self.scope.module_dirs.get(directory) if directory else None
+        return syntax.resources.get(f"{instance.type}.{instance.name}") if syntax else None
+
+    def _syntax_targets(self, instance: Instance, attribute: str) -> list[Any]:
+        block = self._syntax_block(instance)
+        text = block.attributes.get(attribute) if block else None
+        if not text:
+            return []
+        found: list[Any] = []
+        for match in _TRAVERSAL.finditer(text):
+            reference = match.group(0)
+            if "[count.index]" in reference or "[each.key]" in reference:
+                key = instance.index
+                reference = reference.replace("[count.index]", f"[{key}]" if isinstance(key, int) else
+                                              f"[{json.dumps(key)}]").replace("[each.key]", f"[{json.dumps(key)}]")
+            marker = self._marker({"__attribute__": reference}, instance, attribute)
+            if isinstance(marker, ResourceTarget):
+                found.append(marker)
+        return found
+
+    def configuration_text(self, instance: Instance, attribute: str) -> Any:
+        value = self.value(instance, (attribute,))
+        return value if isinstance(value, (str, Unknown)) else Unknown(f"{attribute} of {instance.address}")
+
+    def region_of(self, instance: Instance) -> Any:
+        own = self.value(instance, ("region",))
+        if isinstance(own, str) and own:
+            return own
+        if isinstance(own, (Unknown, ResourceTarget)):
+            return Unknown(f"the region argument of {instance.address}", "give it a literal or a variable")
+        provider = instance.raw.get("provider")
+        local_name = "aws"
+        if isinstance(provider, dict) and isinstance(provider.get("__attribute__"), str):
+            local_name = provider["__attribute__"]
+        elif isinstance(provider, str):
+            local_name = provider
+        return self.provider_region(_module_prefix(instance.module), local_name)
+
+    def provider_region(self, prefix: str, local_name: str, depth: int = 0) -> Any:
+        if depth > MAX_MODULE_DEPTH:
+            return Unknown(f"the region of provider {local_name}")
+        label = prefix.rstrip(".") or "the root module"
+        if (prefix, local_name) in self._providers:
+            region = self._providers[(prefix, local_name)]
+            if region is _MISSING_REGION:
+                return Unknown(f"the region of provider {local_name} in {label}",
+                               "set region in the provider block (AWS_REGION from the environment is not in the source)")
+            if isinstance(region, str):
+                return region
+            names = _marker_names(region)
+            return Unknown(f"the region of provider {local_name} in {label}"
+                           + (f" ({', '.join(names)} has no value in the source)" if names else ""),
+                           "give the provider region as a literal or a variable with a value (--var-file, "
+                           "terraform.tfvars)")
+        if prefix:
+            parent = prefix[: prefix.rstrip(".").rfind("module.")]
+            mapping = self._provider_mapping(prefix)
+            if local_name in mapping:
+                return self.provider_region(parent, mapping[local_name], depth + 1)
+            if "." not in local_name:
+                return self.provider_region(parent, local_name, depth + 1)
+        return Unknown(f"the region of provider {local_name}",
+                       "declare the provider with a region (AWS_REGION from the environment is not in the source)")
+
+    def _provider_mapping(self, prefix: str) -> dict[str, str]:
+        """``providers = { aws = aws.west }`` of a module call, read from the syntax: tfparse gives
+        ``{"aws": null}`` for it."""
+        parent = prefix[: prefix.rstrip(".").rfind("module.")]
+        name = prefix.rstrip(".")[len(parent) + len("module."):].split("[")[0]
+        directory = self._directory_of(parent)
+        syntax = self.scope.module_dirs.get(directory) if directory else None
+        call = syntax.modules.get(name) if syntax else None
+        text = call.attributes.get("providers") if call else None
+        return dict(_PROVIDER_MAP.findall(text)) if text else {}
+
+    def account_of(self, instance: Instance) -> Any:
+        return Unknown(f"the account of {instance.address}",
+                       "set the account in the inventory or configuration (accounts: PROVIDER: ID)")
+
+
+_MISSING_REGION = object()
+
+
+def _is_marker(value: Any) -> bool:
+    return isinstance(value, dict) and "__attribute__" in value
+
+
+def _marker_names(value: Any) -> list[str]:
+    found: list[str] = []
+    if isinstance(value, dict):
+        if isinstance(value.get("__attribute__"), str):
+            found.append(value["__attribute__"].replace(".[", "["))
+        else:
+            for item in value.values():
+                found.extend(_marker_names(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(_marker_names(item))
+    return list(dict.fromkeys(found))
+
+
+def _hint_for_text(expression: str | None) -> str:
+    variables = sorted(set(re.findall(r"\bvar\.([A-Za-z_][\w-]*)", expression or "")))
+    if variables:
+        return (f"give {', '.join('var.' + v for v in variables)} a value (--var-file, terraform.tfvars or "
+                "*.auto.tfvars), or scan the plan")
+    return "scan the plan (terraform show -json), where terraform has expanded it"
+
+
+def _collect_targets(value: Any, found: list[Any]) -> None:
+    if isinstance(value, ResourceTarget):
+        if value not in found:
+            found.append(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _collect_targets(item, found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_targets(item, found)
+
+
+# --------------------------------------------------------------------------- root modules
+
+
+def load_root_module_tfparse(directory: str, var_files: Iterable[str] = ()) -> Estate:
+    directory = os.path.normpath(str(directory))
+    try:
+        reader = TfparseReader(directory, var_files)
+    except OSError as error:
+        estate = Estate(name=directory)
+        estate.problems.append(LoadProblem(directory, f"cannot read the directory: {error}"))
+        return estate
+    estate = build_estate(reader, name=directory)
+    estate.problems[:0] = reader.problems
+    return estate
