@@ -13,11 +13,11 @@ import pytest
 from pcxguard.engine import analyse
 from pcxguard.loaders.terraform_common import ResourceTarget
 from pcxguard.loaders.terraform_source import (
-    SourceReader,
     find_root_modules,
     load_root_module,
     load_terraform_dir,
 )
+from pcxguard.loaders.terraform_tfparse import TfparseReader
 from pcxguard.model import Unknown
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -93,11 +93,11 @@ def test_verdicts_and_lines_from_the_loader(root):
 # --------------------------------------------------------------------------- the evaluator
 
 
-def _reader(tmp_path: Path, text: str, tfvars: str | None = None) -> SourceReader:
+def _reader(tmp_path: Path, text: str, tfvars: str | None = None) -> TfparseReader:
     (tmp_path / "main.tf").write_text(text)
     if tfvars is not None:
         (tmp_path / "terraform.tfvars").write_text(tfvars)
-    return SourceReader(str(tmp_path))
+    return TfparseReader(str(tmp_path))
 
 
 def test_evaluator_reads_what_terraform_knows(tmp_path):
@@ -148,7 +148,9 @@ def test_unreadable_input_is_a_problem_not_a_crash(tmp_path):
     assert list(estate.vpcs) == ["aws_vpc.b"]
     messages = [p.message for p in estate.problems]
     assert any(m.startswith("not valid HCL") for m in messages)
-    assert any("module far (terraform-aws-modules/vpc/aws) is not a local directory" in m for m in messages)
+    # the broken block and the module not installed are incomplete parts, never silently absent
+    assert [(u.resource_type, u.address) for u in TfparseReader(str(tmp_path)).unexpanded] == [
+        ("aws_vpc", "aws_vpc.a"), ("module", "module.far")]
 
 
 # --------------------------------------------------------------------------- checkov end to end

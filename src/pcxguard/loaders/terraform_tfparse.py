@@ -444,7 +444,8 @@ class TfparseReader:
                 if repeat is not None and repeat.strip() in _EMPTY_LITERALS:
                     continue  # no instances, and that is known
                 if repeat is None:
-                    what = f"{prefix}{ident} was not evaluated"
+                    broken = any(f.path == block.file and f.error for f in syntax.files)
+                    what = f"{prefix}{ident} was not evaluated" + (" (its file is not valid HCL)" if broken else "")
                 else:
                     what = (f"{'count' if 'count' in block.attributes else 'for_each'} of {prefix}{ident} "
                             f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
