@@ -528,7 +528,10 @@ class TfparseReader:
         key = (instance.address, path[0])
         if key not in self._memo:
             raw = self._values(instance).get(path[0])
-            self._memo[key] = self._translate(raw, instance, path[0])
+            if raw is None:
+                self._memo[key] = self._from_syntax(instance, path[0])
+            else:
+                self._memo[key] = self._translate(raw, instance, path[0])
         result = self._memo[key]
         for step in path[1:]:
             if isinstance(result, dict):
@@ -650,6 +653,19 @@ class TfparseReader:
         if not found and isinstance(value, str):
             found.append(value)
         return found
+
+    def _from_syntax(self, instance: Instance, attribute: str) -> Any:
+        """An attribute tfparse gave no value (None) though the block sets it: tfparse drops a computed
+        attribute of an instance chosen by a key (``aws_vpc.x[each.key].main_route_table_id``)."""
+        block = self._syntax_block(instance)
+        text = block.attributes.get(attribute) if block is not None else None
+        if text is None or text.strip() == "null":
+            return None
+        targets = self._syntax_targets(instance, attribute)
+        if len(targets) == 1 and _TRAVERSAL.fullmatch(text.strip()):
+            return targets[0]
+        return Unknown(f"{attribute} of {instance.address} ({text.strip()[:80]}) is not known from the source",
+                       "scan the plan, or give the value a form the source can evaluate")
 
     def _syntax_block(self, instance: Instance) -> SyntaxBlock | None:
         directory = self._directory_of(_module_prefix(instance.module))
