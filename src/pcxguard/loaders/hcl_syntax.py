@@ -38,6 +38,7 @@ class FileCall:
     start_byte: int
     end_byte: int
     line: int
+    arguments: tuple[str, ...] = ()  # every argument as written
 
 
 @dataclass
@@ -151,9 +152,10 @@ def _collect_file_calls(root: Any, found: list[FileCall]) -> None:
         node = stack.pop()
         if node.type == "function_call" and node.children and _text(node.children[0]) in FILE_FUNCTIONS:
             arguments = next((c for c in node.children if c.type == "function_arguments"), None)
-            first = next((c for c in arguments.children if c.type == "expression"), None) if arguments else None
-            found.append(FileCall(_text(node.children[0]), _text(first) if first is not None else "",
-                                  node.start_byte, node.end_byte, node.start_point[0] + 1))
+            expressions = [c for c in arguments.children if c.type == "expression"] if arguments else []
+            found.append(FileCall(_text(node.children[0]), _text(expressions[0]) if expressions else "",
+                                  node.start_byte, node.end_byte, node.start_point[0] + 1,
+                                  tuple(_text(e) for e in expressions)))
             continue
         stack.extend(node.children)
 

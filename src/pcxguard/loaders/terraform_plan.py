@@ -210,6 +210,38 @@ class PlanReader:
                                                             f"{source_root}; findings point at the plan file"))
             return
         self.locations = resource_locations(directory)
+        self.source_dir = directory
+
+    @property
+    def source_reader(self) -> Any:
+        """The evaluated Terraform source of this plan (tfparse), built when a link first needs it, with
+        the plan's own variable values; None without a source."""
+        if getattr(self, "_source_reader", _MISSING) is _MISSING:
+            self._source_reader = None
+            directory = getattr(self, "source_dir", None)
+            if directory is not None:
+                from pcxguard.loaders.terraform_tfparse import TfparseReader
+
+                try:
+                    self._source_reader = TfparseReader(directory, variables=self.variables)
+                except (OSError, ValueError) as error:
+                    self.problems.append(LoadProblem(self.path, f"cannot evaluate the plan's source {directory}: "
+                                                                f"{error}"))
+        return self._source_reader
+
+    def _from_source(self, instance: Instance, path: tuple[Any, ...]) -> Any:
+        """A link the plan does not know (an id known only after apply), resolved through the evaluated
+        source, instance by instance: a ``ResourceTarget`` to an instance of this plan, else None."""
+        reader = self.source_reader
+        if reader is None:
+            return None
+        twin = reader.instances.get(instance.address)
+        if twin is None:
+            return None
+        value = reader.value(twin, path)
+        if isinstance(value, ResourceTarget) and value.address in self.instances:
+            return value
+        return None
 
     def value(self, instance: Instance, path: tuple[Any, ...], depth: int = 0) -> Any:
         """A known value, or an ``Unknown``; ``None`` when unset."""
@@ -280,15 +312,29 @@ class PlanReader:
         return self._targets(instance, expression)
 
     def _from_configuration(self, instance: Instance, path: tuple[Any, ...], depth: int) -> Any:
+        from_source = self._from_source(instance, path)
+        if from_source is not None:
+            return from_source
         targets = self.references(instance, path)
-        if len(targets) == 1:
+        if len(targets) == 1 and not (isinstance(targets[0], Unknown) and self._can_add_source()):
             return targets[0]
         if any(isinstance(t, ResourceTarget) for t in targets):
             return next(t for t in targets if isinstance(t, ResourceTarget))
+        if self._can_add_source():
+            return Unknown(
+                f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply, and the plan "
+                "alone does not say which resource it comes from",
+                "scan the plan with its Terraform source (the .tf files beside plan.json, checkov's "
+                "--repo-root-for-plan-enrichment DIR, or pcxguard scan --source DIR): the source decides it",
+            )
         return Unknown(
             f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply",
             "give it a literal value or a variable, or scan the plan after the values are known",
         )
+
+    def _can_add_source(self) -> bool:
+        """No source was found for this plan (so adding one could decide what the plan leaves open)."""
+        return getattr(self, "source_dir", None) is None
 
     def _targets(self, instance: Instance, expression: dict[str, Any]) -> list[Any]:
         found: list[Any] = []

@@ -64,6 +64,9 @@ MAX_MODULE_DIRS = 500
 MAX_MODULE_DEPTH = 10
 MAX_FILE_BYTES = 1_000_000  # a file() / templatefile() target
 BLOCKED = "pcxguard_blocked_file_read"
+TEMPLATE_KEY = "__pcxguard_template__"
+TEMPLATE_VARS = "__pcxguard_vars__"
+_INTERPOLATION = re.compile(r"(?<!\$)\$\{\s*([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*)*)\s*\}")
 _META_KEYS = {"__tfmeta", "id", "count", "for_each", "provider", "depends_on", "lifecycle", "provisioner",
               "connection"}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -187,7 +190,7 @@ def _file_target(call: FileCall, module_dir: str, root: str) -> str | None:
 class _Sandbox:
     """A private copy of what tfparse may read (see the module docstring)."""
 
-    def __init__(self, scope: _Scope, var_files: list[str]) -> None:
+    def __init__(self, scope: _Scope, var_files: list[str], variables: dict[str, Any] | None = None) -> None:
         self.scope = scope
         self.blocked: list[tuple[str, int, str]] = []  # (file, line, call) replaced by an unknown value
         self.tmp = tempfile.mkdtemp(prefix="pcxguard-tf-")
@@ -196,6 +199,12 @@ class _Sandbox:
         self.var_paths: list[str] = []
         try:
             self._populate(var_files)
+            if variables:
+                # values given outside the files (a plan's variables): last, as -var wins in terraform
+                path = os.path.join(self.copy_path(scope.root), "pcxguard-given.auto.tfvars.json")
+                with open(path, "w", encoding="utf-8") as handle:
+                    json.dump({k: v for k, v in variables.items() if v is not None}, handle)
+                self.var_paths.append(os.path.basename(path))
         except BaseException:
             self.close()
             raise
@@ -233,9 +242,19 @@ class _Sandbox:
                     if target is not None:
                         try:
                             self._write(target, read_bounded(target, MAX_FILE_BYTES))
-                            continue
                         except OSError:
-                            pass
+                            target = None
+                    if target is not None and call.function == "templatefile" and len(call.arguments) == 2:
+                        # tfparse gives templatefile() no value: let it evaluate the file and the variables,
+                        # and render the template here (_render_template)
+                        original = data[call.start_byte:call.end_byte]
+                        replacement = (f'{{"{TEMPLATE_KEY}" = file({call.arguments[0]}), "{TEMPLATE_VARS}" = '
+                                       f'{call.arguments[1]}').encode()
+                        replacement += b"\n" * (original.count(b"\n") - replacement.count(b"\n")) + b"}"
+                        data = data[:call.start_byte] + replacement + data[call.end_byte:]
+                        continue
+                    if target is not None:
+                        continue
                     original = data[call.start_byte:call.end_byte]
                     replacement = f"var.{BLOCKED}".encode() + b"\n" * original.count(b"\n")
                     data = data[:call.start_byte] + replacement + data[call.end_byte:]
@@ -304,7 +323,8 @@ class TfparseReader:
 
     kind = "terraform"
 
-    def __init__(self, directory: str, var_files: Iterable[str] = ()) -> None:
+    def __init__(self, directory: str, var_files: Iterable[str] = (),
+                 variables: dict[str, Any] | None = None) -> None:
         self.directory = os.path.normpath(str(directory))
         self.problems: list[LoadProblem] = []
         self.unexpanded: list[Unexpanded] = []
@@ -318,7 +338,7 @@ class TfparseReader:
         self.scope = scope
         self.problems.extend(scope.problems)
         var_files = [str(v) for v in var_files]
-        sandbox = _Sandbox(scope, var_files)
+        sandbox = _Sandbox(scope, var_files, variables)
         try:
             self.problems.extend(p for p in scope.problems if p not in self.problems)
             for file, line, call in sandbox.blocked:
@@ -384,8 +404,9 @@ class TfparseReader:
             count = first.raw.get("count")
             has_for_each = "for_each" in first.raw
             if count == 0 or (isinstance(count, dict) and "__attribute__" in count):
+                block = self._syntax_block(first)
                 self._unexpand(first, prefix + ident, f"count of {prefix}{ident} is not known from the source",
-                               self._how_to_know(count, "count"))
+                               _hint_for_text(block.attributes.get("count") if block else None))
                 continue
             if has_for_each and (first.index is None or _is_marker(first.raw.get("for_each"))):
                 self._unexpand(first, prefix + ident, f"for_each of {prefix}{ident} is not known from the source",
@@ -454,9 +475,7 @@ class TfparseReader:
             for name, call in syntax.modules.items():
                 child = f"{prefix}module.{name}"
                 if any(p == child + "." or p.startswith(child + "[") for p in self._module_calls):
-                    if self._directory_of(child + ".") is None and not any(
-                            p.startswith(child + "[") for p in self._module_calls):
-                        self._module_not_on_disk(prefix, name, call, directory)
+                    self._module_not_on_disk(prefix, name, call, directory)
                     continue
                 repeat = call.attributes.get("count") or call.attributes.get("for_each")
                 if repeat is not None and repeat.strip() in _EMPTY_LITERALS:
@@ -560,6 +579,8 @@ class TfparseReader:
         if isinstance(raw, dict):
             if "__attribute__" in raw:
                 return self._marker(raw, instance, attribute)
+            if TEMPLATE_KEY in raw:
+                return _render_template(raw, instance.address, attribute)
             return {k: self._translate(v, instance, attribute) for k, v in raw.items()}
         if isinstance(raw, list):
             return [self._translate(v, instance, attribute) for v in raw]
@@ -750,6 +771,36 @@ class TfparseReader:
 
 
 _MISSING_REGION = object()
+
+
+def _render_template(raw: dict[str, Any], address: str, attribute: str) -> Any:
+    """templatefile(): ``${name}`` and ``${name.key}`` interpolations of known values; a template with
+    directives (``%{ ... }``) or other expressions is Unknown, never half-rendered."""
+    text, variables = raw.get(TEMPLATE_KEY), raw.get(TEMPLATE_VARS)
+    what = f"{attribute} of {address} (templatefile)"
+    if not isinstance(text, str) or not isinstance(variables, dict):
+        return Unknown(f"{what}: the template or its variables are not known from the source")
+    if "%{" in text:
+        return Unknown(f"{what}: template directives (%{{ }}) are not rendered", "scan the plan")
+    problems: list[str] = []
+
+    def substitute(match: re.Match[str]) -> str:
+        value: Any = variables.get(match.group(1))
+        for step in match.group(2).split(".")[1:]:
+            value = value.get(step) if isinstance(value, dict) else None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (str, int, float)):
+            return str(value)
+        problems.append(match.group(0))
+        return match.group(0)
+
+    rendered = _INTERPOLATION.sub(substitute, text)
+    leftover = rendered.replace("$${", "")
+    if problems or re.search(r"(?<!\$)\$\{", _INTERPOLATION.sub("", leftover)):
+        return Unknown(f"{what}: {', '.join(problems) or 'an expression in the template'} is not known from the "
+                       "source", "scan the plan")
+    return rendered.replace("$${", "${")
 
 
 def _is_marker(value: Any) -> bool:
