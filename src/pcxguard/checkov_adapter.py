@@ -180,8 +180,9 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
         root = root_directory_of(getattr(self, "graph", None), conf)
         if root is None:
             return None
-        return _for_this_run(("terraform_root", root), lambda: configured_analysis(
-            root, lambda: load_root_module(root), key=terraform_root_key(root)))
+        var_files = checkov_var_files()
+        return _for_this_run(("terraform_root", root, var_files), lambda: configured_analysis(
+            root, lambda: load_root_module(root, var_files), key=terraform_root_key(root) + var_files))
 
 
     def _verdict(self, conf: dict[str, Any]) -> CheckResult:
@@ -223,6 +224,20 @@ def plan_enrichment_root(argv: list[str] | None = None) -> str | None:
         if arg.startswith("--repo-root-for-plan-enrichment="):
             return arg.split("=", 1)[1]
     return None
+
+
+def checkov_var_files(argv: list[str] | None = None) -> tuple[str, ...]:
+    """checkov's ``--var-file FILE`` options (repeatable), in order: checkov hands them to its own
+    Terraform parser (``RunnerFilter.var_files``); pcxguard's reader applies them after
+    ``terraform.tfvars`` and ``*.auto.tfvars``, as terraform does."""
+    argv = list(sys.argv if argv is None else argv)
+    found: list[str] = []
+    for index, arg in enumerate(argv):
+        if arg == "--var-file" and index + 1 < len(argv):
+            found.append(argv[index + 1])
+        elif arg.startswith("--var-file="):
+            found.append(arg.split("=", 1)[1])
+    return tuple(os.path.abspath(f) for f in found)
 
 
 @lru_cache(maxsize=4096)

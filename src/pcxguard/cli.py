@@ -32,6 +32,12 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
                              ".pcxguard.yaml or pyproject.toml [tool.pcxguard] above each input)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: stdout)")
     parser.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a terminal")
+    parser.add_argument("--var-file", metavar="FILE", action="append", default=[], dest="var_files",
+                        help="Terraform variable values for .tf roots (repeatable; applied after terraform.tfvars "
+                             "and *.auto.tfvars, in the order given, as terraform -var-file does)")
+    parser.add_argument("--source", metavar="DIR",
+                        help="the Terraform source of the plans scanned (a root module or a repository holding it): "
+                             "links a plan leaves unknown until apply are resolved through it")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,7 +109,12 @@ def _run(args: argparse.Namespace) -> int:
         if config is None and os.environ.get("PCXGUARD_CONFIG"):
             config = load_config(Path(os.environ["PCXGUARD_CONFIG"]))
         progress = _Progress(sys.stderr, args.progress or sys.stderr.isatty())
-        report, missing = run_scan(args.paths, config, progress)
+        for var_file in args.var_files:
+            if not os.path.isfile(var_file):
+                return _error(f"--var-file {var_file}: no such file")
+        if args.source is not None and not os.path.isdir(args.source):
+            return _error(f"--source {args.source}: not a directory")
+        report, missing = run_scan(args.paths, config, progress, var_files=args.var_files, source=args.source)
     except ConfigError as error:
         return _error(str(error))
     for path in missing:

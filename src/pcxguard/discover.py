@@ -49,7 +49,7 @@ LOADERS: dict[str, LoaderEntry] = {
     PLAN: LoaderEntry("pcxguard.loaders.terraform_plan", "load_plan", "Terraform plans"),
     CLOUDFORMATION: LoaderEntry("pcxguard.loaders.cloudformation", "load_cloudformation",
                                 "CloudFormation templates", batch=True),
-    TERRAFORM: LoaderEntry("pcxguard.loaders.terraform_source", "load_terraform_dir", "Terraform source directories"),
+    TERRAFORM: LoaderEntry("pcxguard.loaders.terraform_source", "load_root_module", "Terraform source directories"),
 }
 
 
@@ -182,7 +182,25 @@ def discover(paths: Iterable[str]) -> Discovery:
                 found.missing.append(f"{path}: {why}")
             else:
                 found.problems.append(LoadProblem(path, why or "not a supported input"))
+    _each_estate_once(found)
     return found
+
+
+def _each_estate_once(found: Discovery) -> None:
+    """A repository scan sees each estate once: a directory another scanned root calls as a local
+    module is not a root of its own (its resources are read as that root's module instances), and a
+    directory holding a plan and its ``.tf`` is one estate, the plan (read with that source)."""
+    roots = [i.path for i in found.inputs if i.kind == TERRAFORM]
+    if not roots:
+        return
+    plan_dirs = {os.path.dirname(i.path) or "." for i in found.inputs if i.kind == PLAN}
+    try:
+        from pcxguard.loaders.terraform_source import called_module_dirs
+    except ImportError:  # a build without the raw-Terraform loader: nothing to drop
+        return
+    modules = called_module_dirs(roots)
+    found.inputs[:] = [i for i in found.inputs if i.kind != TERRAFORM or (i.path not in modules
+                                                                         and i.path not in plan_dirs)]
 
 
 def _loader(kind: str) -> tuple[Callable[..., Any] | None, str | None]:
@@ -205,9 +223,11 @@ def _as_list(result: Any) -> list[Estate]:
     return list(result or [])
 
 
-def load_inputs(inputs: list[Input], on_progress: Callable[[int, int, str], None] | None = None
+def load_inputs(inputs: list[Input], on_progress: Callable[[int, int, str], None] | None = None,
+                options: dict[str, dict[str, Any]] | None = None,
                 ) -> tuple[list[tuple[Input, Estate]], list[LoadProblem]]:
-    """Load every input with its loader. Never raises: a missing or failing loader is a problem."""
+    """Load every input with its loader. Never raises: a missing or failing loader is a problem.
+    ``options``: keyword arguments per kind of input (``{"terraform": {"var_files": [...]}}``)."""
     loaded: list[tuple[Input, Estate]] = []
     problems: list[LoadProblem] = []
     total = len(inputs)
@@ -226,7 +246,9 @@ def load_inputs(inputs: list[Input], on_progress: Callable[[int, int, str], None
             if on_progress:
                 on_progress(done, total, group[0].path if len(group) == 1 else f"{len(group)} {LOADERS[kind].label}")
             try:
-                result = function([i.path for i in group]) if LOADERS[kind].batch else function(group[0].path)
+                extra = (options or {}).get(kind, {})
+                result = function([i.path for i in group], **extra) if LOADERS[kind].batch else \
+                    function(group[0].path, **extra)
                 estates = _as_list(result)
             except Exception as error:  # a loader bug must not hide the other inputs' results
                 problems.extend(LoadProblem(i.path, f"pcxguard failed to load this input: {type(error).__name__}: {error}")

@@ -121,15 +121,24 @@ def run_scan(
     paths: list[str],
     config: Config | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
+    var_files: list[str] | tuple[str, ...] = (),
+    source: str | None = None,
 ) -> tuple[Report, list[str]]:
     """Scan ``paths``. Returns the report and the paths that could not be read at all.
 
     ``config``: use this configuration for every input; None: the one found for each input.
-    Raises ConfigError for an invalid configuration.
+    Raises ConfigError for an invalid configuration. ``var_files``: Terraform variable files for every
+    ``.tf`` root; ``source``: the Terraform source of the plans (as checkov's
+    ``--repo-root-for-plan-enrichment``).
     """
     found = discover(paths)
     report = Report(inputs=list(found.inputs), problems=list(found.problems))
-    loaded, problems = load_inputs(found.inputs, on_progress)
+    options: dict[str, dict] = {}
+    if var_files:
+        options["terraform"] = {"var_files": list(var_files)}
+    if source is not None:
+        options["terraform_plan"] = {"source_root": source}
+    loaded, problems = load_inputs(found.inputs, on_progress, options)
     report.problems.extend(problems)
     for item, estate in loaded:
         applied = config if config is not None else config_for(item.path)

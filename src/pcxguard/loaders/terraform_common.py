@@ -610,10 +610,12 @@ class EstateBuilder:
         key = ref if isinstance(ref, str) else f"{instance.address}#route_table"
         if key not in self.estate.route_tables:
             what = f"route table {ref}" if isinstance(ref, str) else f"the route table of {instance.address}"
+            # a link the reader could not resolve says why itself (not "not declared": it may well be)
             self.estate.route_tables[key] = RouteTable(
                 key, Source(self.reader.kind, "route table", what), implicit=True,
-                vpc=Unknown(f"{what} is not declared in the scanned code",
-                            "scan the code that declares it, or list it under its VPC in the inventory"))
+                vpc=ref if isinstance(ref, Unknown) else Unknown(
+                    f"{what} is not declared in the scanned code",
+                    "scan the code that declares it, or list it under its VPC in the inventory"))
         return self.estate.route_tables[key]
 
     def _table(self, ref: Any) -> RouteTable | None:
