@@ -42,7 +42,13 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = REPO_ROOT / "fixtures" / "terraform"
 DIGEST_FILE_NAME = "PLAN_DIGESTS.json"
 PLAN_FILE_NAME = "plan.json"
-SOURCE_SUFFIXES = (".tf", ".tfvars", ".tfvars.json")
+SOURCE_SUFFIXES = (".tf", ".tfvars", ".tfvars.json", ".tf.in")
+# A case with a git_module/ directory calls a module from a git repository: the script makes the
+# bare repository GIT_MODULES/<case>.git (tag v1) from git_module/*.tf.in, runs `terraform init`
+# without TF_DATA_DIR, and keeps what init installed as <case>/.terraform/modules (modules.json
+# and the module's files, without .git), the layout CI has when it plans.
+GIT_MODULE_DIR = "git_module"
+GIT_MODULES = Path("/tmp/pcxguard-git-modules")
 # Files of a case that are outputs or oracles, never terraform inputs.
 NOT_COPIED = {PLAN_FILE_NAME, "expected.json", ".terraform", ".terraform.lock.hcl"}
 DEFAULT_PLUGIN_DIR = "/opt/tf-plugins"
@@ -162,6 +168,12 @@ def regen_case(case_dir: Path, terraform: str, plugin_dir: str) -> PlanResult:
             "CHECKPOINT_DISABLE": "1",
         })
         env.pop("TF_CLI_ARGS", None)
+        git_module = case_dir / GIT_MODULE_DIR
+        if git_module.is_dir():
+            failure = _make_git_module(case, git_module, env)
+            if failure:
+                return PlanResult(case, False, log=failure)
+            env.pop("TF_DATA_DIR")  # modules.json then says ".terraform/modules/...", as in CI
         plan_file = tmp_path / "plan.tfplan"
         steps = [
             [terraform, "init", "-input=false", "-no-color", f"-plugin-dir={plugin_dir}"],
@@ -180,6 +192,10 @@ def regen_case(case_dir: Path, terraform: str, plugin_dir: str) -> PlanResult:
         version = _run([terraform, "version", "-json"], work, env)
         info = json.loads(version.stdout)
         (case_dir / PLAN_FILE_NAME).write_bytes(show.stdout)
+        if git_module.is_dir():
+            installed = case_dir / ".terraform" / "modules"
+            shutil.rmtree(case_dir / ".terraform", ignore_errors=True)
+            shutil.copytree(work / ".terraform" / "modules", installed, ignore=shutil.ignore_patterns(".git"))
     tf_version = info["terraform_version"]
     providers = dict(sorted(info.get("provider_selections", {}).items()))
     entry = {
@@ -189,6 +205,30 @@ def regen_case(case_dir: Path, terraform: str, plugin_dir: str) -> PlanResult:
         "plan_sha256": file_sha256(case_dir / PLAN_FILE_NAME),
     }
     return PlanResult(case, True, entry=entry)
+
+
+def _make_git_module(case: str, source: Path, env: dict[str, str]) -> str | None:
+    """GIT_MODULES/<case>.git, a bare repository whose tag v1 holds source/*.tf.in as *.tf."""
+    bare = GIT_MODULES / f"{case}.git"
+    with tempfile.TemporaryDirectory(prefix=f"pcxguard-git-{case}-") as tmp:
+        work = Path(tmp) / "module"
+        work.mkdir()
+        for path in sorted(source.glob("*.tf.in")):
+            (work / path.name[: -len(".in")]).write_bytes(path.read_bytes())
+        git = ["git", "-c", "user.name=pcxguard fixtures", "-c", "user.email=fixtures@pcxguard.invalid",
+               "-c", "init.defaultBranch=main"]
+        steps = [git + ["init", "-q"], git + ["add", "."], git + ["commit", "-q", "-m", "module"],
+                 git + ["tag", "v1"]]
+        for cmd in steps:
+            proc = _run(cmd, work, env)
+            if proc.returncode != 0:
+                return f"$ {' '.join(cmd)}\n" + proc.stderr.decode(errors="replace")
+        shutil.rmtree(bare, ignore_errors=True)
+        GIT_MODULES.mkdir(parents=True, exist_ok=True)
+        proc = _run(["git", "clone", "-q", "--bare", str(work), str(bare)], work, env)
+        if proc.returncode != 0:
+            return proc.stderr.decode(errors="replace")
+    return None
 
 
 def regen(cases: list[str], terraform: str, plugin_dir: str, jobs: int,

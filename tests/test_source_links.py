@@ -19,7 +19,8 @@ from pcxguard.loaders.terraform_plan import load_plan
 from pcxguard.loaders.terraform_source import load_root_module
 
 CASES = ROOT / "fixtures" / "terraform"
-SHAPES = ["src_count_length", "src_index_for_each", "src_locals_peerings", "src_module_output_count"]
+SHAPES = ["src_count_length", "src_index_for_each", "src_locals_peerings", "src_module_output_count",
+          "src_installed_module"]
 
 
 def expected(case: str) -> dict[tuple[str, str], str]:
@@ -64,6 +65,26 @@ def test_plan_values_win_over_the_source(tmp_path):
     estate = load_plan(root / "plan.json")
     assert [str(b.network) for b in estate.vpcs["aws_vpc.data"].blocks] == ["10.20.0.0/16"]
     assert estate.route_tables['module.app.aws_route_table.private[0]'].routes[0].key == "aws_route.app_to_data[0]"
+
+
+def test_installed_module_is_read_and_without_init_it_is_an_incomplete_part(tmp_path):
+    from pcxguard.loaders.terraform_tfparse import TfparseReader
+
+    case = CASES / "src_installed_module"
+    estate = load_root_module(case)
+    vpc = estate.vpcs["module.app.aws_vpc.this"]
+    assert (os.path.relpath(vpc.source.file, case), vpc.source.start_line) == (".terraform/modules/app/main.tf", 7)
+    # the plan's findings on module resources point at the installed module's lines too
+    plan = load_plan(case / "plan.json")
+    table = plan.route_tables["module.app.aws_route_table.this"]
+    assert (os.path.relpath(table.source.file, case), table.source.start_line) == (".terraform/modules/app/main.tf", 11)
+    # before terraform init: nothing invented, the module call is reported
+    bare = tmp_path / "case"
+    shutil.copytree(case, bare, ignore=shutil.ignore_patterns(".terraform"))
+    reader = TfparseReader(str(bare))
+    assert [a for a in reader.instances if a.startswith("module.")] == []
+    assert [(u.resource_type, u.address) for u in reader.unexpanded] == [("module", "module.app")]
+    assert "is not installed (run terraform init)" in reader.unexpanded[0].what
 
 
 # --------------------------------------------------------------------------- variable files
