@@ -1,8 +1,9 @@
-"""The installed environment: checkov and pcxguard's HCL parsing work side by side.
+"""The installed environment: checkov and pcxguard's Terraform reading work side by side.
 
 checkov 3.3.30 depends on bc-python-hcl2 (import name ``hcl2``); python-hcl2 8 installs the
-same import package and, installed last, stops checkov from starting. This test fails if
-either side is broken in the environment the tests run in.
+same import package and, installed last, stops checkov from starting. pcxguard reads .tf with
+tfparse and tree-sitter-hcl, beside checkov's hcl2. This test fails if either side is broken in
+the environment the tests run in.
 """
 
 from __future__ import annotations
