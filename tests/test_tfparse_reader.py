@@ -425,3 +425,39 @@ def test_verdicts_on_the_new_shapes_from_the_source():
         analysis = analyse(load_root_module(cases / case))
         got = {(c, a): analysis.verdict(c, a).value for c, by in expected["verdicts"].items() for a in by}
         assert got == {(c, a): v for c, by in expected["verdicts"].items() for a, v in by.items()}, case
+
+
+def test_count_from_a_data_source_and_known_empty_counts(tmp_path):
+    r = reader(write(tmp_path, PROVIDER + '''
+data "aws_availability_zones" "available" {}
+variable "create" {
+  default = false
+}
+variable "cidrs" {
+  type = list(string)
+}
+locals {
+  azs = slice(data.aws_availability_zones.available.names, 0, 2)
+}
+resource "aws_subnet" "per_az" {
+  count      = length(local.azs)
+  vpc_id     = "vpc-1"
+  cidr_block = cidrsubnet("10.0.0.0/16", 8, count.index)
+}
+resource "aws_route_table" "optional" {
+  count  = var.create ? 1 : 0
+  vpc_id = "vpc-1"
+}
+resource "aws_route" "from_unknown_list" {
+  count                  = length(var.cidrs)
+  route_table_id         = "rtb-1"
+  destination_cidr_block = var.cidrs[count.index]
+}
+'''))
+    raw = tfparse.load_from_path(str(tmp_path))
+    # tfparse makes up per_az[0] with no count at all for a count from a data source
+    assert [(e["__tfmeta"]["path"], e.get("count")) for e in raw["aws_subnet"]] == [("aws_subnet.per_az[0]", None)]
+    assert r.instances == {}
+    # var.create is false: no table, and that is known (no incomplete part); length() of a variable
+    # without a value is 0 to tfparse, yet unknown
+    assert sorted(u.address for u in r.unexpanded) == ["aws_route.from_unknown_list", "aws_subnet.per_az"]

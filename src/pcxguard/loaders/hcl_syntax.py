@@ -70,6 +70,7 @@ class ModuleSyntax:
     data: dict[str, SyntaxBlock] = field(default_factory=dict)
     modules: dict[str, SyntaxBlock] = field(default_factory=dict)
     variables: dict[str, SyntaxBlock] = field(default_factory=dict)
+    locals: dict[str, str] = field(default_factory=dict)  # name -> expression text
     files: list[SyntaxFile] = field(default_factory=list)
     problems: list[tuple[str, str]] = field(default_factory=list)  # (file, message)
 
@@ -206,6 +207,10 @@ def read_module_syntax(directory: str | Path) -> ModuleSyntax:
                 result.modules.setdefault(block.labels[0], block)
             elif block.kind == "variable" and block.labels:
                 result.variables.setdefault(block.labels[0], block)
+            elif block.kind == "locals":
+                for name, text in block.attributes.items():
+                    if "." not in name:
+                        result.locals.setdefault(name, text)
     return result
 
 

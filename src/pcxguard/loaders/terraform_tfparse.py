@@ -67,6 +67,10 @@ BLOCKED = "pcxguard_blocked_file_read"
 TEMPLATE_KEY = "__pcxguard_template__"
 TEMPLATE_VARS = "__pcxguard_vars__"
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{\s*([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*)*)\s*\}")
+PROBE = "__pcxguard_probe_"
+_REF = re.compile(r"\b(var|local|data|module)\.([A-Za-z_][\w-]*)(?:\.([A-Za-z_][\w-]*))?")
+_RESOURCE_REF = re.compile(r"(?<![\w.])(?!var\.|local\.|data\.|module\.|each\.|count\.|path\.|terraform\.|self\.)"
+                           r"[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*")
 _META_KEYS = {"__tfmeta", "id", "count", "for_each", "provider", "depends_on", "lifecycle", "provisioner",
               "connection"}
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -197,6 +201,7 @@ class _Sandbox:
         dirs = list(scope.module_dirs) + [os.path.dirname(os.path.abspath(v)) for v in var_files]
         self.base = os.path.commonpath([os.path.abspath(d) for d in dirs]) if dirs else os.path.abspath(scope.root)
         self.var_paths: list[str] = []
+        self.probes: dict[str, dict[str, tuple[str, str]]] = {}  # directory -> probe local -> what it probes
         try:
             self._populate(var_files)
             if variables:
@@ -260,6 +265,8 @@ class _Sandbox:
                     data = data[:call.start_byte] + replacement + data[call.end_byte:]
                     self.blocked.append((parsed.path, call.line, f"{call.function}({call.argument})"))
                 self._write(parsed.path, data)
+        for directory, syntax in self.scope.module_dirs.items():
+            self._write_probes(directory, syntax)
         modules_json = os.path.join(root, ".terraform", "modules", "modules.json")
         if self.scope.installed:
             self._write(modules_json, read_bounded(modules_json, 4_000_000))
@@ -274,6 +281,34 @@ class _Sandbox:
                 continue
             self._write(path, data)
             self.var_paths.append(os.path.relpath(self.copy_path(path), self.copy_path(root)))
+
+    def _write_probes(self, directory: str, syntax: ModuleSyntax) -> None:
+        """Locals that make tfparse evaluate each ``count`` / ``for_each`` expression (and the variables
+        and module outputs it depends on) in the module's own scope: tfparse gives no instance both
+        for a known-empty and an unknown collection, and only the probe tells them apart."""
+        probes: dict[str, tuple[str, str]] = {}
+        lines: list[str] = []
+        blocks = [(ident, b) for ident, b in syntax.resources.items()] + \
+            [(f"module.{name}", b) for name, b in syntax.modules.items()]
+        refs: set[str] = set()
+        for ident, block in blocks:
+            text = block.attributes.get("count") or block.attributes.get("for_each")
+            if text is None:
+                continue
+            name = f"{PROBE}{len(probes)}"
+            probes[name] = ("repeat", ident)
+            lines.append(f"  {name} = {text}")
+            closure = _closure(text, syntax)
+            refs.update(r for r in closure if r.startswith(("var.", "module.")))
+        for ref in sorted(refs):
+            name = f"{PROBE}{len(probes)}"
+            probes[name] = ("ref", ref)
+            lines.append(f"  {name} = {ref}")
+        if lines:
+            target = os.path.join(self.copy_path(directory), "zz_pcxguard_probes.tf")
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write("locals {\n" + "\n".join(lines) + "\n}\n")
+            self.probes[os.path.normpath(directory)] = probes
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -376,6 +411,7 @@ class TfparseReader:
                     alias = entry.get("alias")
                     name = f"{label}.{alias}" if isinstance(alias, str) else label
                     self._providers[(prefix, name)] = entry.get("region", _MISSING_REGION)
+        self._read_probes(entries, sandbox)
         skipped_modules = self._unknown_module_counts()
         seen_blocks: dict[tuple[str, str], list[Instance]] = {}
         for rtype, entry in entries:
@@ -402,9 +438,12 @@ class TfparseReader:
         for (prefix, ident), instances in seen_blocks.items():
             first = instances[0]
             count = first.raw.get("count")
-            has_for_each = "for_each" in first.raw
-            if count == 0 or (isinstance(count, dict) and "__attribute__" in count):
-                block = self._syntax_block(first)
+            block = self._syntax_block(first)
+            has_for_each = "for_each" in first.raw or (block is not None and "for_each" in block.attributes)
+            counted = "count" in first.raw or (block is not None and "count" in block.attributes)
+            # tfparse makes up x[0] for a count it cannot evaluate: with count 0, or with none at all
+            # (a count from a data source), never a positive whole number
+            if counted and not (type(count) is int and count > 0):
                 self._unexpand(first, prefix + ident, f"count of {prefix}{ident} is not known from the source",
                                _hint_for_text(block.attributes.get("count") if block else None))
                 continue
@@ -416,6 +455,35 @@ class TfparseReader:
                 self.instances[instance.address] = instance
         self._missing_blocks(seen_blocks, skipped_modules)
 
+    def _read_probes(self, entries: list[tuple[str, dict[str, Any]]], sandbox: _Sandbox) -> None:
+        """The values of the probe locals, per module instance: prefix -> what was probed -> value."""
+        self._probes: dict[str, dict[tuple[str, str], Any]] = {}
+        for rtype, entry in entries:
+            meta = entry.get("__tfmeta") or {}
+            path = meta.get("path")
+            if rtype != "locals" or not isinstance(path, str) or not path.endswith("locals"):
+                continue
+            prefix = path[: -len("locals")]
+            directory = self._directory_of(prefix)
+            probes = sandbox.probes.get(os.path.normpath(directory)) if directory else None
+            for name, what in (probes or {}).items():
+                if name in entry:
+                    self._probes.setdefault(prefix, {})[what] = entry[name]
+
+    def _known_empty(self, prefix: str, ident: str, text: str, syntax: ModuleSyntax) -> bool:
+        """Whether a count / for_each that gave no instance is known to be empty (0, {}, [])."""
+        probes = getattr(self, "_probes", {}).get(prefix, {})
+        value = probes.get(("repeat", ident), _MISSING_REGION)
+        if not (value == 0 or value == {} or value == []) or value is False:
+            return False
+        for ref in _closure(text, syntax):
+            if ref.startswith(("data.", "local.")) or not ref.startswith(("var.", "module.")):
+                return False  # a data source, a resource attribute, an undeclared local: known at apply
+            probed = probes.get(("ref", ref), None)
+            if probed is None or _marker_names(probed):
+                return False  # tfparse evaluates length(unknown) as 0: the inputs must be known too
+        return True
+
     def _unknown_module_counts(self) -> list[str]:
         """Module instances tfparse made up for a count / for_each it could not read."""
         skipped: list[str] = []
@@ -423,7 +491,8 @@ class TfparseReader:
             meta = entry.get("__tfmeta") or {}
             count = entry.get("count")
             unkeyed_each = "for_each" in entry and not prefix.rstrip(".").endswith("]")
-            if count == 0 or unkeyed_each or _is_marker(entry.get("for_each")) or _is_marker(count):
+            unknown_count = "count" in entry and not (type(count) is int and count > 0)
+            if unknown_count or unkeyed_each or _is_marker(entry.get("for_each")):
                 base = re.sub(r"\[[^\]]*\]\.$", ".", prefix)
                 if base in skipped:
                     continue
@@ -462,7 +531,8 @@ class TfparseReader:
                 if (prefix, ident) in seen:
                     continue
                 repeat = block.attributes.get("count") or block.attributes.get("for_each")
-                if repeat is not None and repeat.strip() in _EMPTY_LITERALS:
+                if repeat is not None and (repeat.strip() in _EMPTY_LITERALS
+                                           or self._known_empty(prefix, ident, repeat, syntax)):
                     continue  # no instances, and that is known
                 if repeat is None:
                     broken = any(f.path == block.file and f.error for f in syntax.files)
@@ -478,7 +548,8 @@ class TfparseReader:
                     self._module_not_on_disk(prefix, name, call, directory)
                     continue
                 repeat = call.attributes.get("count") or call.attributes.get("for_each")
-                if repeat is not None and repeat.strip() in _EMPTY_LITERALS:
+                if repeat is not None and (repeat.strip() in _EMPTY_LITERALS
+                                           or self._known_empty(prefix, f"module.{name}", repeat, syntax)):
                     continue
                 if repeat is None:
                     self._module_not_on_disk(prefix, name, call, directory)
@@ -801,6 +872,34 @@ def _render_template(raw: dict[str, Any], address: str, attribute: str) -> Any:
         return Unknown(f"{what}: {', '.join(problems) or 'an expression in the template'} is not known from the "
                        "source", "scan the plan")
     return rendered.replace("$${", "${")
+
+
+def _closure(text: str, syntax: ModuleSyntax, limit: int = 200) -> set[str]:
+    """The variables, data sources, module outputs and resources an expression depends on, through
+    the module's locals (read from the syntax)."""
+    found: set[str] = set()
+    pending = [text]
+    seen_locals: set[str] = set()
+    while pending and len(seen_locals) < limit:
+        current = _strip_strings(pending.pop())
+        for kind, name, attribute in _REF.findall(current):
+            if kind == "local":
+                if name not in seen_locals and name in syntax.locals:
+                    seen_locals.add(name)
+                    pending.append(syntax.locals[name])
+                elif name not in syntax.locals:
+                    found.add(f"local.{name}")
+            elif kind == "module":
+                found.add(f"module.{name}.{attribute}" if attribute else f"module.{name}")
+            else:
+                found.add(f"{kind}.{name}")
+        found.update(_RESOURCE_REF.findall(current))
+    return found
+
+
+def _strip_strings(text: str) -> str:
+    """Quoted literals without their text (keeping interpolations), so "a.b" is not a reference."""
+    return re.sub(r'"(?:[^"\\$]|\\.|\$(?!\{))*"', '""', text)
 
 
 def _is_marker(value: Any) -> bool:
