@@ -461,3 +461,12 @@ resource "aws_route" "from_unknown_list" {
     # var.create is false: no table, and that is known (no incomplete part); length() of a variable
     # without a value is 0 to tfparse, yet unknown
     assert sorted(u.address for u in r.unexpanded) == ["aws_route.from_unknown_list", "aws_subnet.per_az"]
+
+
+def test_module_instances_tfparse_does_not_evaluate_are_unexpanded(tmp_path):
+    write(tmp_path / "mod", 'resource "aws_vpc" "x" {\n  cidr_block = "10.0.0.0/16"\n}\n')
+    r = reader(write(tmp_path, PROVIDER + 'module "c" {\n  source = "./mod"\n  count  = 40\n}\n'))
+    # measured: tfparse evaluates the resources of 32 of the 40 instances, and gives the other 8 none
+    assert len(r.instances) == 32
+    assert sorted(u.address for u in r.unexpanded) == sorted(f"module.c[{i}].aws_vpc.x" for i in range(32, 40))
+    assert "at most 32 instances" in r.unexpanded[0].what

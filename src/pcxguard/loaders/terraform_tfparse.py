@@ -537,6 +537,9 @@ class TfparseReader:
                 if repeat is None:
                     broken = any(f.path == block.file and f.error for f in syntax.files)
                     what = f"{prefix}{ident} was not evaluated" + (" (its file is not valid HCL)" if broken else "")
+                    if not broken and "[" in prefix:
+                        what += (" (tfparse evaluates the resources of at most 32 instances of a module called "
+                                 "with count or for_each)")
                 else:
                     what = (f"{'count' if 'count' in block.attributes else 'for_each'} of {prefix}{ident} "
                             f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
