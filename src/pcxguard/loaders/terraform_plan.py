@@ -312,14 +312,27 @@ class PlanReader:
         return self._targets(instance, expression)
 
     def _from_configuration(self, instance: Instance, path: tuple[Any, ...], depth: int) -> Any:
-        from_source = self._from_source(instance, path)
-        if from_source is not None:
-            return from_source
+        # the plan's references name blocks, not instances: when the key comes from each / count, a local
+        # or a module output, only the evaluated source says which instance (and attribute) is meant
+        expression = self.expression(instance, path)
+        refs = expression.get("references") if isinstance(expression, dict) else None
+        if expression is None and instance.config is not None:
+            return Unknown(f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply")
+        # (with an index key the plan's references lose the attribute too: ["aws_vpc.x", "each.key"])
+        guessed = not refs or any(isinstance(r, str) and r.startswith(("each.", "count.", "local.", "module."))
+                                  for r in refs)
+        if guessed or getattr(self, "_source_reader", None) is not None:
+            from_source = self._from_source(instance, path)
+            if from_source is not None:
+                return from_source
         targets = self.references(instance, path)
         if len(targets) == 1 and not (isinstance(targets[0], Unknown) and self._can_add_source()):
             return targets[0]
         if any(isinstance(t, ResourceTarget) for t in targets):
             return next(t for t in targets if isinstance(t, ResourceTarget))
+        from_source = self._from_source(instance, path) if not guessed else None
+        if from_source is not None:
+            return from_source
         if self._can_add_source():
             return Unknown(
                 f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply, and the plan "
