@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from checkov_run import ROOT, pcx_checks, run_checkov
-from pcxguard.discover import TERRAFORM, PLAN, discover
+
+from pcxguard.discover import PLAN, TERRAFORM, discover
 from pcxguard.engine import analyse
 from pcxguard.loaders.terraform_plan import load_plan
 from pcxguard.loaders.terraform_source import load_root_module

@@ -3,8 +3,8 @@ refuses to read, and the two places where tfparse loses something the model need
 
 from __future__ import annotations
 
-import gzip
 import base64
+import gzip
 import os
 import subprocess
 import sys

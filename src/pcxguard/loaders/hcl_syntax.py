@@ -86,11 +86,8 @@ def read_bounded(path: str | Path, limit: int = MAX_TF_BYTES) -> bytes:
         raise OSError(f"{path} is larger than {limit} bytes")
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     fd = os.open(path, flags)
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            data = handle.read(limit + 1)
-    except BaseException:
-        raise
+    with os.fdopen(fd, "rb") as handle:
+        data = handle.read(limit + 1)
     if len(data) > limit:
         raise OSError(f"{path} is larger than {limit} bytes")
     return data
@@ -230,6 +227,6 @@ def is_local_source(source: Any) -> bool:
 
 def local_module_dir(directory: str, block: SyntaxBlock) -> str | None:
     source = string_literal(block.attributes.get("source"))
-    if not is_local_source(source):
+    if source is None or not is_local_source(source):
         return None
     return os.path.normpath(os.path.join(directory, source))

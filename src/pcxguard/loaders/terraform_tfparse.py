@@ -420,7 +420,7 @@ class TfparseReader:
                 continue
             address = meta["path"]
             try:
-                module, parsed_type, name, index = parse_instance_address(address)
+                module, _, name, index = parse_instance_address(address)
             except ValueError as error:
                 self.problems.append(LoadProblem(self.directory, str(error), address))
                 continue
@@ -562,9 +562,11 @@ class TfparseReader:
                     f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known",
                     _hint_for_text(repeat), call.file, call.start_line))
 
-    def _module_not_on_disk(self, prefix: str, name: str, call: SyntaxBlock, directory: str) -> None:
+    def _module_not_on_disk(self, prefix: str, name: str, call: SyntaxBlock, directory: str | None) -> None:
         source = string_literal(call.attributes.get("source")) or call.attributes.get("source", "?")
         key = ".".join(s.split("[")[0] for s in (prefix + f"module.{name}").split(".")[1::2])
+        if directory is None:
+            return
         target = local_module_dir(directory, call) if is_local_source(source) else self.scope.installed.get(key)
         if target is not None and os.path.isdir(target) and any(n.endswith(".tf") for n in os.listdir(target)):
             return
