@@ -175,7 +175,7 @@ def test_scan_source_option_resolves_plan_links(tmp_path):
 # --------------------------------------------------------------------------- checkov end to end
 
 
-@pytest.mark.parametrize("case", ["src_count_length", "src_module_output_count"])
+@pytest.mark.parametrize("case", ["src_count_length", "src_module_output_count", "src_installed_module"])
 def test_checkov_raw_terraform_and_enriched_plan(tmp_path, case):
     want = {k: v for k, v in expected(case).items() if v != "UNKNOWN"}
     checks = pcx_checks(*sorted({int(c.rsplit("_", 1)[1]) for c, _ in want}))
