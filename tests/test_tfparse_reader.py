@@ -470,3 +470,13 @@ def test_module_instances_tfparse_does_not_evaluate_are_unexpanded(tmp_path):
     assert len(r.instances) == 32
     assert sorted(u.address for u in r.unexpanded) == sorted(f"module.c[{i}].aws_vpc.x" for i in range(32, 40))
     assert "at most 32 instances" in r.unexpanded[0].what
+
+
+def test_override_files_are_reported_not_read_as_second_instances(tmp_path):
+    write(tmp_path, PROVIDER + 'resource "aws_vpc" "a" {\n  cidr_block = "10.0.0.0/16"\n}\n')
+    write(tmp_path, 'resource "aws_vpc" "a" {\n  cidr_block = "10.9.0.0/16"\n}\n', name="override.tf")
+    raw = tfparse.load_from_path(str(tmp_path))
+    assert len(raw["aws_vpc"]) == 2  # tfparse's lack: not merged, one instance per file
+    r = reader(tmp_path)
+    assert r.value(r.instances["aws_vpc.a"], ("cidr_block",)) == "10.0.0.0/16"
+    assert [p.message for p in r.problems] == ["override files are not merged; their settings are ignored"]

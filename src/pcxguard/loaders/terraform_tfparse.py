@@ -237,6 +237,12 @@ class _Sandbox:
             for parsed in syntax.files:
                 if parsed.error and not parsed.blocks:
                     continue
+                name = os.path.basename(parsed.path)
+                if name in ("override.tf", "override.tf.json") or name.endswith(("_override.tf", "_override.tf.json")):
+                    # tfparse does not merge override files: it makes a second instance from them
+                    self.scope.problems.append(LoadProblem(parsed.path, "override files are not merged; their "
+                                                                        "settings are ignored"))
+                    continue
                 try:
                     data = read_bounded(parsed.path)
                 except OSError as error:
