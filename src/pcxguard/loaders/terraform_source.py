@@ -52,7 +52,7 @@ from pcxguard.loaders.hcl_expressions import (
     Var,
     parse_template,
 )
-from pcxguard.loaders.terraform_common import ModuleStep, ResourceTarget, build_estate
+from pcxguard.loaders.terraform_common import ModuleStep, ResourceTarget, Unexpanded, build_estate
 from pcxguard.model import Estate, LoadProblem, Unknown
 
 _LINES = ("__start_line__", "__end_line__")
@@ -349,6 +349,7 @@ class SourceReader:
     def __init__(self, directory: str) -> None:
         self.directory = directory
         self.problems: list[LoadProblem] = []
+        self.unexpanded: list[Unexpanded] = []  # blocks whose instances are not known: gaps in the estate
         config = read_module(directory)
         self.problems.extend(config.problems)
         root_values = {k: v for k, v in config.variables.items() if v is not _UNSET}
@@ -368,6 +369,11 @@ class SourceReader:
                 self.problems.append(LoadProblem(call.file, f"module {name} ({_unwrap(call.body.get('source'))}) is "
                                                  "not a local directory; its resources are outside the scan",
                                                  module_prefix(context.path) + f"module.{name}"))
+                self.unexpanded.append(Unexpanded(
+                    "module", module_prefix(context.path) + f"module.{name}",
+                    f"module.{name} in {context.label} ({_unwrap(call.body.get('source'))}) is not read, so its "
+                    "resources are not in the scan", "run terraform init and scan the plan (terraform show -json)",
+                    call.file))
                 continue
             if not os.path.isdir(target) or target in chain or depth >= _MAX_MODULE_DEPTH:
                 self.problems.append(LoadProblem(call.file, f"module {name}: {target} is missing or calls itself",
@@ -375,7 +381,8 @@ class SourceReader:
                 continue
             child_config = read_module(target)
             self.problems.extend(p for p in child_config.problems if p not in self.problems)
-            keys = self._repetition(call.body, Scope(context), f"module.{name} in {context.label}", call.file)
+            keys = self._repetition(call.body, Scope(context), f"module.{name} in {context.label}", call.file,
+                                    "module", module_prefix(context.path) + f"module.{name}")
             if keys is None:
                 continue
             context.child_keyed[name] = keys != [(None, None, False)]
@@ -386,7 +393,8 @@ class SourceReader:
                 context.children.setdefault(name, {})[key] = child
                 self._expand(child, depth + 1, chain + (target,))
         for ident, block in config.resources.items():
-            keys = self._repetition(block.body, Scope(context), module_prefix(context.path) + ident, block.file)
+            keys = self._repetition(block.body, Scope(context), module_prefix(context.path) + ident, block.file,
+                                    block.kind, module_prefix(context.path) + ident)
             if keys is None:
                 continue
             context.keyed[ident] = keys != [(None, None, False)]
@@ -399,13 +407,19 @@ class SourceReader:
                 context.resources.setdefault(ident, []).append(instance)
                 self.instances[address] = instance
 
-    def _repetition(self, body: dict[str, Any], scope: Scope, what: str, file: str) -> list[tuple[Any, Any, bool]] | None:
-        """[(key, each.value, counted)]; [(None, None, False)] when neither count nor for_each; None when unknown."""
+    def _repetition(self, body: dict[str, Any], scope: Scope, what: str, file: str, resource_type: str = "",
+                    address: str = "") -> list[tuple[Any, Any, bool]] | None:
+        """[(key, each.value, counted)]; [(None, None, False)] when neither count nor for_each; None when unknown
+        (the block is then recorded in ``unexpanded``)."""
         if "count" in body:
             count = self.evaluate(_unwrap(body["count"]), scope)
             if isinstance(count, bool) or not isinstance(count, (int, float)):
                 self.problems.append(LoadProblem(file, f"count of {what} is not known from the source; "
                                                        "its instances are left out", what))
+                self.unexpanded.append(Unexpanded(resource_type or "module", address or what,
+                                                  f"count of {what} is not known from the source",
+                                                  "give its variables values (terraform.tfvars), or scan the plan",
+                                                  file))
                 return None
             return [(i, None, True) for i in range(int(count))]
         if "for_each" in body:
@@ -416,6 +430,9 @@ class SourceReader:
                 return [(v, v, False) for v in sorted(set(each))]
             self.problems.append(LoadProblem(file, f"for_each of {what} is not known from the source; "
                                                    "its instances are left out", what))
+            self.unexpanded.append(Unexpanded(resource_type or "module", address or what,
+                                              f"for_each of {what} is not known from the source",
+                                              "give its variables values (terraform.tfvars), or scan the plan", file))
             return None
         return [(None, None, False)]
 

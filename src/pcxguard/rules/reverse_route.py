@@ -9,6 +9,7 @@ from netaddr import IPNetwork, IPSet
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, PeeringConnection, Route, RouteTable, Source, Unknown, Vpc, is_known
 from pcxguard.rules._describe import cidrs, missing_vpc
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_2"
@@ -196,6 +197,23 @@ def judge_route(estate: Estate, route: Route) -> Finding:
         elif gap:
             unknown.append(f"some routes of {peer_table.source.address} are not known at plan time")
     dest = str(destination) if destination is not None else "its destination"
+    # "no route back" concludes from absence: only from complete sets. The peer's subnets, tables and
+    # associations decide which tables must route back; its routes, whether they do; this VPC's subnets
+    # and associations, which range must come back.
+    kinds = ("routes", "route_tables", "associations", "subnets") if lacking else \
+        ("route_tables", "associations", "subnets")
+    gaps = incomplete(estate, kinds, [peer]) + incomplete(estate, ("associations", "subnets"), [vpc])
+    if gaps:
+        lines = [f"{t.source.address} lacks {cidrs(gap)} among the routes the scan sees" for t, gap in lacking]
+        return cannot_tell(
+            CHECK_ID,
+            route.holder,
+            f"Cannot tell whether {peer.source.address} routes {needed_text} back over {peering.source.address}: "
+            "the scan does not see all of the sets that decide it.",
+            gaps + lines + unknown,
+            related=(peering.source, peer.source),
+            subject=subject,
+        )
     if lacking:
         lines = [f"{t.source.address} lacks {cidrs(gap)}" for t, gap in lacking]
         fixes = [
