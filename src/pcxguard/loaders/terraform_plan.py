@@ -429,7 +429,8 @@ class PlanReader:
 
     def _each(self, parts: list[Any], module: tuple[ModuleStep, ...], depth: int) -> Any:
         if not module or module[-1].key is None:
-            return Unknown("each.* outside a module instance")
+            return Unknown(f"{'.'.join(str(p) for p in parts[:2])} of a resource's for_each: the plan does not say "
+                           "which resource it names", "reference the resource directly (aws_route_table.x[each.key].id)")
         call = module[-1]
         if parts[1:2] == ["key"]:
             return call.key

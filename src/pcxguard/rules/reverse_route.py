@@ -34,9 +34,10 @@ def _route_context(estate: Estate, route: Route) -> tuple[RouteTable, Vpc, Peeri
         return [f"which peering connection {route.holder.address} targets: {what}"]
     peering = estate.peering(route.target)
     if peering is None:
+        where = "is not declared in the scanned code" if str(route.target).startswith("pcx-") else "is not in the scan"
         return [
-            f"peering connection {route.target} is not declared in the scanned code; scan the code that "
-            "declares it, or add both VPCs to the inventory in .pcxguard.yaml"
+            f"peering connection {route.target} {where}; scan the code that declares it, or add both VPCs to the "
+            "inventory in .pcxguard.yaml"
         ]
     return table, vpc, peering
 
