@@ -319,6 +319,9 @@ class Estate:
     sources: dict[str, Source] = field(default_factory=dict)
     # where the picture is incomplete: sets a rule must not conclude from absence about
     gaps: list[Gap] = field(default_factory=list)
+    # resources a loader read but left out of the model on purpose (a CloudFormation resource under a
+    # Condition that is false), by key (``file#LogicalId``), with why: no check judges them
+    left_out: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._indexed = False

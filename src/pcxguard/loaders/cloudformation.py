@@ -241,6 +241,10 @@ class CloudFormationBuilder:
                 if condition is None:
                     continue
                 truth = self.scope.condition(template, condition)
+                if truth is False:
+                    self.estate.left_out[self.key(template, str(logical))] = (
+                        f"{logical} is not deployed: its Condition {condition} is false with the configured "
+                        "parameters, so pcxguard does not judge it")
                 if isinstance(truth, Unknown):
                     source = self.source(template, str(logical))
                     self.estate.gaps.extend(gaps_for(
