@@ -517,7 +517,7 @@ class PlanReader:
                 and len(allowed["constant_value"]) == 1 and isinstance(allowed["constant_value"][0], str):
             return allowed["constant_value"][0]
         return Unknown(f"the account of {instance.address}",
-                       "set the account in the inventory or configuration (accounts: PROVIDER: ID)")
+                       "restrict its provider to that one account (allowed_account_ids = [\"ACCOUNT\"])")
 
     def estate(self) -> Estate:
         estate = build_estate(self, name=self.path)

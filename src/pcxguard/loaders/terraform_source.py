@@ -571,7 +571,8 @@ class SourceReader:
 
     def account_of(self, instance: Instance) -> Any:
         return Unknown(f"the account of {instance.address}",
-                       "set the account in the inventory or configuration (accounts: PROVIDER: ID)")
+                       "scan the plan, with its provider restricted to that one account (allowed_account_ids = [\"ACCOUNT\"]); "
+                       "a VPC outside the scan takes its account from the inventory (inventory: vpcs: account)")
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, raw: Any, scope: Scope, depth: int = 0) -> Any:
