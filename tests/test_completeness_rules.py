@@ -243,3 +243,28 @@ def test_every_finding_names_the_gap_it_could_not_conclude_over():
     unknown = [f for f in analyse(e).findings if f.verdict is Verdict.UNKNOWN and f.check_id == "CKV2_PCX_2"]
     assert unknown and all(any(WHAT in m for m in f.missing) for f in unknown)
     assert IPNetwork("10.0.0.0/16")  # netaddr imported for the estates above
+
+
+def test_pcx2_a_subnet_associated_with_a_table_outside_the_scan_does_not_use_the_main_table():
+    from pcxguard.model import Subnet
+    from test_rules_6_14 import src
+
+    e = reverse_estate()
+    subnet = Subnet("aws_subnet.b", src("aws_subnet.b"), vpc="aws_vpc.b", blocks=[IPNetwork("10.1.1.0/24")],
+                    route_table="rtb-0outside")
+    e.subnets[subnet.key] = subnet
+    e.reindex()
+    f = only(reverse_route.evaluate(e, Settings()))
+    assert f.verdict is Verdict.UNKNOWN
+    assert "route table of aws_subnet.b: route table rtb-0outside of aws_subnet.b is outside the scan" in f.missing[0]
+    subnet.route_table = None  # no association: the main table, which lacks the route back
+    e.reindex()
+    assert only(reverse_route.evaluate(e, Settings())).verdict is Verdict.FAILED
+
+
+def test_pcx10_a_single_peer_is_cannot_tell_with_a_gap_in_peerings():
+    e = pair_estate()
+    assert list(overlapping_peers.evaluate(e, Settings())) == []
+    gap(e, "peerings", "aws_vpc.a")
+    f = only(overlapping_peers.evaluate(e, Settings()), "aws_vpc.a")
+    assert_cannot_tell(f, "the peering connections of aws_vpc.a")

@@ -559,7 +559,12 @@ class Estate:
         if subnet.route_table is not None:
             if not is_known(subnet.route_table):
                 return subnet.route_table  # type: ignore[return-value]
-            return self.route_table(subnet.route_table)
+            table = self.route_table(subnet.route_table)
+            if table is None:  # associated with a table outside the scan: not the main table
+                return Unknown(f"route table {subnet.route_table} of {subnet.source.address} is outside the scan",
+                               "scan the code that declares it, or list it under its VPC in the inventory "
+                               "(inventory: vpcs: route_tables)")
+            return table
         vpc = self.vpc(subnet.vpc)
         return self.main_table(vpc) if vpc else None
 

@@ -54,6 +54,10 @@ def judge(estate: Estate, vpc: Vpc) -> Finding | None:
             missing.append(missing_vpc(estate, ref, f"peer ({peering.source.address})"))
         peers.append((peering, peer))
     if len(peers) < 2:
+        gaps = incomplete(estate, ("peerings",), [vpc], links=False)
+        if gaps:  # "fewer than two peers" concludes from the absence of others
+            return cannot_tell(CHECK_ID, vpc.source, f"Cannot tell whether {vpc.source.address} has overlapping "
+                               "peers: the scan does not see all of its peerings.", gaps)
         return None
     overlapping = []
     for (p1, v1), (p2, v2) in combinations(peers, 2):
