@@ -76,13 +76,15 @@ def terraform_run(tmp_path_factory):
     return run
 
 
-@pytest.mark.parametrize("address", ["aws_route.fe_unknown", "aws_route.cnt_unknown"])
-def test_an_unexpanded_block_is_never_passed_and_ckv2_pcx_0_says_why(terraform_run, address):
+@pytest.mark.parametrize("address,variable", [("aws_route.fe_unknown", "var.peerings"),
+                                              ("aws_route.cnt_unknown", "var.cidrs")])
+def test_an_unexpanded_block_is_never_passed_and_ckv2_pcx_0_says_why(terraform_run, address, variable):
     results = {cid: terraform_run.verdict("main.tf", cid, address) for cid in CHECK_IDS}
     assert results.pop("CKV2_PCX_0") == "FAILED"
     assert set(results.values()) == {None}, results  # UNKNOWN: left out of checkov's outputs
     details = " ".join(terraform_run.record("main.tf", "CKV2_PCX_0", address)["details"])
-    assert "is not known from the source" in details
+    assert f"is not known from the source: {variable} has no value in the source" in details
+    assert "terraform.tfvars" in details  # how to give it
     assert "PASSED" not in {r["check_result"]["result"] for (_, _, res), r in terraform_run.records.items()
                             if res == address}
 

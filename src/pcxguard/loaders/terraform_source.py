@@ -414,11 +414,13 @@ class SourceReader:
         if "count" in body:
             count = self.evaluate(_unwrap(body["count"]), scope)
             if isinstance(count, bool) or not isinstance(count, (int, float)):
-                self.problems.append(LoadProblem(file, f"count of {what} is not known from the source; "
+                why = f": {count.what}" if isinstance(count, Unknown) else ""
+                hint = (count.hint if isinstance(count, Unknown) else "") or \
+                    "give the variables it depends on values (terraform.tfvars, *.auto.tfvars), or scan the plan"
+                self.problems.append(LoadProblem(file, f"count of {what} is not known from the source{why} ({hint}); "
                                                        "its instances are left out", what))
                 self.unexpanded.append(Unexpanded(resource_type or "module", address or what,
-                                                  f"count of {what} is not known from the source",
-                                                  "give its variables values (terraform.tfvars), or scan the plan",
+                                                  f"count of {what} is not known from the source{why}", hint,
                                                   file))
                 return None
             return [(i, None, True) for i in range(int(count))]
@@ -428,11 +430,14 @@ class SourceReader:
                 return [(k, each[k], False) for k in sorted(each)]
             if isinstance(each, list) and all(isinstance(v, str) for v in each):
                 return [(v, v, False) for v in sorted(set(each))]
-            self.problems.append(LoadProblem(file, f"for_each of {what} is not known from the source; "
+            why = f": {each.what}" if isinstance(each, Unknown) else ""
+            hint = (each.hint if isinstance(each, Unknown) else "") or \
+                "give the variables it depends on values (terraform.tfvars, *.auto.tfvars), or scan the plan"
+            self.problems.append(LoadProblem(file, f"for_each of {what} is not known from the source{why} ({hint}); "
                                                    "its instances are left out", what))
             self.unexpanded.append(Unexpanded(resource_type or "module", address or what,
-                                              f"for_each of {what} is not known from the source",
-                                              "give its variables values (terraform.tfvars), or scan the plan", file))
+                                              f"for_each of {what} is not known from the source{why}", hint,
+                                              file))
             return None
         return [(None, None, False)]
 
