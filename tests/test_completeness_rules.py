@@ -268,3 +268,14 @@ def test_pcx10_a_single_peer_is_cannot_tell_with_a_gap_in_peerings():
     gap(e, "peerings", "aws_vpc.a")
     f = only(overlapping_peers.evaluate(e, Settings()), "aws_vpc.a")
     assert_cannot_tell(f, "the peering connections of aws_vpc.a")
+
+
+def test_pcx5_a_host_without_known_subnets_fails_only_if_every_table_of_its_vpc_crosses():
+    e, host, g = pmtud_estate()
+    host.subnets = []  # its VPC comes from its security group; its table is a guess
+    e.reindex()
+    assert jumbo_mtu.judge(e, host, 8500).verdict is Verdict.FAILED  # the VPC's only table crosses
+    table(e, "east_local", "east")  # another table, without the inter-region route
+    e.reindex()
+    f = jumbo_mtu.judge(e, host, 8500)
+    assert f.verdict is Verdict.UNKNOWN and "which one it uses is not known" in f.message

@@ -33,6 +33,8 @@ def incomplete(estate: Estate, kinds: Iterable[str], vpcs: Iterable[Vpc | Maybe[
     ``links=False`` leaves out the gaps the model derives from elements it holds with an unknown link
     (``Estate.link_gaps``), for a rule that already judges such an element as "cannot tell" itself
     and counts it (a peering whose side is unknown, for the duplicate and quota checks)."""
+    if not estate.gaps and not estate.link_gaps():
+        return []  # the usual case: a closed world
     lines: dict[str, None] = {}
     kinds = tuple(kinds)
     derived = set(estate.link_gaps()) if not links else set()

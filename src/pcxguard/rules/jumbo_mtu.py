@@ -44,6 +44,11 @@ def host_tables(estate: Estate, host: Host) -> tuple[list[tuple[RouteTable, Vpc]
     return tables, unknown
 
 
+def _subnets_resolved(estate: Estate, host: Host) -> bool:
+    """Whether every subnet of the host is in the scan (so its tables are known, not guessed)."""
+    return bool(host.subnets) and all(is_known(ref) and estate.subnet(ref) is not None for ref in host.subnets)
+
+
 def host_vpc_refs(estate: Estate, host: Host, tables: list[tuple[RouteTable, Vpc]]) -> list[Vpc]:
     """The VPCs whose route sets decide a host's tables: those of its tables, its subnets, its groups."""
     found: dict[str, Vpc] = {vpc.key: vpc for _, vpc in tables}
@@ -105,6 +110,16 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
         return cannot_tell(CHECK_ID, host.source,
                            f"{host.source.address} routes over an inter-region peering but its MTU is not known.",
                            [f"user data of {host.source.address}: {mtu.describe()}"])  # type: ignore[union-attr]
+    if not _subnets_resolved(estate, host):
+        # the host's tables are a guess (every table of its VPC): it crosses only if each of them does
+        crossing_tables = {id(route_table) for route_table, _ in tables
+                           for route in route_table.routes if any(route is c[0] for c in crossing)}
+        if any(id(route_table) not in crossing_tables for route_table, _ in tables):
+            return cannot_tell(CHECK_ID, host.source,
+                               f"{host.source.address} sets MTU {mtu}; some route tables of its VPC cross an "
+                               "inter-region peering, and which one it uses is not known.",
+                               [f"the subnets of {host.source.address}: "
+                                + ("not set" if not host.subnets else "not in the scan or not known")])
     unpinned = []
     undecided = []
     for route, peering, here, there in crossing:
