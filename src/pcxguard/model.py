@@ -286,7 +286,11 @@ class Gap:
     """A set of the estate the scan could not see whole, so no rule may conclude from its absence.
 
     ``vpc`` is the key (or AWS id) of the VPC whose set is incomplete; ``None`` when the missing
-    element could belong to any VPC of the estate (its VPC is unknown too).
+    element could belong to any VPC of the estate (its VPC is unknown too). Loaders record gaps for
+    what they could not expand or place (``Estate.gaps``); the estate adds those its own unresolved
+    links show (``Estate.link_gaps``). Rules read both through ``Estate.gaps_in`` (see
+    ``rules._gaps.incomplete``). A gap only ever takes a conclusion away: adding one never adds a
+    FAILED or a PASSED (tests/test_completeness_property.py).
     """
 
     kind: str  # one of GAP_KINDS

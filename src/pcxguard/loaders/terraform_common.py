@@ -157,7 +157,10 @@ def _leading_modules(parts: tuple[Any, ...], address: str) -> tuple[list[ModuleS
 class Unexpanded:
     """A resource (or module) block a reader could not turn into instances: its ``count`` or
     ``for_each`` is unknown, or it lives in a module the scan cannot read. The builder records a
-    ``Gap`` for it, so no rule concludes from the absence of its instances."""
+    ``Gap`` for it in every set its instances would belong to (``loaders.completeness.KINDS_OF_TYPE``:
+    ``aws_route`` -> routes, ``aws_route_table`` -> route_tables, routes, associations, ``module`` ->
+    every set), with the VPC unknown, so no rule concludes from the absence of its instances.
+    ``what`` says why and names the missing value (``var.x has no value``); ``hint`` how to give it."""
 
     resource_type: str  # "aws_route"; "module" for a whole module call whose resources are unknown
     address: str  # the block's address, without an instance key: module.a.aws_route.to_peer
