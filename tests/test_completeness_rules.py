@@ -279,3 +279,57 @@ def test_pcx5_a_host_without_known_subnets_fails_only_if_every_table_of_its_vpc_
     e.reindex()
     f = jumbo_mtu.judge(e, host, 8500)
     assert f.verdict is Verdict.UNKNOWN and "which one it uses is not known" in f.message
+
+
+PARTNER_STACK = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  VpcLocal:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 10.70.0.0/16
+  TableLocal:
+    Type: AWS::EC2::RouteTable
+    Properties:
+      VpcId: !Ref VpcLocal
+  PcxPartner:
+    Type: AWS::EC2::VPCPeeringConnection
+    Properties:
+      VpcId: !Ref VpcLocal
+      PeerVpcId: vpc-0fedcba9876543210
+  RouteToPartner:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: !Ref TableLocal
+      DestinationCidrBlock: 172.16.0.0/16
+      VpcPeeringConnectionId: !Ref PcxPartner
+  RouteBack:
+    Type: AWS::EC2::Route
+    Properties:
+      RouteTableId: rtb-0abc123
+      DestinationCidrBlock: 10.70.0.0/16
+      VpcPeeringConnectionId: !Ref PcxPartner
+"""
+
+
+def test_a_route_on_an_inventory_table_is_kept_and_counts_as_the_route_back(tmp_path):
+    """Before, the loader dropped a CloudFormation route on a table no template declares, and the
+    inventory's table replaced the Terraform placeholder holding such routes: the route back vanished."""
+    from pcxguard.config import load_config
+    from pcxguard.inventory import merge_inventory
+    from pcxguard.loaders.cloudformation import load_cloudformation
+
+    (tmp_path / "stack.yaml").write_text(PARTNER_STACK)
+    (tmp_path / ".pcxguard.yaml").write_text(
+        "inventory:\n  vpcs:\n    - id: vpc-0fedcba9876543210\n      cidr_blocks: [172.16.0.0/16]\n"
+        "      region: us-east-1\n      account: \"111111111111\"\n"
+        "      route_tables:\n        - {id: rtb-0abc123, main: true}\n")
+    estate = load_cloudformation([tmp_path])
+    route = f"{tmp_path / 'stack.yaml'}#RouteToPartner"
+    without = analyse(estate).verdict("CKV2_PCX_2", "RouteToPartner")
+    assert without is Verdict.UNKNOWN
+    merged = merge_inventory(estate, load_config(tmp_path / ".pcxguard.yaml"))
+    assert [r.holder.address for r in merged.route_tables["rtb-0abc123"].routes] == ["RouteBack"]
+    analysis = analyse(merged)
+    assert analysis.verdict("CKV2_PCX_2", "RouteToPartner") is Verdict.PASSED, \
+        [f.message for f in analysis.findings if f.subject == route]

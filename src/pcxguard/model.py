@@ -566,8 +566,8 @@ class Estate:
             table = self.route_table(subnet.route_table)
             if table is None:  # associated with a table outside the scan: not the main table
                 return Unknown(f"route table {subnet.route_table} of {subnet.source.address} is outside the scan",
-                               "scan the code that declares it, or list it under its VPC in the inventory "
-                               "(inventory: vpcs: route_tables)")
+                               "scan the code that declares it; if its VPC is outside the scan, list the "
+                               "table under that VPC in the inventory (inventory: vpcs: route_tables)")
             return table
         vpc = self.vpc(subnet.vpc)
         return self.main_table(vpc) if vpc else None

@@ -465,8 +465,8 @@ class CloudFormationBuilder:
                               ref.hint or "give RouteTableId a value in the stack configuration")
             else:
                 vpc = Unknown(f"{what} is not declared in the scanned templates",
-                              "scan the template that declares it, or list it under its VPC in the inventory "
-                              "(inventory: vpcs: route_tables)")
+                              "scan the template that declares it; if its VPC is outside the scan, list the "
+                              "table under that VPC in the inventory (inventory: vpcs: route_tables)")
             table = RouteTable(key, Source(KIND, "route table", what), implicit=True, vpc=vpc)
             self.estate.route_tables[key] = table
         return table

@@ -651,8 +651,8 @@ class EstateBuilder:
                               ref.hint or "reference the route table directly, or scan the plan with its source")
             else:
                 vpc = Unknown(f"{what} is not declared in the scanned code",
-                              "scan the code that declares it, or list it under its VPC in the inventory "
-                              "(inventory: vpcs: route_tables)")
+                              "scan the code that declares it; if its VPC is outside the scan, list the table "
+                              "under that VPC in the inventory (inventory: vpcs: route_tables)")
             self.estate.route_tables[key] = RouteTable(
                 key, Source(self.reader.kind, "route table", what), implicit=True, vpc=vpc)
         return self.estate.route_tables[key]
