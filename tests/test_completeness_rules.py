@@ -333,3 +333,29 @@ def test_a_route_on_an_inventory_table_is_kept_and_counts_as_the_route_back(tmp_
     analysis = analyse(merged)
     assert analysis.verdict("CKV2_PCX_2", "RouteToPartner") is Verdict.PASSED, \
         [f.message for f in analysis.findings if f.subject == route]
+
+
+def test_a_route_back_under_an_unknown_condition_does_not_pass_the_route(tmp_path):
+    from pcxguard.loaders.cloudformation import load_cloudformation
+
+    template = PARTNER_STACK.replace("PeerVpcId: vpc-0fedcba9876543210", "PeerVpcId: !Ref VpcPartner").replace(
+        "RouteTableId: rtb-0abc123", "RouteTableId: !Ref TablePartner") + """\
+  VpcPartner:
+    Type: AWS::EC2::VPC
+    Properties:
+      CidrBlock: 172.16.0.0/16
+  TablePartner:
+    Type: AWS::EC2::RouteTable
+    Properties:
+      VpcId: !Ref VpcPartner
+"""
+    (tmp_path / "stack.yaml").write_text(template)
+    assert analyse(load_cloudformation([tmp_path])).verdict("CKV2_PCX_2", "RouteToPartner") is Verdict.PASSED
+    conditional = template.replace("  RouteBack:\n    Type: AWS::EC2::Route\n",
+                                   "  RouteBack:\n    Type: AWS::EC2::Route\n    Condition: Back\n")
+    (tmp_path / "stack.yaml").write_text(conditional.replace(
+        "Resources:", "Parameters:\n  WithBack:\n    Type: String\nConditions:\n  Back: !Equals [!Ref WithBack, yes]\n"
+        "Resources:", 1))
+    estate = load_cloudformation([tmp_path])
+    assert estate.route_tables[f"{tmp_path / 'stack.yaml'}#TablePartner"].routes[0].conditional
+    assert analyse(estate).verdict("CKV2_PCX_2", "RouteToPartner") is Verdict.UNKNOWN

@@ -145,6 +145,8 @@ class Route:
     target_kind: str = "unknown"  # "vpc_peering_connection", "nat_gateway", "gateway", ...
     target: Maybe[str] | None = None  # key or id of the target
     version: int | None = None  # address family of the destination attribute (4 or 6)
+    # why the route may not exist (a CloudFormation Condition that cannot be evaluated); None: it exists
+    conditional: str | None = None
 
     @property
     def via_peering(self) -> bool:

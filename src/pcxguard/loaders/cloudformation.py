@@ -446,6 +446,11 @@ class CloudFormationBuilder:
             route.target_kind = kind
             route.target = self.link(value, attribute)
             break
+        resource = template.resources.get(logical)
+        condition = resource.get("Condition") if isinstance(resource, dict) else None
+        truth = self.scope.condition(template, condition) if condition is not None else True
+        if isinstance(truth, Unknown):
+            route.conditional = f"{logical} exists only if its Condition {condition} holds ({truth.describe()})"
         table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
         if table is None:
             table = self._table_outside_scan(template, logical, table_ref)

@@ -140,10 +140,10 @@ def _routes_back_index(estate: Estate, table: RouteTable, version: int
         over = estate.peering(route.target)
         if over is None:
             continue
-        if route.destination is not None and is_known(route.destination):
+        if route.destination is not None and is_known(route.destination) and route.conditional is None:
             by_peering.setdefault(over.key, []).append(route.destination)  # type: ignore[arg-type]
         else:
-            unsure.add(over.key)
+            unsure.add(over.key)  # its destination, or whether it exists at all, is not known
     return table, by_peering, unsure, anywhere  # holds the table (it may be an implicit one): its id stays unique
 
 
