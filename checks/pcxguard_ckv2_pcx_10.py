@@ -3,3 +3,6 @@
 from pcxguard.checkov_adapter import PeeringCheck
 
 check = PeeringCheck("CKV2_PCX_10")
+from pcxguard.checkov_adapter import CloudFormationPeeringCheck  # noqa: E402
+
+cfn_check = CloudFormationPeeringCheck("CKV2_PCX_10")

@@ -20,7 +20,8 @@ from checkov_run import run_checkov as checkov
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "fixtures" / "cloudformation"
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
-CASE_NAMES = ["overlap_and_duplicates", "routes", "cross_region", "exports", "unknown_peer", "bad/mixed"]
+CASE_NAMES = ["overlap_and_duplicates", "routes", "cross_region", "exports", "unknown_peer", "bad/mixed",
+              "table_parameter"]
 
 
 def run_checkov(directory: Path) -> dict:

@@ -36,8 +36,15 @@ def compare(case_dir: Path) -> tuple[list[tuple], int]:
     return differences, decided
 
 
+# Cases the plan cannot decide yet as the source does: the plan shows route_table_id = each.value of a
+# resource's for_each only as a reference; linking it through the evaluated source is issue 10, item 2.
+# Strict: the day the plan decides them, this fails and the entry goes.
+PLAN_BEHIND_SOURCE = {"count_associations": "the plan's links for each.value come from the source (issue 10, item 2)"}
+
+
 @pytest.mark.skipif(not CASES, reason="fixtures/terraform/ (plan fixtures) is not in this checkout")
-@pytest.mark.parametrize("case", CASES)
+@pytest.mark.parametrize("case", [pytest.param(c, marks=pytest.mark.xfail(reason=PLAN_BEHIND_SOURCE[c], strict=True))
+                                  if c in PLAN_BEHIND_SOURCE else c for c in CASES])
 def test_source_and_plan_agree(case):
     differences, decided = compare(CASES_DIR / case)
     assert decided > 0, "the source mode decided nothing: the comparison would prove nothing"

@@ -93,8 +93,6 @@ class _PcxCheck:
         """A pcxguard check reads only the resource's address and file (the analysis holds the rest),
         so checkov's rendering of ``dynamic`` blocks into ``conf`` is not needed here."""
         self.entity_type = entity_type
-        if conf.get("count") == [0]:
-            return CheckResult.UNKNOWN
         return self.scan_resource_conf(conf)
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
@@ -106,6 +104,15 @@ class _PcxCheck:
             return self._cannot_run(f"configuration error: {error}")
         except Exception as error:  # noqa: BLE001 - a plugin must not take checkov down
             return self._cannot_run(f"internal error in pcxguard ({type(error).__name__}: {error}); please report it")
+
+    def _unjudged(self, reason: str) -> CheckResult:
+        """A resource pcxguard has no verdict for: never PASSED. CKV2_PCX_0 fails and says why; the
+        other checks answer UNKNOWN, which checkov leaves out of its outputs."""
+        if self.id == UNDECIDED_CHECK:  # type: ignore[attr-defined]
+            self.details = [reason]
+            return CheckResult.FAILED
+        self.details = []
+        return CheckResult.UNKNOWN
 
     def _cannot_run(self, reason: str) -> CheckResult:
         if self.id == UNDECIDED_CHECK:  # type: ignore[attr-defined]
@@ -190,7 +197,15 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
         analysis = self.analysis_for(conf)
         if analysis is None or not isinstance(address, str):
             return CheckResult.UNKNOWN
-        result, details, declared = self._answers(analysis).get(address, _NOTHING_FOUND)
+        answer = self._answers(analysis).get(address)
+        if answer is None:
+            reason = analysis.unjudged_reason(address, conf)
+            if reason is not None:
+                return self._unjudged(reason)
+            if conf.get("count") == [0]:
+                return CheckResult.UNKNOWN  # no instances: nothing to judge
+            answer = _NOTHING_FOUND
+        result, details, declared = answer
         self.details = list(details)
         if declared is not None and _first(conf.get("__file__")):
             self.details.extend(declared_at(declared))
@@ -319,4 +334,10 @@ class CloudFormationPeeringCheck(_PcxCheck, CfnBaseResourceCheck):
             return CheckResult.UNKNOWN
         template, root, logical = location
         analysis = cloudformation_analysis(root, template)
-        return self._judge(analysis, logical, keep=lambda file: file is not None and os.path.abspath(file) == template)[0]
+        result, findings = self._judge(analysis, logical,
+                                       keep=lambda file: file is not None and os.path.abspath(file) == template)
+        if not findings and (result is CheckResult.PASSED):
+            reason = analysis.unjudged_reason(logical, file=template)
+            if reason is not None:
+                return self._unjudged(reason)
+        return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -55,6 +56,42 @@ class Analysis:
         if check_id == UNDECIDED_CHECK:
             return list(dict.fromkeys([*self._undecided_by_address, *(p.address for p in self.problems if p.address)]))
         return [address for (cid, address) in self._by_resource if cid == check_id]
+
+    def modelled(self, address: str, file: str | None = None) -> bool:
+        """Whether the model holds the resource at ``address`` (in ``file``, when given): only then can a
+        check's silence about it mean "nothing wrong"."""
+        if getattr(self, "_modelled", None) is None:
+            self._modelled: set[tuple[str, str | None]] = set()
+            for source in self.estate.all_sources():
+                self._modelled.add((source.address, None))
+                if source.file:
+                    self._modelled.add((source.address, os.path.abspath(source.file)))
+        return (address, os.path.abspath(file) if file else None) in self._modelled
+
+    def unjudged_reason(self, address: str, conf: dict | None = None, file: str | None = None) -> str | None:
+        """Why no check has a verdict for a resource checkov asks about, or None when the model holds it
+        (or it has no instances at all). Under checkov such a resource must never be PASSED."""
+        if self.modelled(address, file):
+            return None
+        conf = conf or {}
+        if file is not None:
+            key = f"{file}#{address}"
+            for left, why in self.estate.left_out.items():
+                if left == key or (os.path.abspath(left.rsplit("#", 1)[0]) == os.path.abspath(file)
+                                   and left.rsplit("#", 1)[1] == address):
+                    return why
+        for gap in self.estate.gaps:
+            if gap.address == address:
+                return f"pcxguard could not expand {address}: {gap.describe()}"
+        instances = any(source.address.startswith(address + "[") for source in self.estate.all_sources())
+        if "for_each" in conf or instances:
+            return (f"checkov could not expand the for_each (or count) of {address}, so it asks about the block, "
+                    "not its instances; pcxguard judges the instances: run checkov on the plan "
+                    "(terraform show -json), or use pcxguard scan")
+        if conf.get("count") == [0]:
+            return None  # no instances: nothing to judge
+        return (f"pcxguard has no model of {address}, so no verdict; scan the plan (terraform show -json) or "
+                "use pcxguard scan")
 
     def verdict(self, check_id: str, address: str) -> Verdict:
         found = self.for_resource(check_id, address)

@@ -117,6 +117,10 @@ class _Merger:
                 ))
             for subnet_id in rtb.subnets:
                 table_of_subnet[subnet_id] = table["id"]
+            placeholder = self.estate.route_tables.get(table["id"])
+            if placeholder is not None and placeholder.implicit:
+                # routes the scan adds to this table (it names the table by its id): keep them
+                rtb.routes.extend(placeholder.routes)
             self.estate.route_tables[table["id"]] = rtb
         for s_index, subnet in enumerate(entry.get("subnets") or []):
             blocks_of_subnet = [_network(subnet["cidr_block"])]

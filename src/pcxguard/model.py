@@ -145,6 +145,8 @@ class Route:
     target_kind: str = "unknown"  # "vpc_peering_connection", "nat_gateway", "gateway", ...
     target: Maybe[str] | None = None  # key or id of the target
     version: int | None = None  # address family of the destination attribute (4 or 6)
+    # why the route may not exist (a CloudFormation Condition that cannot be evaluated); None: it exists
+    conditional: str | None = None
 
     @property
     def via_peering(self) -> bool:
@@ -286,7 +288,11 @@ class Gap:
     """A set of the estate the scan could not see whole, so no rule may conclude from its absence.
 
     ``vpc`` is the key (or AWS id) of the VPC whose set is incomplete; ``None`` when the missing
-    element could belong to any VPC of the estate (its VPC is unknown too).
+    element could belong to any VPC of the estate (its VPC is unknown too). Loaders record gaps for
+    what they could not expand or place (``Estate.gaps``); the estate adds those its own unresolved
+    links show (``Estate.link_gaps``). Rules read both through ``Estate.gaps_in`` (see
+    ``rules._gaps.incomplete``). A gap only ever takes a conclusion away: adding one never adds a
+    FAILED or a PASSED (tests/test_completeness_property.py).
     """
 
     kind: str  # one of GAP_KINDS
@@ -319,6 +325,9 @@ class Estate:
     sources: dict[str, Source] = field(default_factory=dict)
     # where the picture is incomplete: sets a rule must not conclude from absence about
     gaps: list[Gap] = field(default_factory=list)
+    # resources a loader read but left out of the model on purpose (a CloudFormation resource under a
+    # Condition that is false), by key (``file#LogicalId``), with why: no check judges them
+    left_out: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._indexed = False
@@ -458,14 +467,82 @@ class Estate:
 
     def gaps_in(self, kind: str, vpc: Vpc | str | None = None) -> list[Gap]:
         """The gaps in one set (``kind``) of ``vpc``: those recorded on that VPC, and those whose VPC is
-        unknown (they could belong to it). With ``vpc=None``, every gap of that kind."""
+        unknown (they could belong to it). With ``vpc=None``, every gap of that kind.
+
+        Two sources: ``gaps``, recorded by the loaders (blocks they could not expand, elements they
+        could not place), and the gaps the model itself shows (``link_gaps``): elements in the estate
+        whose link to their VPC is unknown, so they might belong to any VPC."""
         if kind not in GAP_KINDS:
             raise ValueError(f"unknown gap kind {kind!r}")
-        found = [gap for gap in self.gaps if gap.kind == kind]
+        found = [gap for gap in (*self.gaps, *self.link_gaps()) if gap.kind == kind]
         if vpc is None:
             return found
         key = vpc.key if isinstance(vpc, Vpc) else self.canonical(vpc)
         return [gap for gap in found if gap.vpc is None or self.canonical(gap.vpc) == key]
+
+    def link_gaps(self) -> list[Gap]:
+        """Gaps the estate shows by itself, whatever the loader: a route on a table whose VPC is not known
+        (outside the scan, or unknown at plan time), a subnet, route table, security group, rule or
+        network ACL whose VPC or owner is unknown, a peering whose side is unknown. Worked out once per
+        index (call ``reindex`` after changing the estate)."""
+        return self.derived(("link_gaps",), self._link_gaps)
+
+    def _link_gaps(self) -> list[Gap]:
+        found: list[Gap] = []
+
+        def add(kind: str, vpc: str | None, what: str, hint: str, source: Source) -> None:
+            found.append(Gap(kind, vpc, what, hint, source.address, source.file, source.start_line))
+
+        for table in self.route_tables.values():
+            if self.vpc(table.vpc) is not None:
+                continue
+            unknown_vpc = not isinstance(table.vpc, str)
+            reason = table.vpc.describe() if isinstance(table.vpc, Unknown) else f"VPC {table.vpc} is outside the scan"
+            reason_what = table.vpc.what if isinstance(table.vpc, Unknown) else f"VPC {table.vpc} is outside the scan"
+            for route in table.routes:
+                if not (route.via_peering or route.target_kind == "unknown"):
+                    continue
+                vpcs: list[str | None] = [table.vpc] if not unknown_vpc else [None]  # type: ignore[list-item]
+                peering = self.peering(route.target) if route.via_peering else None
+                if unknown_vpc and peering is not None:
+                    # AWS accepts a route to a peering only in a table of one of its two VPCs
+                    sides = [self.canonical(side) for side in (peering.requester_vpc, peering.accepter_vpc)]
+                    if all(side is not None for side in sides):
+                        vpcs = list(dict.fromkeys(sides))
+                hint = table.vpc.hint if isinstance(table.vpc, Unknown) else ""
+                for vpc_key in vpcs:
+                    add("routes", vpc_key, f"{route.holder.address} is on {table.source.address}, which the scan "
+                        f"does not place in a VPC ({reason_what})", hint, route.holder)
+            if unknown_vpc and not table.implicit:
+                for kind in ("route_tables", "associations"):
+                    add(kind, None, f"the VPC of {table.source.address} is not known ({reason})", "", table.source)
+        for subnet in self.subnets.values():
+            if isinstance(subnet.vpc, Unknown):
+                add("subnets", None, f"the VPC of {subnet.source.address} is not known ({subnet.vpc.describe()})", "",
+                    subnet.source)
+            elif isinstance(subnet.route_table, Unknown):
+                add("associations", subnet.vpc, f"the route table of {subnet.source.address} is not known "
+                    f"({subnet.route_table.describe()})", "", subnet.source)
+        for group in self.security_groups.values():
+            if isinstance(group.vpc, Unknown):
+                add("security_groups", None, f"the VPC of {group.source.address} is not known "
+                    f"({group.vpc.describe()})", "", group.source)
+        for rule in self.sg_rules:
+            if isinstance(rule.group, Unknown):
+                add("sg_rules", None, f"the security group of {rule.holder.address} is not known "
+                    f"({rule.group.describe()})", "", rule.holder)
+        for acl in self.network_acls.values():
+            if isinstance(acl.vpc, Unknown):
+                for kind in ("acl_rules", "acl_associations"):
+                    add(kind, None, f"the VPC of {acl.source.address} is not known ({acl.vpc.describe()})", "",
+                        acl.source)
+        for peering in self.peerings.values():
+            for role, side in (("requester", peering.requester_vpc), ("accepter", peering.accepter_vpc)):
+                if side is None or isinstance(side, Unknown):
+                    what = side.describe() if isinstance(side, Unknown) else "not set"
+                    add("peerings", None, f"the {role} VPC of {peering.source.address} is not known ({what})", "",
+                        peering.source)
+        return found
 
     def default_acl(self, vpc: Vpc) -> NetworkAcl | None:
         """The VPC's default network ACL, when the scan declares it."""
@@ -488,7 +565,12 @@ class Estate:
         if subnet.route_table is not None:
             if not is_known(subnet.route_table):
                 return subnet.route_table  # type: ignore[return-value]
-            return self.route_table(subnet.route_table)
+            table = self.route_table(subnet.route_table)
+            if table is None:  # associated with a table outside the scan: not the main table
+                return Unknown(f"route table {subnet.route_table} of {subnet.source.address} is outside the scan",
+                               "scan the code that declares it; if its VPC is outside the scan, list the "
+                               "table under that VPC in the inventory (inventory: vpcs: route_tables)")
+            return table
         vpc = self.vpc(subnet.vpc)
         return self.main_table(vpc) if vpc else None
 

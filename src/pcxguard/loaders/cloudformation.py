@@ -41,6 +41,7 @@ from pcxguard.loaders.cfn_intrinsics import (
     finish_text,
 )
 from pcxguard.loaders.cfn_yaml import LineDict, TemplateError, load_template_text
+from pcxguard.loaders.completeness import gaps_for
 from pcxguard.model import (
     CidrBlock,
     Estate,
@@ -215,6 +216,43 @@ class CloudFormationBuilder:
             return True
         return self.scope.condition(template, condition) is not False
 
+    def park(self, template: Template, logical: str, why: str, vpc: Any = None, hint: str = "") -> None:
+        """An element the loader cannot place: its source stays reportable, and every set it belongs to
+        is marked incomplete (in ``vpc`` when known, else in any VPC)."""
+        source = self.source(template, logical)
+        self.estate.sources[self.key(template, logical)] = source
+        self.estate.gaps.extend(gaps_for(template.type_of(logical) or "", vpc if isinstance(vpc, str) else None,
+                                         f"{logical} in {template.path}: {why}", hint, logical, template.path,
+                                         source.start_line))
+
+    @staticmethod
+    def _why(ref: Any, what: str) -> str:
+        if isinstance(ref, Unknown):
+            return f"its {what} is not known ({ref.describe()})"
+        if ref is None:
+            return f"its {what} is not set"
+        return f"its {what} {ref} is outside the scan"
+
+    def _record_conditions(self) -> None:
+        """A resource under a Condition the scan cannot evaluate may or may not exist: a Gap in its sets."""
+        for template in self.templates.values():
+            for logical, resource in template.resources.items():
+                condition = resource.get("Condition") if isinstance(resource, dict) else None
+                if condition is None:
+                    continue
+                truth = self.scope.condition(template, condition)
+                if truth is False:
+                    self.estate.left_out[self.key(template, str(logical))] = (
+                        f"{logical} is not deployed: its Condition {condition} is false with the configured "
+                        "parameters, so pcxguard does not judge it")
+                if isinstance(truth, Unknown):
+                    source = self.source(template, str(logical))
+                    self.estate.gaps.extend(gaps_for(
+                        template.type_of(logical) or "", None,
+                        f"{logical} in {template.path} exists only if condition {condition} holds, which is not known "
+                        f"({truth.describe()})", "give the parameters it depends on values in the stack configuration",
+                        str(logical), template.path, source.start_line))
+
     # -- regions and accounts ---------------------------------------------------
     def _place_stacks(self) -> None:
         """Region and account per template: configuration, then what peerings say about their peers."""
@@ -308,6 +346,7 @@ class CloudFormationBuilder:
                     except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
                         self.problem(template, logical, f"could not read {logical} in {template.path}: "
                                                         f"{type(error).__name__}: {error}")
+        self._record_conditions()
         self.estate.reindex()
         return self.estate
 
@@ -337,7 +376,7 @@ class CloudFormationBuilder:
             vpc = next((v for v in self.estate.vpcs.values() if isinstance(ref, str) and v.aws_id == ref), None)
         source = self.source(template, logical)
         if vpc is None:
-            self.estate.sources[self.key(template, logical)] = source
+            self.park(template, logical, self._why(ref, "VpcId"), vpc=ref)
             return
         props = template.properties(logical)
         if "CidrBlock" in props:
@@ -407,12 +446,35 @@ class CloudFormationBuilder:
             route.target_kind = kind
             route.target = self.link(value, attribute)
             break
+        resource = template.resources.get(logical)
+        condition = resource.get("Condition") if isinstance(resource, dict) else None
+        truth = self.scope.condition(template, condition) if condition is not None else True
+        if isinstance(truth, Unknown):
+            route.conditional = f"{logical} exists only if its Condition {condition} holds ({truth.describe()})"
         table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
         if table is None:
-            self.estate.sources[key] = source
-            return
+            table = self._table_outside_scan(template, logical, table_ref)
         route.route_table = table.key
         table.routes.append(route)
+
+    def _table_outside_scan(self, template: Template, logical: str, ref: Any) -> RouteTable:
+        """A placeholder for a route table the templates do not declare (a parameter, a literal id, an
+        inventory table), so the route is still judged: never dropped. Its VPC is unknown, which the
+        estate reports as a gap in the routes of the VPCs the route's peering joins."""
+        key = ref if isinstance(ref, str) else f"{self.key(template, logical)}#table"
+        table = self.estate.route_tables.get(key)
+        if table is None:
+            what = f"route table {ref}" if isinstance(ref, str) else f"the route table of {logical}"
+            if isinstance(ref, Unknown):
+                vpc = Unknown(f"which route table {logical} is on: {ref.what}",
+                              ref.hint or "give RouteTableId a value in the stack configuration")
+            else:
+                vpc = Unknown(f"{what} is not declared in the scanned templates",
+                              "scan the template that declares it; if its VPC is outside the scan, list the "
+                              "table under that VPC in the inventory (inventory: vpcs: route_tables)")
+            table = RouteTable(key, Source(KIND, "route table", what), implicit=True, vpc=vpc)
+            self.estate.route_tables[key] = table
+        return table
 
     def _subnet(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
@@ -428,7 +490,11 @@ class CloudFormationBuilder:
         subnet = self.estate.subnet(self.link(self.prop(template, logical, "SubnetId"), "SubnetId"))
         table_ref = self.link(self.prop(template, logical, "RouteTableId"), "RouteTableId")
         if subnet is None:
-            self.estate.sources[self.key(template, logical)] = self.source(template, logical)
+            subnet_ref = self.link(self.prop(template, logical, "SubnetId"), "SubnetId")
+            if isinstance(subnet_ref, str):
+                self.estate.sources[self.key(template, logical)] = self.source(template, logical)  # outside the scan
+            else:
+                self.park(template, logical, self._why(subnet_ref, "SubnetId"))
             return
         table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
         subnet.route_table = table.key if table is not None else table_ref
@@ -496,7 +562,7 @@ class CloudFormationBuilder:
         ref = self.link(self.prop(template, logical, "NetworkAclId"), "NetworkAclId")
         acl = self.estate.network_acls.get(ref) if isinstance(ref, str) else None
         if acl is None:
-            self.estate.sources[self.key(template, logical)] = self.source(template, logical)
+            self.park(template, logical, self._why(ref, "NetworkAclId"))
         return acl
 
     def _nacl_entry(self, template: Template, logical: str) -> None:
@@ -519,8 +585,10 @@ class CloudFormationBuilder:
     def _nacl_association(self, template: Template, logical: str) -> None:
         acl = self._nacl(template, logical)
         subnet = self.estate.subnet(self.link(self.prop(template, logical, "SubnetId"), "SubnetId"))
-        if acl is None or subnet is None:
-            self.estate.sources[self.key(template, logical)] = self.source(template, logical)
+        if acl is None:
+            return
+        if subnet is None:
+            self.park(template, logical, "its SubnetId is not a subnet in the scan")
             return
         subnet.network_acl = acl.key
         acl.subnets.append(subnet.key)

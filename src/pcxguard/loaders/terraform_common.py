@@ -38,6 +38,7 @@ from pcxguard.model import (
     Vpc,
     is_known,
 )
+from pcxguard.loaders.completeness import gaps_for
 from pcxguard.userdata import largest_interface_mtu, route_pins
 
 # --------------------------------------------------------------------------- addresses
@@ -156,7 +157,10 @@ def _leading_modules(parts: tuple[Any, ...], address: str) -> tuple[list[ModuleS
 class Unexpanded:
     """A resource (or module) block a reader could not turn into instances: its ``count`` or
     ``for_each`` is unknown, or it lives in a module the scan cannot read. The builder records a
-    ``Gap`` for it, so no rule concludes from the absence of its instances."""
+    ``Gap`` for it in every set its instances would belong to (``loaders.completeness.KINDS_OF_TYPE``:
+    ``aws_route`` -> routes, ``aws_route_table`` -> route_tables, routes, associations, ``module`` ->
+    every set), with the VPC unknown, so no rule concludes from the absence of its instances.
+    ``what`` says why and names the missing value (``var.x has no value``); ``hint`` how to give it."""
 
     resource_type: str  # "aws_route"; "module" for a whole module call whose resources are unknown
     address: str  # the block's address, without an instance key: module.a.aws_route.to_peer
@@ -306,8 +310,12 @@ class EstateBuilder:
                 elif isinstance(target, list):
                     found.extend(v for v in target if isinstance(v, str) and v not in found)
             if not found:
-                found.append(Unknown(f"{attribute} of {instance.address} is not known until apply",
-                                     "reference the resources directly or give literal ids"))
+                if isinstance(raw, Unknown):  # say why: a value known only after apply, a variable without a value
+                    found.append(Unknown(f"{attribute} of {instance.address}: {raw.what}",
+                                         raw.hint or "reference the resources directly or give literal ids"))
+                else:
+                    found.append(Unknown(f"{attribute} of {instance.address} is not known",
+                                         "reference the resources directly or give literal ids"))
         return found
 
     def optional(self, instance: Any, attribute: str) -> Any:
@@ -406,8 +414,34 @@ class EstateBuilder:
                     self.problem(instance, f"could not read {instance.address}: {type(error).__name__}: {error}")
         self._resolve_links()
         self._attach_network_acls()
+        self._record_unexpanded()
         self.estate.reindex()
         return self.estate
+
+    # -- completeness -------------------------------------------------------
+    def _record_unexpanded(self) -> None:
+        """A Gap for every block the reader could not turn into instances: its instances are missing
+        from every set they would belong to, in a VPC the scan cannot name."""
+        for block in getattr(self.reader, "unexpanded", None) or ():
+            self.estate.gaps.extend(gaps_for(block.resource_type, None, block.what, block.hint, block.address,
+                                             block.file, block.line))
+
+    def park(self, instance: Any, why: str, vpc: Any = None, hint: str = "") -> None:
+        """An element the builder cannot place: its source stays reportable, and every set it belongs to
+        is marked incomplete (in ``vpc`` when known, else in any VPC)."""
+        source = self.source(instance)
+        self.estate.sources[instance.address] = source
+        self.estate.gaps.extend(gaps_for(instance.type, vpc if isinstance(vpc, str) else None,
+                                         f"{instance.address}: {why}", hint, instance.address, source.file,
+                                         source.start_line))
+
+    @staticmethod
+    def _why(ref: Any, what: str) -> str:
+        if isinstance(ref, Unknown):
+            return f"its {what} is not known ({ref.describe()})"
+        if ref is None:
+            return f"its {what} is not set"
+        return f"its {what} {ref} is outside the scan"
 
     def _vpc(self, instance: Any) -> None:
         key = instance.address
@@ -446,7 +480,8 @@ class EstateBuilder:
         if vpc is None and isinstance(ref, str):
             vpc = self._with_aws_id("vpcs", ref)
         if vpc is None:
-            self.estate.sources[instance.address] = self.source(instance)
+            self.park(instance, self._why(ref, "VPC"), vpc=ref,
+                      hint="scan the code that declares the VPC, or list it in the inventory")
         return vpc
 
     def _ipv4_association(self, instance: Any) -> None:
@@ -510,7 +545,7 @@ class EstateBuilder:
         ref = self.link(instance, ("vpc_peering_connection_id",))
         peering = self._find_peering(ref)
         if peering is None:
-            self.estate.sources[instance.address] = self.source(instance)
+            self.park(instance, self._why(ref, "peering connection"))
             return
         self.aliases[instance.address] = peering.key
         peering.accepters.append(self.source(instance))
@@ -523,9 +558,10 @@ class EstateBuilder:
                 peering.peer_region = region
 
     def _peering_options(self, instance: Any) -> None:
-        peering = self._find_peering(self.link(instance, ("vpc_peering_connection_id",)))
+        ref = self.link(instance, ("vpc_peering_connection_id",))
+        peering = self._find_peering(ref)
         if peering is None:
-            self.estate.sources[instance.address] = self.source(instance)
+            self.park(instance, self._why(ref, "peering connection"))
             return
         for side in ("requester", "accepter"):
             options = self._options(instance, side)
@@ -590,7 +626,7 @@ class EstateBuilder:
             route.target_kind = kind
             route.target = self._as_link(value)
             if isinstance(value, Unknown) and len(base) > 1:
-                route.target = Unknown(f"{attribute} of {key} is not known until apply",
+                route.target = Unknown(f"{attribute} of {key}: {value.what}",
                                        "use separate aws_route resources, one per peering")
             break
         return route
@@ -610,12 +646,15 @@ class EstateBuilder:
         key = ref if isinstance(ref, str) else f"{instance.address}#route_table"
         if key not in self.estate.route_tables:
             what = f"route table {ref}" if isinstance(ref, str) else f"the route table of {instance.address}"
-            # a link the reader could not resolve says why itself (not "not declared": it may well be)
+            if isinstance(ref, Unknown):  # the table may well be declared: its link is what is unknown
+                vpc = Unknown(f"which route table {instance.address} is on: {ref.what}",
+                              ref.hint or "reference the route table directly, or scan the plan with its source")
+            else:
+                vpc = Unknown(f"{what} is not declared in the scanned code",
+                              "scan the code that declares it; if its VPC is outside the scan, list the table "
+                              "under that VPC in the inventory (inventory: vpcs: route_tables)")
             self.estate.route_tables[key] = RouteTable(
-                key, Source(self.reader.kind, "route table", what), implicit=True,
-                vpc=ref if isinstance(ref, Unknown) else Unknown(
-                    f"{what} is not declared in the scanned code",
-                    "scan the code that declares it, or list it under its VPC in the inventory"))
+                key, Source(self.reader.kind, "route table", what), implicit=True, vpc=vpc)
         return self.estate.route_tables[key]
 
     def _table(self, ref: Any) -> RouteTable | None:
@@ -640,7 +679,10 @@ class EstateBuilder:
         if subnet is None and isinstance(subnet_ref, str):
             subnet = self._with_aws_id("subnets", subnet_ref)
         if subnet is None:
-            self.estate.sources[instance.address] = self.source(instance)
+            if isinstance(subnet_ref, str):
+                self.estate.sources[instance.address] = self.source(instance)  # a subnet outside the scan
+            else:
+                self.park(instance, self._why(subnet_ref, "subnet"))
             return
         table = self._table(table_ref)
         subnet.route_table = table.key if table is not None else table_ref
@@ -649,7 +691,11 @@ class EstateBuilder:
 
     def _main_association(self, instance: Any) -> None:
         vpc_ref = self.link(instance, ("vpc_id",))
-        table = self._table(self.link(instance, ("route_table_id",)))
+        table_ref = self.link(instance, ("route_table_id",))
+        table = self._table(table_ref)
+        if table is None or not isinstance(vpc_ref, str):
+            self.park(instance, self._why(table_ref, "route table") if table is None else self._why(vpc_ref, "VPC"),
+                      vpc=vpc_ref)
         if table is not None and isinstance(vpc_ref, str):
             table.is_main = True
             vpc = self.estate.vpcs.get(vpc_ref)
@@ -876,7 +922,8 @@ class EstateBuilder:
         number = self._int_or(instance, base + (number_attr,))
         action = self.value(instance, base + (action_attr,))
         if not isinstance(number, int) or not isinstance(action, str):
-            return f"a rule of {instance.address} whose number or action is not known until apply"
+            why = next((v.describe() for v in (number, action) if isinstance(v, Unknown)), "")
+            return f"a rule of {instance.address} whose number or action is not known" + (f": {why}" if why else "")
         v4 = self.value(instance, base + ("cidr_block",))
         v6 = self.value(instance, base + ("ipv6_cidr_block",))
         cidr = self.network(instance, v4 if v4 not in (None, "") else v6, "cidr_block")
@@ -910,7 +957,7 @@ class EstateBuilder:
         for direction in ("ingress", "egress"):
             blocks = self.reader.value(instance, (direction,))
             if isinstance(blocks, Unknown):
-                acl.rules_unknown.append(f"{direction} rules of {key} are not known until apply")
+                acl.rules_unknown.append(f"{direction} rules of {key} are not known: {blocks.describe()}")
                 continue
             for index, _ in enumerate(blocks if isinstance(blocks, list) else []):
                 rule = self._acl_rule(instance, (direction, index), direction == "egress", "rule_no", "action")
@@ -938,9 +985,10 @@ class EstateBuilder:
         return acl
 
     def _network_acl_rule(self, instance: Any) -> None:
-        acl = self._acl_for(self.link(instance, ("network_acl_id",)))
+        acl_ref = self.link(instance, ("network_acl_id",))
+        acl = self._acl_for(acl_ref)
         if acl is None:
-            self.estate.sources[instance.address] = self.source(instance)
+            self.park(instance, self._why(acl_ref, "network ACL"))
             return
         egress = self.value(instance, ("egress",))
         if not isinstance(egress, bool):
@@ -958,7 +1006,7 @@ class EstateBuilder:
         acl_ref = self.link(instance, ("network_acl_id",))
         subnet_ref = self.link(instance, ("subnet_id",))
         if not isinstance(acl_ref, str) or self._acl_for(acl_ref) is None:
-            self.estate.sources[instance.address] = self.source(instance)
+            self.park(instance, self._why(acl_ref, "network ACL"))
             return
         self._acl_subnets.append((self._canon(acl_ref), subnet_ref))
 

@@ -488,7 +488,8 @@ class PlanReader:
 
     def _each(self, parts: list[Any], module: tuple[ModuleStep, ...], depth: int) -> Any:
         if not module or module[-1].key is None:
-            return Unknown("each.* outside a module instance")
+            return Unknown(f"{'.'.join(str(p) for p in parts[:2])} of a resource's for_each: the plan does not say "
+                           "which resource it names", "reference the resource directly (aws_route_table.x[each.key].id)")
         call = module[-1]
         if parts[1:2] == ["key"]:
             return call.key
@@ -575,7 +576,7 @@ class PlanReader:
                 and len(allowed["constant_value"]) == 1 and isinstance(allowed["constant_value"][0], str):
             return allowed["constant_value"][0]
         return Unknown(f"the account of {instance.address}",
-                       "set the account in the inventory or configuration (accounts: PROVIDER: ID)")
+                       "restrict its provider to that one account (allowed_account_ids = [\"ACCOUNT\"])")
 
     def estate(self) -> Estate:
         estate = build_estate(self, name=self.path)

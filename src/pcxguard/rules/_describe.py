@@ -29,12 +29,15 @@ def vpc_with_region(vpc: Vpc) -> str:
 
 
 def missing_vpc(estate: Estate, ref: Maybe[str] | None, role: str) -> str:
-    """Why a VPC reference does not resolve, and how to fix that."""
+    """Why a VPC reference does not resolve, and how to fix that. ``role`` may start with "the "."""
+    the = "" if role.startswith("the ") else "the "
     if ref is None:
-        return f"the {role} VPC is not set"
+        return f"{the}{role} VPC is not set"
     if isinstance(ref, Unknown):
-        return f"the {role} VPC: {ref.describe()}"
-    return f"the {role} VPC {ref} is not declared in the scanned code; {INVENTORY_HINT}"
+        return f"{the}{role} VPC: {ref.describe()}"
+    if not ref.startswith("vpc-"):  # a resource address: declared, perhaps, but not read by this scan
+        return f"{the}{role} VPC {ref} is not in the scan; scan the code that declares it, or {INVENTORY_HINT}"
+    return f"{the}{role} VPC {ref} is not declared in the scanned code; {INVENTORY_HINT}"
 
 
 def peering_label(peering: PeeringConnection) -> str:

@@ -44,7 +44,8 @@ def resolve(estate: Estate, rule: SecurityGroupRule, check_id: str) -> Reference
         what = rule.group.describe() if isinstance(rule.group, Unknown) else f"group {rule.group} is outside the scan"
         missing.append(f"the group that owns {label}: {what}")
     if theirs is None:
-        missing.append(f"referenced group {rule.referenced_group} is not declared in the scanned code; "
+        where = "is not declared in the scanned code" if "sg-" in str(rule.referenced_group) else "is not in the scan"
+        missing.append(f"referenced group {rule.referenced_group} {where}; "
                        f"{INVENTORY_HINT.replace('known VPCs', 'known VPCs and their security groups')}")
     if missing:
         return cannot_tell(check_id, rule.holder, f"Cannot tell which VPC the group {label} references lives in.",

@@ -8,6 +8,7 @@ from typing import Iterator
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, PeeringConnection
 from pcxguard.rules._describe import missing_vpc
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_3"
@@ -40,6 +41,10 @@ def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
                     fix=f"Keep one peering connection for {names}: remove {peering.source.address} or "
                     f"{other_names} and point its routes and accepter at the one you keep.",
                 )
+            elif gaps := incomplete(estate, ("peerings",), sorted(pair), links=False):
+                yield cannot_tell(CHECK_ID, peering.source,
+                                  f"{peering.source.address} is the only peering between {names} the scan sees, but "
+                                  "it does not see every peering of these VPCs.", gaps)
             else:
                 yield passed(CHECK_ID, peering.source, f"{peering.source.address} is the only peering between {names}.")
 

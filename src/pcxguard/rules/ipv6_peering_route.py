@@ -9,6 +9,7 @@ from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route
 from pcxguard.rules._describe import missing_vpc, route_label
 from pcxguard.rules.reverse_route import peering_route_context
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_12"
@@ -27,6 +28,11 @@ def judge_route(estate: Estate, route: Route) -> Finding:
                ((peering.requester_vpc, requester, "requester"), (peering.accepter_vpc, accepter, "accepter"))
                if side is None]
     without = [side for side in (requester, accepter) if side is not None and not side.blocks_of(6)]
+    gaps = incomplete(estate, ("vpc_blocks",), without)
+    if without and gaps:
+        return cannot_tell(CHECK_ID, route.holder, f"Cannot tell whether both VPCs of {label} have IPv6: the scan "
+                           "sees no IPv6 block, but not every block.", gaps + missing, related=(peering.source,),
+                           subject=subject)
     if without:
         names = " and ".join(v.source.address for v in without)
         return failed(

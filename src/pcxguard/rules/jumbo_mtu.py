@@ -7,6 +7,7 @@ from typing import Iterator
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Host, PeeringConnection, Route, RouteTable, Unknown, Vpc, is_known
 from pcxguard.rules._describe import missing_vpc
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_5"
@@ -41,6 +42,20 @@ def host_tables(estate: Estate, host: Host) -> tuple[list[tuple[RouteTable, Vpc]
     if not tables and not unknown:
         unknown.append(f"the VPC of {host.source.address}: set its subnet or security groups")
     return tables, unknown
+
+
+def _subnets_resolved(estate: Estate, host: Host) -> bool:
+    """Whether every subnet of the host is in the scan (so its tables are known, not guessed)."""
+    return bool(host.subnets) and all(is_known(ref) and estate.subnet(ref) is not None for ref in host.subnets)
+
+
+def host_vpc_refs(estate: Estate, host: Host, tables: list[tuple[RouteTable, Vpc]]) -> list[Vpc]:
+    """The VPCs whose route sets decide a host's tables: those of its tables, its subnets, its groups."""
+    found: dict[str, Vpc] = {vpc.key: vpc for _, vpc in tables}
+    for vpc in estate.host_vpcs(host):
+        if isinstance(vpc, Vpc):
+            found.setdefault(vpc.key, vpc)
+    return list(found.values())
 
 
 def crossing_routes(
@@ -81,7 +96,10 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
     tables, unknown = host_tables(estate, host)
     crossing, route_unknown = crossing_routes(estate, tables)
     unknown += route_unknown
+    vpcs = host_vpc_refs(estate, host, tables)
     if not crossing:
+        # "uses no inter-region peering" concludes from the absence of such routes in its tables
+        unknown += incomplete(estate, ("routes", "route_tables", "associations"), vpcs)
         if unknown:
             return cannot_tell(CHECK_ID, host.source,
                                f"Cannot tell whether {host.source.address}'s traffic crosses an inter-region peering.",
@@ -92,6 +110,16 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
         return cannot_tell(CHECK_ID, host.source,
                            f"{host.source.address} routes over an inter-region peering but its MTU is not known.",
                            [f"user data of {host.source.address}: {mtu.describe()}"])  # type: ignore[union-attr]
+    if not _subnets_resolved(estate, host):
+        # the host's tables are a guess (every table of its VPC): it crosses only if each of them does
+        crossing_tables = {id(route_table) for route_table, _ in tables
+                           for route in route_table.routes if any(route is c[0] for c in crossing)}
+        if any(id(route_table) not in crossing_tables for route_table, _ in tables):
+            return cannot_tell(CHECK_ID, host.source,
+                               f"{host.source.address} sets MTU {mtu}; some route tables of its VPC cross an "
+                               "inter-region peering, and which one it uses is not known.",
+                               [f"the subnets of {host.source.address}: "
+                                + ("not set" if not host.subnets else "not in the scan or not known")])
     unpinned = []
     undecided = []
     for route, peering, here, there in crossing:
@@ -100,6 +128,11 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
             undecided.append(f"destination of {route.holder.address}")
         elif not verdict:
             unpinned.append((route, peering, here, there))
+    gaps = incomplete(estate, ("associations",), vpcs) if unpinned else []
+    if gaps:
+        # which table a subnet uses concludes from the absence of an association (the main table)
+        return cannot_tell(CHECK_ID, host.source,
+                           f"Cannot tell which route tables {host.source.address}'s subnets use.", gaps)
     if unpinned:
         paths = "; ".join(
             f"{r.holder.address} sends {r.destination} over {p.source.address} ({here} to {there})"

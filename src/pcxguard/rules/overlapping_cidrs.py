@@ -7,6 +7,7 @@ from typing import Iterator
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import CidrBlock, Estate, Vpc, is_known
 from pcxguard.rules._describe import missing_vpc
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_1"
@@ -31,6 +32,18 @@ def _block(block: CidrBlock) -> str:
 
 def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
     for peering in estate.peerings.values():
+        same = estate.canonical(peering.requester_vpc)
+        if same is not None and same == estate.canonical(peering.accepter_vpc):
+            name = estate.vpc(same).source.address if estate.vpc(same) is not None else same  # type: ignore[union-attr]
+            yield failed(
+                CHECK_ID,
+                peering.source,
+                f"{peering.source.address} requests a peering of {name} with itself: its requester and accepter "
+                "are the same VPC. A VPC overlaps itself entirely, and AWS refuses the request (VPC Peering Guide, "
+                "peering limitations).",
+                fix=f"Set peer_vpc_id (PeerVpcId) of {peering.source.address} to the other VPC.",
+            )
+            continue
         requester, accepter = estate.peering_sides(peering)
         missing = []
         if requester is None:
@@ -73,6 +86,11 @@ def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
                 "No known blocks overlap, but some blocks are not known yet.",
                 [f"{b.role} block declared by {b.declared_by.address}: {b.network.describe()}" for b in unknown],  # type: ignore[union-attr]
             )
+            continue
+        gaps = incomplete(estate, ("vpc_blocks",), (requester, accepter))
+        if gaps:
+            yield cannot_tell(CHECK_ID, peering.source,
+                              "No known blocks overlap, but the scan does not see every block of the two VPCs.", gaps)
             continue
         yield passed(
             CHECK_ID,

@@ -12,6 +12,7 @@ from netaddr import IPSet
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, PeeringConnection, Route, RouteTable, Vpc, is_known
 from pcxguard.rules._describe import cidrs, missing_vpc, route_label
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_10"
@@ -53,6 +54,10 @@ def judge(estate: Estate, vpc: Vpc) -> Finding | None:
             missing.append(missing_vpc(estate, ref, f"peer ({peering.source.address})"))
         peers.append((peering, peer))
     if len(peers) < 2:
+        gaps = incomplete(estate, ("peerings",), [vpc], links=False)
+        if gaps:  # "fewer than two peers" concludes from the absence of others
+            return cannot_tell(CHECK_ID, vpc.source, f"Cannot tell whether {vpc.source.address} has overlapping "
+                               "peers: the scan does not see all of its peerings.", gaps)
         return None
     overlapping = []
     for (p1, v1), (p2, v2) in combinations(peers, 2):
@@ -98,6 +103,11 @@ def judge(estate: Estate, vpc: Vpc) -> Finding | None:
                 "the specific subnets each peer serves), or give the subnets that talk to each peer their own route "
                 "table.",
         )
+    # "no two peers overlap" and "routed apart" conclude from absence: of peerings and blocks, of routes
+    peer_vpcs = [peer for _, peer in peers if peer is not None]
+    missing += incomplete(estate, ("peerings",), [vpc]) + incomplete(estate, ("vpc_blocks",), peer_vpcs)
+    if overlapping:
+        missing += incomplete(estate, ("routes", "route_tables"), [vpc])
     if missing:
         return cannot_tell(CHECK_ID, vpc.source,
                            f"Cannot tell whether {vpc.source.address}'s routes tell its peers apart.",

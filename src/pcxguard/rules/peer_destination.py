@@ -11,6 +11,7 @@ from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route, Unknown, Vpc, is_known
 from pcxguard.rules._describe import block_list, cidrs, missing_vpc, route_label
 from pcxguard.rules.reverse_route import peering_route_context
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_6"
@@ -41,6 +42,9 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     label = route_label(route)
     context = peering_route_context(estate, route)
     if isinstance(context, list):
+        wide = _wider_than_any_vpc(estate, route)
+        if wide is not None:
+            return wide
         return cannot_tell(CHECK_ID, route.holder, f"Cannot tell whether {label} stays inside the peer VPC.",
                            context, subject=subject)
     table, vpc, peering = context
@@ -61,6 +65,13 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     if peer is None and not wide:
         return cannot_tell(CHECK_ID, route.holder, f"Cannot tell whether {destination} lies inside the peer VPC.",
                            [missing_vpc(estate, peer_ref, "peer")], related=(peering.source,), subject=subject)
+    if not wide and peer is not None:
+        # "outside the peer's blocks" concludes from absence: only when the scan sees all of them
+        gaps = incomplete(estate, ("vpc_blocks",), [peer])
+        if gaps and not any(destination in b.network  # type: ignore[operator]
+                            for b in peer.blocks_of(version) if is_known(b.network)):
+            return cannot_tell(CHECK_ID, route.holder, f"Cannot tell whether {destination} lies inside "
+                               f"{peer.source.address}.", gaps, related=(peering.source,), subject=subject)
     if peer is not None and any(destination in b.network for b in peer.blocks_of(version) if is_known(b.network)):
         outside = IPSet()  # the usual case, inside one block: no set arithmetic
     else:
@@ -102,6 +113,34 @@ def judge_route(estate: Estate, route: Route) -> Finding:
         related=(peering.source,) + ((peer.source,) if peer is not None else ()),
         fix=fix,
         subject=subject,
+    )
+
+
+def _wider_than_any_vpc(estate: Estate, route: Route) -> Finding | None:
+    """A route over a peering to a destination wider than any VPC block can be fails whatever its table,
+    VPC or peer: AWS never forwards it beyond the peer (no transitive peering, no edge-to-edge routing)."""
+    destination = route.destination
+    if destination is None or not is_known(destination):
+        return None
+    assert isinstance(destination, IPNetwork)
+    largest = LARGEST_VPC_BLOCK[destination.version]
+    if destination.prefixlen >= largest:
+        return None
+    label = route_label(route)
+    what = ("the default route" if destination.prefixlen == 0
+            else f"wider than any VPC block can be (/{largest} for IPv{destination.version})")
+    peering = estate.peering(route.target)
+    over = peering.source.address if peering is not None else \
+        (route.target if isinstance(route.target, str) else "a peering connection")
+    return failed(
+        CHECK_ID, route.holder,
+        f"{label} sends {destination} over {over}: {what}, so most of it lies beyond the peer VPC, whichever VPC "
+        "that is. AWS delivers traffic over a peering connection only to addresses of the peer VPC: it never "
+        "forwards it on to a third VPC, an on-premises network or the peer's gateways (VPC Peering Guide: no "
+        "transitive peering, no edge-to-edge routing).",
+        fix=f"Point {label} at the peer VPC's own block(s); send the rest through a path that forwards it (the "
+            "VPC's own NAT or internet gateway, a transit gateway, or a direct peering with the VPC that owns it).",
+        subject=route.key,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Iterator
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, is_known
 from pcxguard.rules._describe import vpc_name
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_8"
@@ -93,6 +94,11 @@ def judge(estate: Estate, peering: PeeringConnection, settings: Settings) -> Fin
     reason = documented_reason(peering, settings)
     if reason is not None:
         return passed(CHECK_ID, peering.source, f"{name} is accepted outside the scan ({reason}).")
+    gaps = incomplete(estate, ("peerings",), (peering.requester_vpc, peering.accepter_vpc, peering.key))
+    if gaps and (crosses or (crosses is False and auto is not True and settings.require_acceptance_same_account)):
+        return cannot_tell(CHECK_ID, peering.source,
+                           f"Nothing the scan sees accepts {name}, but the scan does not see every peering resource.",
+                           gaps)
     if crosses:
         return failed(
             CHECK_ID, peering.source,

@@ -7,6 +7,7 @@ from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, PeeringConnection
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import MAX_ACTIVE_PEERINGS_PER_VPC, Settings
 
 CHECK_ID = "CKV2_PCX_9"
@@ -41,6 +42,11 @@ def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
                 f"join it and pass the quota of {limit}.",
                 [f"the VPCs of {p.source.address}" for p in undecided],
             )
+        elif gaps := incomplete(estate, ("peerings",), [vpc], links=False):
+            yield cannot_tell(
+                CHECK_ID, vpc.source,
+                f"{vpc.source.address} has {count} peering connection(s) in the scan, within the quota of {limit}, "
+                "but the scan does not see all of its peerings.", gaps)
         else:
             yield passed(CHECK_ID, vpc.source,
                          f"{vpc.source.address} has {count} peering connection(s) in the scan, within the quota of "

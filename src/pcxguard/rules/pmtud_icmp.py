@@ -13,6 +13,7 @@ from pcxguard.findings import Finding, Verdict, cannot_tell, failed, passed
 from pcxguard.model import Estate, Host, NetworkAcl, Route, is_known
 from pcxguard.rules import jumbo_mtu
 from pcxguard.rules._describe import cidrs
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_14"
@@ -159,6 +160,15 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
                 gap = IPSet([source]) - let_in
                 blocked.append(f"network ACL {acl.source.address} denies inbound {message} from {cidrs(gap)}")
                 related.add(acl.source)
+    if blocked:
+        # "admits no ICMP" concludes from the absence of a rule that admits it
+        from pcxguard.rules.jumbo_mtu import host_vpc_refs
+        vpcs = host_vpc_refs(estate, host, tables)
+        gaps = incomplete(estate, ("sg_rules", "security_groups", "acl_rules", "acl_associations"), vpcs)
+        if gaps:
+            return cannot_tell(CHECK_ID, host.source,
+                               f"Nothing the scan sees lets path-MTU discovery messages reach {name} "
+                               f"({'; '.join(blocked)}), but the scan does not see every rule.", gaps + missing)
     if blocked:
         return failed(
             CHECK_ID, host.source,

@@ -9,6 +9,7 @@ from netaddr import IPNetwork, IPSet
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, PeeringConnection, Route, RouteTable, Source, Unknown, Vpc, is_known
 from pcxguard.rules._describe import cidrs, missing_vpc
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_2"
@@ -33,9 +34,10 @@ def _route_context(estate: Estate, route: Route) -> tuple[RouteTable, Vpc, Peeri
         return [f"which peering connection {route.holder.address} targets: {what}"]
     peering = estate.peering(route.target)
     if peering is None:
+        where = "is not declared in the scanned code" if str(route.target).startswith("pcx-") else "is not in the scan"
         return [
-            f"peering connection {route.target} is not declared in the scanned code; scan the code that "
-            "declares it, or add both VPCs to the inventory in .pcxguard.yaml"
+            f"peering connection {route.target} {where}; scan the code that declares it, or add both VPCs to the "
+            "inventory in .pcxguard.yaml"
         ]
     return table, vpc, peering
 
@@ -138,10 +140,10 @@ def _routes_back_index(estate: Estate, table: RouteTable, version: int
         over = estate.peering(route.target)
         if over is None:
             continue
-        if route.destination is not None and is_known(route.destination):
+        if route.destination is not None and is_known(route.destination) and route.conditional is None:
             by_peering.setdefault(over.key, []).append(route.destination)  # type: ignore[arg-type]
         else:
-            unsure.add(over.key)
+            unsure.add(over.key)  # its destination, or whether it exists at all, is not known
     return table, by_peering, unsure, anywhere  # holds the table (it may be an implicit one): its id stays unique
 
 
@@ -196,6 +198,23 @@ def judge_route(estate: Estate, route: Route) -> Finding:
         elif gap:
             unknown.append(f"some routes of {peer_table.source.address} are not known at plan time")
     dest = str(destination) if destination is not None else "its destination"
+    # "no route back" concludes from absence: only from complete sets. The peer's subnets, tables and
+    # associations decide which tables must route back; its routes, whether they do; this VPC's subnets
+    # and associations, which range must come back.
+    kinds = ("routes", "route_tables", "associations", "subnets") if lacking else \
+        ("route_tables", "associations", "subnets")
+    gaps = incomplete(estate, kinds, [peer]) + incomplete(estate, ("associations", "subnets"), [vpc])
+    if gaps:
+        lines = [f"{t.source.address} lacks {cidrs(gap)} among the routes the scan sees" for t, gap in lacking]
+        return cannot_tell(
+            CHECK_ID,
+            route.holder,
+            f"Cannot tell whether {peer.source.address} routes {needed_text} back over {peering.source.address}: "
+            "the scan does not see all of the sets that decide it.",
+            gaps + lines + unknown,
+            related=(peering.source, peer.source),
+            subject=subject,
+        )
     if lacking:
         lines = [f"{t.source.address} lacks {cidrs(gap)}" for t, gap in lacking]
         fixes = [

@@ -9,6 +9,7 @@ from typing import Iterator
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Maybe, PeeringConnection, SecurityGroupRule, Vpc, is_known
 from pcxguard.rules._sg_reference import Reference, resolve
+from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_11"
@@ -50,6 +51,12 @@ def judge(estate: Estate, rule: SecurityGroupRule) -> Finding | None:
         return passed(CHECK_ID, rule.holder,
                       f"{label} references a group in another region; CKV2_PCX_4 judges that.", subject=subject)
     peerings = peerings_between(estate, own_vpc, their_vpc)
+    gaps = incomplete(estate, ("peerings",), (own_vpc, their_vpc)) if not peerings else []
+    if gaps:
+        return cannot_tell(CHECK_ID, rule.holder,
+                           f"{label} references {theirs.source.address} in {their_vpc.source.address}; the scan sees "
+                           f"no peering between it and {own_vpc.source.address}, but not every peering.",
+                           gaps, related=(theirs.source,), subject=subject)
     if not peerings:
         where = "in the same region" if regions_known else "in another VPC"
         return failed(
