@@ -93,6 +93,11 @@ def judge(estate: Estate, peering: PeeringConnection, settings: Settings) -> Fin
     reason = documented_reason(peering, settings)
     if reason is not None:
         return passed(CHECK_ID, peering.source, f"{name} is accepted outside the scan ({reason}).")
+    unplaced = estate.gaps_in("accepters")
+    if unplaced and auto is not True:
+        return cannot_tell(CHECK_ID, peering.source, f"Cannot tell whether {name} is accepted: an accepter in the "
+                                                     "scan names a peering that is not known.",
+                           [gap.describe() for gap in unplaced])
     if crosses:
         return failed(
             CHECK_ID, peering.source,
