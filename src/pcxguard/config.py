@@ -142,7 +142,7 @@ def _read(path: Path) -> tuple[Any, dict[tuple, int]]:
     try:
         raw = bounded_safe_load(text)  # refuses alias bombs and deep nesting
     except TemplateError as error:
-        raise ConfigError(f"{where}: refused: {error}") from error
+        raise ConfigError(f"{where}: {error}") from error
     except yaml.YAMLError as error:
         raise ConfigError(f"{where}: not valid YAML: {error}") from error
     if depth_exceeds(raw):

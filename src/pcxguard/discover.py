@@ -194,8 +194,12 @@ def _classify(path: str, root: str | None) -> tuple[str | None, str | None]:
             return None, "YAML without Resources: not a CloudFormation template"
         try:
             data = load_template_text(text)  # safe, bounded (aliases, depth)
-        except (TemplateError, RecursionError):
-            return (CLOUDFORMATION, None) if "AWS::" in text else (None, "not valid YAML")
+        except (TemplateError, RecursionError) as error:
+            if "AWS::" in text or "AWSTemplateFormatVersion" in text:
+                return CLOUDFORMATION, None  # the loader reports exactly what is wrong with it
+            if "refused" in str(error):
+                raise InputError(str(error)) from error
+            return None, "not valid YAML"
         if is_cloudformation(data):
             return CLOUDFORMATION, None
         return None, "YAML, but not a CloudFormation template"

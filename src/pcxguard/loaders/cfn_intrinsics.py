@@ -248,13 +248,16 @@ class Scope:
                 return Unknown(f"Fn::Cidr in {template.path}: {block!r} is not a CIDR block")
             count_n, bits_n = _whole(count), _whole(bits)
             if count_n is None or not 1 <= count_n <= MAX_CIDR_COUNT:
-                return Unknown(f"Fn::Cidr in {template.path}: count {count!r} is not a whole number from 1 to "
-                               f"{MAX_CIDR_COUNT} (CloudFormation's limit, and pcxguard's)", "fix the template")
+                message = (f"Fn::Cidr in {template.path}: count {count!r} is not a whole number from 1 to "
+                           f"{MAX_CIDR_COUNT} (CloudFormation's limit, and pcxguard's); not expanded")
+                self.problems.append((template.path, message, None))
+                return Unknown(message, "fix the template")
             network = IPNetwork(block)
             width = 32 if network.version == 4 else 128
             if bits_n is None or not 0 <= bits_n <= width:
-                return Unknown(f"Fn::Cidr in {template.path}: cidrBits {bits!r} is not a whole number from 0 to {width}",
-                               "fix the template")
+                message = f"Fn::Cidr in {template.path}: cidrBits {bits!r} is not a whole number from 0 to {width}"
+                self.problems.append((template.path, message, None))
+                return Unknown(message, "fix the template")
             new_prefix = width - bits_n
             if new_prefix < network.prefixlen:
                 return Unknown(f"Fn::Cidr in {template.path}: {bits} host bits do not fit in {network}")

@@ -260,6 +260,8 @@ class CloudFormationBuilder:
         """A CIDR property the template sets: a network or an Unknown, never None (``!Ref AWS::NoValue``)."""
         network = self.network(template, logical, self.prop(template, logical, attribute), attribute)
         if network is None:
+            self.problem(template, logical, f"{attribute} of {logical} in {template.path} is set but resolves to no "
+                                            "value")
             return Unknown(f"{attribute} of {logical} in {template.path} resolves to no value", "fix the value")
         return network
 
@@ -367,6 +369,8 @@ class CloudFormationBuilder:
                             RecursionError) as error:
                         self.problem(template, logical, f"could not read {logical} in {template.path}: "
                                                         f"{type(error).__name__}: {error}")
+        for file, message, address in dict.fromkeys(self.scope.problems):
+            self.estate.problems.append(LoadProblem(file, message, address))
         self.estate.reindex()
         return self.estate
 
