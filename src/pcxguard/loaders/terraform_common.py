@@ -584,8 +584,12 @@ class EstateBuilder:
     def _subnet(self, instance: Any) -> None:
         subnet = Subnet(instance.address, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
                         aws_id=self.known_id(instance))
+        ipv6_native = self.value(instance, ("ipv6_native",)) is True
         for attribute in ("cidr_block", "ipv6_cidr_block"):
-            network = self.network(instance, self.value(instance, (attribute,)), attribute)
+            value = self.value(instance, (attribute,))
+            if value == "" and ipv6_native:
+                continue  # an IPv6-only subnet has no IPv4 block: the provider writes ""
+            network = self.network(instance, value, attribute)
             if network is not None:
                 subnet.blocks.append(network)
         self.estate.subnets[instance.address] = subnet
