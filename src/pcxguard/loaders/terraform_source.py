@@ -35,6 +35,7 @@ from typing import Any, Callable, Iterable
 import hcl2
 from netaddr import AddrFormatError, IPAddress, IPNetwork
 
+from pcxguard.limits import MAX_TF_FILE_BYTES, InputRefused, expansion_bound, read_text
 from pcxguard.loaders.hcl_expressions import (
     Binary,
     Call,
@@ -109,12 +110,20 @@ def _strip(body: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if k not in _LINES}
 
 
+def _bounded_range(*bounds: int) -> list[int]:
+    numbers = range(*bounds)
+    refused = expansion_bound(len(numbers), "range()")
+    if refused:
+        raise ValueError(refused)
+    return list(numbers)
+
+
 @lru_cache(maxsize=256)
 def _parse_file(path: str, stamp: tuple) -> tuple[dict[str, Any] | None, str | None]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, f"cannot read the file: {error}"
+        text = read_text(path, MAX_TF_FILE_BYTES)  # a regular file, bounded
+    except InputRefused as error:
+        return None, str(error).removeprefix(path + ": ")
     try:
         return hcl2.loads(text), None
     except Exception as error:  # lark raises many types; a bad file must not stop the scan
@@ -407,9 +416,17 @@ class SourceReader:
                 self.problems.append(LoadProblem(file, f"count of {what} is not known from the source; "
                                                        "its instances are left out", what))
                 return None
+            refused = expansion_bound(count, f"count of {what}")
+            if refused:
+                self.problems.append(LoadProblem(file, f"{refused}; its instances are left out", what))
+                return None
             return [(i, None, True) for i in range(int(count))]
         if "for_each" in body:
             each = self.evaluate(_unwrap(body["for_each"]), scope)
+            refused = expansion_bound(len(each), f"for_each of {what}") if isinstance(each, (dict, list)) else None
+            if refused:
+                self.problems.append(LoadProblem(file, f"{refused}; its instances are left out", what))
+                return None
             if isinstance(each, dict) and _deep_known(list(each.keys())):
                 return [(k, each[k], False) for k in sorted(each)]
             if isinstance(each, list) and all(isinstance(v, str) for v in each):
@@ -1142,7 +1159,7 @@ _FUNCTIONS: dict[str, Callable[..., Any]] = {
     "distinct": lambda values: list(dict.fromkeys(values)),
     "compact": lambda values: [v for v in values if v not in (None, "")],
     "zipmap": lambda keys, values: dict(zip(keys, values)),
-    "range": lambda *a: list(range(*(int(x) for x in a))),
+    "range": lambda *a: _bounded_range(*(int(x) for x in a)),
     "min": lambda *a: min(a),
     "max": lambda *a: max(a),
     "abs": lambda n: abs(n),
