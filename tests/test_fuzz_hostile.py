@@ -115,7 +115,7 @@ def mutated_plan(draw: Any) -> dict[str, Any]:
     return plan
 
 
-@_settings(120)
+@_settings(500)
 @given(plan=mutated_plan())
 def test_no_mutated_plan_crashes_the_scan_or_breaks_an_output(tmp_path_factory, plan):
     path = tmp_path_factory.mktemp("plan") / "plan.json"
@@ -148,7 +148,7 @@ def plan_with_unknowns(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return PLANS[name], plan
 
 
-@_settings(120)
+@_settings(500)
 @given(pair=plan_with_unknowns())
 def test_making_a_plan_value_unknown_never_adds_a_failure(pair):
     original, unknown = pair
@@ -157,7 +157,7 @@ def test_making_a_plan_value_unknown_never_adds_a_failure(pair):
     assert _failed(after) <= _failed(before)
 
 
-@_settings(80)
+@_settings(300)
 @given(name=st.sampled_from(PLAN_FIXTURES), data=st.data())
 def test_reordering_a_plan_never_changes_a_verdict(name, data):
     plan = copy.deepcopy(PLANS[name])
@@ -208,7 +208,7 @@ def mutated_template(draw: Any) -> dict[str, Any]:
     return body
 
 
-@_settings(120)
+@_settings(400)
 @given(body=mutated_template())
 def test_no_mutated_template_crashes_the_scan_or_breaks_an_output(tmp_path_factory, body):
     path = tmp_path_factory.mktemp("cfn") / "template.json"
@@ -234,14 +234,14 @@ def template_with_unknowns(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return TEMPLATES[name], body
 
 
-@_settings(100)
+@_settings(400)
 @given(pair=template_with_unknowns())
 def test_making_a_template_value_unknown_never_adds_a_failure(pair):
     original, unknown = pair
     assert _failed(_template_verdicts(unknown)) <= _failed(_template_verdicts(copy.deepcopy(original)))
 
 
-@_settings(60)
+@_settings(200)
 @given(name=st.sampled_from(TEMPLATE_FIXTURES), data=st.data())
 def test_reordering_a_template_never_changes_a_verdict(name, data):
     body = copy.deepcopy(TEMPLATES[name])
@@ -276,7 +276,7 @@ def mutated_tree(draw: Any) -> str:
     return "\n".join(lines) + "\n"
 
 
-@_settings(25)
+@_settings(120)
 @given(text=mutated_tree())
 def test_no_mutated_tf_tree_crashes_the_scan_or_breaks_an_output(tmp_path_factory, text):
     root = tmp_path_factory.mktemp("tf")
