@@ -245,6 +245,22 @@ def test_each_template_uses_its_own_repositorys_configuration(tmp_path):
                    for r in report.findings)
 
 
+def test_under_checkov_each_templates_repository_configuration_applies(tmp_path):
+    from checkov_run import run_checkov
+
+    source = ROOT / "fixtures" / "cloudformation" / "overlap_and_duplicates" / "network.yaml"
+    _repo(tmp_path / "repoA", "checks:\n  CKV2_PCX_1: {enabled: false}\n")
+    _repo(tmp_path / "repoB", None)
+    shutil.copy(source, tmp_path / "repoA" / "a.yaml")
+    shutil.copy(source, tmp_path / "repoB" / "network.yaml")
+    run = run_checkov("-d", str(tmp_path), "--framework", "cloudformation", "--check", "CKV2_PCX_1")
+    failed_b = {r for (path, cid, r), rec in run.records.items() if "repoB" in path
+                and rec["check_result"]["result"] == "FAILED"}
+    failed_a = {r for (path, cid, r), rec in run.records.items() if "repoA" in path
+                and rec["check_result"]["result"] == "FAILED"}
+    assert failed_b and not failed_a, run.records.keys()
+
+
 def test_the_configuration_search_stops_at_the_repository_root(tmp_path):
     (tmp_path / ".pcxguard.yaml").write_text("inter_region_mtu: 1500\n")
     _repo(tmp_path / "repo", None)
