@@ -21,7 +21,7 @@ from checkov.terraform.checks.resource.base_resource_check import BaseResourceCh
 from pcxguard.analysis_cache import configured_analysis, file_key, terraform_root_key
 from pcxguard.checkov_graph import root_directory_of
 from pcxguard.catalogue import policy
-from pcxguard.config import ConfigError, settings_for
+from pcxguard.config import ConfigError, find_config, settings_for
 from pcxguard.engine import UNDECIDED_CHECK, Analysis
 from pcxguard.findings import Finding, Verdict, worst
 from pcxguard.loaders.terraform_plan import load_plan
@@ -288,7 +288,7 @@ from checkov.cloudformation.checks.resource.base_resource_check import (  # noqa
 
 from pcxguard.loaders.cloudformation import load_cloudformation, template_files  # noqa: E402
 
-_CFN_ROOTS: dict[str, tuple[tuple, frozenset]] = {}
+_CFN_ROOTS: dict[tuple[str, Any], tuple[tuple, frozenset, tuple]] = {}
 
 
 def cloudformation_location(conf: dict[str, Any], entity_path: str | None) -> tuple[str, str, str] | None:
@@ -312,14 +312,19 @@ def cloudformation_location(conf: dict[str, Any], entity_path: str | None) -> tu
 
 
 def cloudformation_analysis(root: str, template: str) -> Analysis:
-    """The analysis of every template under ``root``; rebuilt only when a template changes."""
-    known = _CFN_ROOTS.get(root)
+    """The analysis of every template under ``root`` that shares ``template``'s configuration (its own
+    repository's: templates of two repositories are never joined or judged with the other's settings);
+    rebuilt only when a template changes."""
+    scope = find_config(template)
+    known = _CFN_ROOTS.get((root, scope))
     if known is None or file_key(template) not in known[1]:
-        keys = tuple(file_key(f) for f in template_files([root]))
-        known = (keys, frozenset(keys))
-        _CFN_ROOTS[root] = known
-    key = ("cloudformation", root, known[0])
-    return _for_this_run(key, lambda: configured_analysis(root, lambda: load_cloudformation([root], name=root),
+        files = tuple(f for f in template_files([root]) if find_config(f) == scope)
+        keys = tuple(file_key(f) for f in files)
+        known = (keys, frozenset(keys), files)
+        _CFN_ROOTS[(root, scope)] = known
+    key = ("cloudformation", root, str(scope), known[0])
+    files = list(known[2])
+    return _for_this_run(key, lambda: configured_analysis(template, lambda: load_cloudformation(files, name=root),
                                                           key=key))
 
 

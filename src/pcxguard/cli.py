@@ -5,7 +5,9 @@ directories of ``.tf`` (any mix, whole checkouts) and reports in text, json,
 sarif, github or markdown. ``pcxguard graph PATH...`` draws the peering
 topology. Exit codes: 0 clean; 1 findings at or above ``--fail-on``; 2 usage
 errors, unreadable paths, invalid configuration or baseline, inputs found but
-none could be loaded, or (with ``--strict``) any input problem. Files named on
+none could be loaded (an empty, binary or wrapped plan named on the command line
+says what it most likely is), or (with ``--strict``) any input problem; 3 an
+internal error (a bug: one line on stderr, never a traceback). Files named on
 the command line that are neither plans nor templates are reported as problems
 (so a pre-commit hook given unrelated .json files passes).
 """
@@ -21,7 +23,7 @@ from typing import TextIO
 
 from pcxguard.resources import data_dir
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 def _scan_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     scan = commands.add_parser("scan", help="scan plans, templates and .tf directories and report findings",
                                description="Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage or input "
                                            "errors (unreadable path, invalid configuration or baseline, nothing "
-                                           "loadable, or any input problem with --strict).")
+                                           "loadable, or any input problem with --strict); 3 internal error.")
     _scan_arguments(scan)
     scan.add_argument("--format", "-f", choices=FORMATS, default="text")
     scan.add_argument("--fail-on", choices=SEVERITIES, default="LOW", type=str.upper,
@@ -92,10 +94,23 @@ def _error(message: str) -> int:
 
 
 def _write(text: str, output: str | None) -> None:
+    # a lone surrogate from a hostile file (a logical id) cannot be encoded: write it escaped
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     if output:
-        Path(output).write_text(text)
+        Path(output).write_text(text, encoding="utf-8")
     else:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+        except UnicodeEncodeError:  # a non-UTF-8 terminal
+            sys.stdout.write(text.encode("ascii", "backslashreplace").decode("ascii"))
+
+
+def _say_problems(report: object) -> None:
+    """One stderr line per problem, when they decide the exit code (so exit 2 never comes silent)."""
+    for problem in getattr(report, "problems", []):
+        where = f" ({problem.address})" if problem.address else ""
+        message = problem.message if problem.message.startswith(problem.file) else f"{problem.file}: {problem.message}"
+        _error(f"{message}{where}".encode("utf-8", "backslashreplace").decode("utf-8"))
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -122,9 +137,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "graph":
         graph = topology.build(report)
         _write(topology.mermaid(graph) if args.format == "mermaid" else topology.dot(graph), args.output)
-        for problem in report.problems:
-            _error(f"{problem.file}: {problem.message}")
-        return EXIT_ERROR if missing else EXIT_CLEAN
+        _say_problems(report)
+        nothing_read = (report.inputs or report.unreadable) and not report.usable()
+        return EXIT_ERROR if missing or report.fatal or nothing_read else EXIT_CLEAN
     try:
         if args.baseline:
             apply_baseline(report, read_baseline(args.baseline))
@@ -144,7 +159,9 @@ def _run(args: argparse.Namespace) -> int:
         print(f"pcxguard: {report.suppressed} known failure(s) suppressed by the baseline", file=sys.stderr)
     if missing:
         return EXIT_ERROR
-    if report.problems and (args.strict or (report.inputs and not report.usable())):
+    nothing_read = (report.inputs or report.unreadable) and not report.usable()
+    if report.fatal or (report.problems and (args.strict or nothing_read)):
+        _say_problems(report)
         return EXIT_ERROR
     if args.create_baseline:
         return EXIT_CLEAN  # the failures were just accepted
@@ -166,6 +183,18 @@ def main(argv: list[str] | None = None) -> int:
     gc.set_threshold(20_000, 20, 100)
     try:
         return _run(args)
+    except KeyboardInterrupt:
+        _error("interrupted")
+        return 130
+    except (Exception, RecursionError, MemoryError) as error:  # noqa: BLE001 - never a traceback for a user
+        print(f"pcxguard: internal error: {type(error).__name__}: {error}. This is a bug in pcxguard, not in your "
+              "files; please report it with the command line (run with PCXGUARD_DEBUG=1 for the traceback).",
+              file=sys.stderr)
+        if os.environ.get("PCXGUARD_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
+        return EXIT_INTERNAL
     finally:
         gc.set_threshold(*previous)  # main() may be called in-process (tests, tools)
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import yaml
 
+from pcxguard.limits import MAX_CONFIG_BYTES, MAX_DEPTH, InputRefused, depth_exceeds, read_text
+from pcxguard.loaders.cfn_yaml import TemplateError, bounded_safe_load
 from pcxguard.resources import schema_path
 from pcxguard.settings import Settings
 
@@ -33,8 +35,8 @@ class ConfigError(ValueError):
 
 def _has_tool_table(pyproject: Path) -> bool:
     try:
-        return "pcxguard" in (tomllib.loads(pyproject.read_text()).get("tool") or {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return "pcxguard" in (tomllib.loads(read_text(str(pyproject), MAX_CONFIG_BYTES)).get("tool") or {})
+    except (InputRefused, tomllib.TOMLDecodeError, RecursionError):
         return False
 
 
@@ -45,7 +47,7 @@ def find_config(start: str | os.PathLike[str] | None) -> Path | None:
     if start is None:
         return None
     here = Path(start).resolve()
-    if here.is_file():
+    if not here.is_dir():
         here = here.parent
     for directory in (here, *here.parents):
         candidate = directory / CONFIG_NAME
@@ -54,6 +56,8 @@ def find_config(start: str | os.PathLike[str] | None) -> Path | None:
         pyproject = directory / PYPROJECT
         if pyproject.is_file() and _has_tool_table(pyproject):
             return pyproject
+        if (directory / ".git").exists():
+            return None  # the repository root: a configuration above it belongs to something else
     return None
 
 
@@ -95,7 +99,7 @@ def _yaml_lines(text: str) -> dict[tuple, int]:
     lines: dict[tuple, int] = {}
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         return lines
 
     def walk(node: Any, path: tuple) -> None:
@@ -126,18 +130,23 @@ def _validator() -> Any:
 def _read(path: Path) -> tuple[Any, dict[tuple, int]]:
     where = _display(path)
     try:
-        text = path.read_text()
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{where}: cannot read the configuration: {error}") from error
+        text = read_text(str(path), MAX_CONFIG_BYTES)
+    except InputRefused as error:
+        raise ConfigError(f"{where}: cannot read the configuration: {str(error).removeprefix(str(path) + ': ')}") \
+            from error
     if path.name == PYPROJECT:
         try:
             return (tomllib.loads(text).get("tool") or {}).get("pcxguard") or {}, {}
-        except tomllib.TOMLDecodeError as error:
+        except (tomllib.TOMLDecodeError, RecursionError) as error:
             raise ConfigError(f"{where}: not valid TOML: {error}") from error
     try:
-        raw = yaml.safe_load(text)
+        raw = bounded_safe_load(text)  # refuses alias bombs and deep nesting
+    except TemplateError as error:
+        raise ConfigError(f"{where}: {error}") from error
     except yaml.YAMLError as error:
         raise ConfigError(f"{where}: not valid YAML: {error}") from error
+    if depth_exceeds(raw):
+        raise ConfigError(f"{where}: refused: the configuration nests deeper than {MAX_DEPTH} levels (the limit)")
     return ({} if raw is None else raw), _yaml_lines(text)
 
 

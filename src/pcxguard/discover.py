@@ -18,11 +18,15 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 import yaml
 
+from pcxguard import limits
+from pcxguard.limits import InputRefused, check_regular, is_inside, read_bytes
+from pcxguard.loaders.cfn_yaml import TemplateError, load_template_text
 from pcxguard.loaders.terraform_plan import is_plan
 from pcxguard.model import Estate, LoadProblem
 
@@ -63,7 +67,8 @@ class Input:
 class Discovery:
     inputs: list[Input] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # paths named that do not exist / cannot be read
+    missing: list[str] = field(default_factory=list)  # paths named that do not exist
+    unreadable: list[str] = field(default_factory=list)  # files named as input that cannot be read
 
 
 class _AnyTagLoader(yaml.SafeLoader):
@@ -90,29 +95,93 @@ def is_cloudformation(data: Any) -> bool:
 
 
 _PLAN_HEAD = '{"format_version":'
+_ZIP_MAGIC = b"PK\x03\x04"
+_TEXT_PLAN_MARKS = ("Terraform used the selected providers", "Terraform will perform the following actions",
+                    "No changes. Your infrastructure matches the configuration", "Note: You didn't use the -out option")
+_SHOW_JSON = "write it with 'terraform show -json PLANFILE > plan.json'"
 
 
-def classify_file(path: str) -> tuple[str | None, str | None]:
-    """(kind, None) for a recognised file, else (None, why not)."""
-    lower = path.lower()
+class InputError(ValueError):
+    """A file meant as input that cannot be read: the message names the likely mistake."""
+
+
+def _likely_mistake(path: str, raw: bytes) -> str | None:
+    """What a file that is meant as a plan but cannot be one most likely is (None: nothing telling)."""
+    if raw.startswith(_ZIP_MAGIC):
+        return (f"a binary Terraform plan file (zip), not JSON: run 'terraform show -json {os.path.basename(path)} "
+                "> plan.json' and scan plan.json")
+    text = raw[:65536].decode("utf-8", errors="replace")
+    if not text.strip():
+        return f"an empty file: expected the JSON of a Terraform plan; {_SHOW_JSON}"
+    if any(mark in text for mark in _TEXT_PLAN_MARKS) and not text.lstrip().startswith("{"):
+        return f"the text output of 'terraform plan', not JSON: {_SHOW_JSON}"
+    stripped = text.lstrip()
+    at = text.find(_PLAN_HEAD)
+    if at < 0:
+        at = text.find('{"format_version"')
+    if at > 0 and not stripped.startswith("{"):
+        first = stripped.splitlines()[0][:60] if stripped else ""
+        return (f"the plan JSON is wrapped in other output (it starts with {first!r}): {_SHOW_JSON} without a "
+                "wrapper (setup-terraform: terraform_wrapper: false)")
+    return None
+
+
+def classify_file(path: str, root: str | None = None) -> tuple[str | None, str | None]:
+    """(kind, None) for a recognised file, else (None, why not). Never raises.
+
+    Raises nothing; a file meant as input that cannot be read (not a regular file, outside ``root``,
+    too large, not UTF-8, an empty or binary or wrapped plan, nested too deep) is reported with
+    ``why`` starting with ``"cannot read"``.
+    """
     try:
-        with open(path, encoding="utf-8") as handle:
-            head = handle.read(len(_PLAN_HEAD))
-            if head == _PLAN_HEAD:
-                # `terraform show -json` always writes format_version first: no need to decode a
-                # plan of many megabytes twice (its loader decodes it and says what is wrong in it)
-                return PLAN, None
-            text = head + handle.read()
-    except (OSError, UnicodeDecodeError) as error:
-        return None, f"cannot read the file: {error}"
+        return _classify(path, root)
+    except InputError as error:
+        return None, f"cannot read: {error}"
+    except InputRefused as error:
+        return None, f"cannot read: {str(error).removeprefix(path + ': ')}"
+    except (RecursionError, MemoryError, ValueError, TypeError, OSError) as error:
+        return None, f"cannot read: {type(error).__name__}: {error}"
+
+
+def _classify(path: str, root: str | None) -> tuple[str | None, str | None]:
+    lower = path.lower()
+    if lower.endswith(".tf"):
+        check_regular(path, root)
+        return TERRAFORM, None
+    info = check_regular(path, root)
+    with open(path, "rb") as handle:
+        head = handle.read(len(_PLAN_HEAD))
+    if head.decode("utf-8", errors="replace") == _PLAN_HEAD:
+        # `terraform show -json` always writes format_version first: no need to decode a
+        # plan of many megabytes twice (its loader decodes it and says what is wrong in it)
+        return PLAN, None
+    if info.st_size > limits.MAX_SNIFF_BYTES:
+        raise InputError(f"{info.st_size:,} bytes, above the limit of {limits.MAX_SNIFF_BYTES:,} bytes for a file "
+                         "that does not start like a Terraform plan; not read")
+    raw = read_bytes(path, limits.MAX_SNIFF_BYTES, root)
+    plan_like = lower.endswith(_JSON_SUFFIXES) or lower.endswith((".plan", ".tfplan")) or raw.startswith(_ZIP_MAGIC)
+    if plan_like:
+        mistake = _likely_mistake(path, raw)
+        if mistake:
+            raise InputError(mistake)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputError(f"not UTF-8 text (byte {error.start}: {error.reason})") from error
     if lower.endswith(_JSON_SUFFIXES) or text.lstrip().startswith("{"):
         if '"format_version"' not in text and '"Resources"' not in text:
+            if text.strip() == "{}" or text.strip().replace(" ", "") in ("{}", "[]", "null"):
+                raise InputError(f"an empty JSON document ({text.strip()}), not a Terraform plan; {_SHOW_JSON}")
             return None, "neither a Terraform plan nor a CloudFormation template"
         try:
             data = json.loads(text)
+        except RecursionError as error:
+            raise InputError(f"JSON nested deeper than {limits.MAX_DEPTH} levels; not read") from error
         except json.JSONDecodeError:
             kind = PLAN if '"format_version"' in text else CLOUDFORMATION
             return kind, None  # the loader reports exactly what is wrong with it
+        if limits.depth_exceeds(data):
+            raise InputError(f"JSON nested deeper than {limits.MAX_DEPTH} levels; not read")
         if is_plan(data):
             return PLAN, None
         if is_cloudformation(data):
@@ -124,33 +193,68 @@ def classify_file(path: str) -> tuple[str | None, str | None]:
         if "Resources" not in text:
             return None, "YAML without Resources: not a CloudFormation template"
         try:
-            data = yaml.load(text, Loader=_AnyTagLoader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError:
-            return (CLOUDFORMATION, None) if "AWS::" in text else (None, "not valid YAML")
+            data = load_template_text(text)  # safe, bounded (aliases, depth)
+        except (TemplateError, RecursionError) as error:
+            if "AWS::" in text or "AWSTemplateFormatVersion" in text:
+                return CLOUDFORMATION, None  # the loader reports exactly what is wrong with it
+            if "refused" in str(error):
+                raise InputError(str(error)) from error
+            return None, "not valid YAML"
         if is_cloudformation(data):
             return CLOUDFORMATION, None
         return None, "YAML, but not a CloudFormation template"
-    if lower.endswith(".tf"):
-        return TERRAFORM, None
     return None, "not a Terraform plan, CloudFormation template or directory of .tf files"
 
 
-def _has_tf(directory: str, names: Iterable[str]) -> bool:
-    return any(n.endswith(".tf") and os.path.isfile(os.path.join(directory, n)) for n in names)
+def _regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False
 
 
-def _walk(root: str) -> Iterable[tuple[str, str | None]]:
-    """(path, kind) of every input under ``root``; kind TERRAFORM for directories of .tf."""
-    for directory, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
-        if _has_tf(directory, files):
+def _has_tf(directory: str, names: Iterable[str], root: str) -> bool:
+    return any(n.endswith(".tf") and _regular(os.path.join(directory, n)) and is_inside(os.path.join(directory, n), root)
+               for n in names)
+
+
+def _walk(root: str, problems: list[LoadProblem]) -> Iterable[tuple[str, str | None]]:
+    """(path, kind) of every input under ``root``; kind TERRAFORM for directories of .tf.
+
+    Only regular files inside ``root`` are read: a symbolic link that leaves it, a FIFO, a device
+    with an input's name is a problem; symlinked directories are not followed (one that leaves the
+    tree is reported).
+    """
+    def on_error(error: OSError) -> None:
+        problems.append(LoadProblem(str(error.filename or root), f"cannot read the directory: {error.strerror}"))
+
+    for directory, dirs, files in os.walk(root, onerror=on_error):
+        kept = []
+        for name in sorted(dirs):
+            if name in SKIP_DIRS:
+                continue
+            full = os.path.join(directory, name)
+            if os.path.islink(full):
+                if not is_inside(full, root):
+                    problems.append(LoadProblem(full, f"a symbolic link to {os.path.realpath(full)}, outside the "
+                                                      f"scanned tree {root}; not followed"))
+                continue
+            kept.append(name)
+        dirs[:] = kept
+        if _has_tf(directory, files, root):
             yield directory, TERRAFORM
         for name in sorted(files):
+            path = os.path.join(directory, name)
+            if name.lower().endswith(".tf") and not (_regular(path) and is_inside(path, root)):
+                _, why = classify_file(path, root)
+                problems.append(LoadProblem(path, why or "not read"))
             if name.lower().endswith(_JSON_SUFFIXES + _YAML_SUFFIXES):
-                path = os.path.join(directory, name)
-                kind, _ = classify_file(path)
+                kind, why = classify_file(path, root)
                 if kind is not None:
                     yield path, kind
+                elif why and why.startswith("cannot read") and ("not a regular file" in why or "outside" in why
+                                                               or "nested deeper" in why or "above the limit" in why):
+                    problems.append(LoadProblem(path, why))
 
 
 def discover(paths: Iterable[str]) -> Discovery:
@@ -164,13 +268,13 @@ def discover(paths: Iterable[str]) -> Discovery:
             found.inputs.append(Input(norm, kind))
 
     for path in paths:
-        if not os.path.exists(path):
+        if not os.path.lexists(path):
             found.missing.append(f"{path}: no such file or directory")
         elif os.path.isdir(path):
             if not os.access(path, os.R_OK | os.X_OK):
                 found.missing.append(f"{path}: cannot read the directory")
                 continue
-            for sub, kind in _walk(path):
+            for sub, kind in _walk(path, found.problems):
                 add(sub, kind)
         else:
             kind, why = classify_file(path)
@@ -179,7 +283,9 @@ def discover(paths: Iterable[str]) -> Discovery:
             elif kind is not None:
                 add(path, kind)
             elif why and why.startswith("cannot read"):
-                found.missing.append(f"{path}: {why}")
+                # meant as input, not readable: an input problem (fatal when nothing else is readable)
+                found.problems.append(LoadProblem(path, why))
+                found.unreadable.append(path)
             else:
                 found.problems.append(LoadProblem(path, why or "not a supported input"))
     _each_estate_once(found)
@@ -225,9 +331,14 @@ def _as_list(result: Any) -> list[Estate]:
 
 def load_inputs(inputs: list[Input], on_progress: Callable[[int, int, str], None] | None = None,
                 options: dict[str, dict[str, Any]] | None = None,
-                ) -> tuple[list[tuple[Input, Estate]], list[LoadProblem]]:
+                scope: Callable[[Input], Any] | None = None) -> tuple[list[tuple[Input, Estate]], list[LoadProblem]]:
     """Load every input with its loader. Never raises: a missing or failing loader is a problem.
-    ``options``: keyword arguments per kind of input (``{"terraform": {"var_files": [...]}}``)."""
+
+    ``options``: keyword arguments per kind of input (``{"terraform": {"var_files": [...]}}``).
+    ``scope``: inputs of a batch loader (CloudFormation) are loaded together only when their scope
+    (their configuration file) is the same, so one repository's templates never take another's
+    configuration.
+    """
     loaded: list[tuple[Input, Estate]] = []
     problems: list[LoadProblem] = []
     total = len(inputs)
@@ -241,7 +352,17 @@ def load_inputs(inputs: list[Input], on_progress: Callable[[int, int, str], None
             problems.extend(LoadProblem(i.path, why or "") for i in batch)
             done += len(batch)
             continue
-        groups = [batch] if LOADERS[kind].batch else [[i] for i in batch]
+        if LOADERS[kind].batch:
+            by_scope: dict[Any, list[Input]] = {}
+            for item in batch:
+                try:
+                    key = scope(item) if scope else None
+                except Exception:  # noqa: BLE001 - a scope that cannot be worked out: the input alone
+                    key = ("alone", item.path)
+                by_scope.setdefault(key, []).append(item)
+            groups = list(by_scope.values())
+        else:
+            groups = [[i] for i in batch]
         for group in groups:
             if on_progress:
                 on_progress(done, total, group[0].path if len(group) == 1 else f"{len(group)} {LOADERS[kind].label}")

@@ -22,6 +22,7 @@ from netaddr import AddrFormatError, IPNetwork
 
 from pcxguard.config import Config
 from pcxguard.model import CidrBlock, Estate, LoadProblem, Route, RouteTable, SecurityGroup, Source, Subnet, Unknown, Vpc
+from pcxguard.values import parse_cidr
 
 KIND = "inventory"
 
@@ -50,9 +51,9 @@ def _target_kind(estate: Estate, target: str) -> str:
 
 def _network(text: str) -> IPNetwork | Unknown:
     try:
-        return IPNetwork(text)
-    except (AddrFormatError, ValueError, TypeError):
-        return Unknown(f"CIDR block {text!r}", "it is not a valid CIDR block")
+        return parse_cidr(text)  # exactly a CIDR block, like every loader's values
+    except (AddrFormatError, ValueError, TypeError) as error:
+        return Unknown(f"CIDR block {text!r} ({error})", "it is not a valid CIDR block")
 
 
 class _Merger:

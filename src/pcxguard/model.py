@@ -75,8 +75,8 @@ class CidrBlock:
 
     @property
     def version(self) -> int | None:
-        if is_known(self.network):
-            return self.network.version  # type: ignore[union-attr]
+        if isinstance(self.network, IPNetwork):
+            return self.network.version
         return 6 if self.role == "ipv6" else 4
 
 
@@ -280,6 +280,7 @@ GAP_KINDS = frozenset({
     "acl_rules",         # network ACL rules
     "acl_associations",  # subnet <-> network ACL associations
     "hosts",             # instances, launch templates, launch configurations
+    "accepters",         # peering accepters (one whose peering cannot be named may accept any peering)
 })
 
 

@@ -11,10 +11,10 @@ import hashlib
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable
 
 from pcxguard.catalogue import catalogue
-from pcxguard.config import Config, ConfigError, config_for
+from pcxguard.config import Config, ConfigError, config_for, find_config
 from pcxguard.discover import Input, discover, load_inputs
 from pcxguard.engine import UNDECIDED_CHECK, Analysis, analyse
 from pcxguard.findings import Finding, Verdict
@@ -37,7 +37,9 @@ def severity_rank(severity: str) -> int:
 def fingerprint(finding: Finding) -> str:
     """Identity of a finding for baselines: check, resource, file and subject; never lines or wording."""
     file = (finding.resource.file or "").replace(os.sep, "/")
-    subject = hashlib.sha256(f"{file}\0{finding.resource.resource_type}\0{finding.subject or ''}".encode()).hexdigest()
+    # surrogatepass: a logical id with a lone surrogate (from a hostile template) still hashes
+    subject = hashlib.sha256(f"{file}\0{finding.resource.resource_type}\0{finding.subject or ''}"
+                             .encode("utf-8", "surrogatepass")).hexdigest()
     return f"{finding.check_id}:{finding.resource.address}:{subject[:16]}"
 
 
@@ -66,6 +68,10 @@ class Report:
     findings: list[Reported] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     suppressed: int = 0  # failures hidden by a baseline
+    # files named as input that could not be read at all (empty, binary plan, FIFO, ...)
+    unreadable: list[str] = field(default_factory=list)
+    # problems that make the run fail whatever the flags: an invalid configuration
+    fatal: list[LoadProblem] = field(default_factory=list)
 
     @property
     def failed(self) -> list[Reported]:
@@ -132,16 +138,28 @@ def run_scan(
     ``--repo-root-for-plan-enrichment``).
     """
     found = discover(paths)
-    report = Report(inputs=list(found.inputs), problems=list(found.problems))
+    report = Report(inputs=list(found.inputs), problems=list(found.problems), unreadable=list(found.unreadable))
     options: dict[str, dict] = {}
     if var_files:
         options["terraform"] = {"var_files": list(var_files)}
     if source is not None:
         options["terraform_plan"] = {"source_root": source}
-    loaded, problems = load_inputs(found.inputs, on_progress, options)
+
+    def scope(item: Input) -> Any:
+        # templates are joined only with those under the same configuration (their own repository's)
+        return None if config is not None else find_config(item.path)
+
+    loaded, problems = load_inputs(found.inputs, on_progress, options, scope)
     report.problems.extend(problems)
     for item, estate in loaded:
-        applied = config if config is not None else config_for(item.path)
+        try:
+            applied = config if config is not None else config_for(item.path)
+        except ConfigError as error:
+            # the configuration of this input is broken: fail closed for it, judge the others
+            problem = LoadProblem(item.path, f"not judged: {error}")
+            report.problems.append(problem)
+            report.fatal.append(problem)
+            continue
         merge_inventory(estate, applied)
         analysis = analyse(estate, applied.settings)
         report.analyses.append(analysis)

@@ -27,6 +27,8 @@ from typing import Any
 import yaml
 
 from pcxguard.config import find_config
+from pcxguard.limits import MAX_CONFIG_BYTES, InputRefused, read_text
+from pcxguard.loaders.cfn_yaml import TemplateError, bounded_safe_load
 
 import json  # noqa: E402
 
@@ -53,8 +55,8 @@ class StackConfigError(ValueError):
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
+        raw = bounded_safe_load(read_text(str(path), MAX_CONFIG_BYTES)) or {}
+    except (InputRefused, TemplateError, yaml.YAMLError) as error:
         raise StackConfigError(f"{path}: cannot read the configuration: {error}") from error
     section = raw.get("cloudformation") if isinstance(raw, dict) else None
     if section is None:

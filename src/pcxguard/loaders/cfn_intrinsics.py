@@ -16,6 +16,7 @@ from typing import Any
 
 from netaddr import AddrFormatError, IPNetwork
 
+from pcxguard.limits import MAX_CIDR_COUNT
 from pcxguard.model import Unknown
 from pcxguard.stack_config import StackSettings
 
@@ -24,6 +25,17 @@ ACCOUNT_HINT = "set cloudformation.stacks.<template glob>.account in .pcxguard.y
 _MAX_DEPTH = 40
 _PLACEHOLDER = "\x00unknown\x00"
 
+
+
+def _whole(value: Any) -> int | None:
+    """A whole number given as an int or its decimal text (``.inf``, ``1.5``, ``True`` are not)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit() and len(value) < 12:
+        return int(value)
+    return None
 
 class _NoValue:
     def __repr__(self) -> str:  # pragma: no cover - debugging aid
@@ -153,7 +165,7 @@ class Scope:
                 if name == "Ref" or name == "Condition" or (isinstance(name, str) and name.startswith("Fn::")):
                     try:
                         result = self._function(template, name, argument, depth + 1, text)
-                    except (TypeError, ValueError, IndexError, KeyError, AttributeError, AddrFormatError) as error:
+                    except (TypeError, ValueError, IndexError, KeyError, AttributeError, AddrFormatError, OverflowError) as error:
                         result = Unknown(f"{name} in {template.path} cannot be evaluated ({error})")
                     return result
             resolved = {}
@@ -232,12 +244,24 @@ class Scope:
             for part in (block, count, bits):
                 if isinstance(part, Unknown):
                     return Unknown(f"Fn::Cidr in {template.path}: {part.describe()}")
-            network = IPNetwork(str(block))
-            prefix = network.prefixlen
-            new_prefix = (32 if network.version == 4 else 128) - int(bits)
-            if new_prefix < prefix:
+            if not isinstance(block, str):
+                return Unknown(f"Fn::Cidr in {template.path}: {block!r} is not a CIDR block")
+            count_n, bits_n = _whole(count), _whole(bits)
+            if count_n is None or not 1 <= count_n <= MAX_CIDR_COUNT:
+                message = (f"Fn::Cidr in {template.path}: count {count!r} is not a whole number from 1 to "
+                           f"{MAX_CIDR_COUNT} (CloudFormation's limit, and pcxguard's); not expanded")
+                self.problems.append((template.path, message, None))
+                return Unknown(message, "fix the template")
+            network = IPNetwork(block)
+            width = 32 if network.version == 4 else 128
+            if bits_n is None or not 0 <= bits_n <= width:
+                message = f"Fn::Cidr in {template.path}: cidrBits {bits!r} is not a whole number from 0 to {width}"
+                self.problems.append((template.path, message, None))
+                return Unknown(message, "fix the template")
+            new_prefix = width - bits_n
+            if new_prefix < network.prefixlen:
                 return Unknown(f"Fn::Cidr in {template.path}: {bits} host bits do not fit in {network}")
-            subnets = list(network.subnet(new_prefix, count=int(count)))
+            subnets = list(network.subnet(new_prefix, count=count_n))
             return [str(s) for s in subnets]
         if name == "Fn::If":
             condition = self.condition(template, argument[0], depth)

@@ -22,8 +22,10 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-MAX_EXPANDED_NODES = 500_000  # a 1 MB template (the CloudFormation limit) has far fewer
-MAX_ALIASES = 10_000
+from pcxguard.limits import MAX_DEPTH, MAX_YAML_ALIASES, MAX_YAML_NODES
+
+MAX_EXPANDED_NODES = MAX_YAML_NODES  # a 1 MB template (the CloudFormation limit) has far fewer
+MAX_ALIASES = MAX_YAML_ALIASES
 
 
 class TemplateError(ValueError):
@@ -70,8 +72,8 @@ def _end_line(node: Node, lines: list[str] | None = None) -> int:
 
 
 def _expanded_size(node: Node, memo: dict[int, int], depth: int = 0) -> int:
-    if depth > 500:
-        raise TemplateError("the document nests more than 500 levels deep")
+    if depth > MAX_DEPTH:
+        raise TemplateError(f"the document nests deeper than {MAX_DEPTH} levels (the limit); refused")
     known = memo.get(id(node))
     if known is not None:
         return known
@@ -91,13 +93,15 @@ def _expanded_size(node: Node, memo: dict[int, int], depth: int = 0) -> int:
     return size
 
 
-class CfnLoader(yaml.SafeLoader):
-    """SafeLoader + CloudFormation short forms + line numbers + alias limits."""
+class BoundedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses alias bombs and deep nesting (TemplateError) before building anything.
+
+    Used for every YAML pcxguard reads: templates, ``.pcxguard.yaml``, discovery.
+    """
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self.alias_count = 0
-        self.text_lines = stream.splitlines() if isinstance(stream, str) else None
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
         if self.check_event(yaml.AliasEvent):
@@ -117,6 +121,22 @@ class CfnLoader(yaml.SafeLoader):
                     f"the YAML aliases expand to more than {MAX_EXPANDED_NODES:,} nodes; refused "
                     "(a 'billion laughs' alias bomb?)")
         return node
+
+
+def bounded_safe_load(text: str) -> Any:
+    """``yaml.safe_load`` with the alias and depth bounds; raises TemplateError or yaml.YAMLError."""
+    try:
+        return yaml.load(text, Loader=BoundedLoader)  # noqa: S506 - a SafeLoader subclass
+    except RecursionError as error:
+        raise TemplateError(f"the document nests deeper than {MAX_DEPTH} levels (the limit); refused") from error
+
+
+class CfnLoader(BoundedLoader):
+    """SafeLoader + CloudFormation short forms + line numbers + alias limits."""
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.text_lines = stream.splitlines() if isinstance(stream, str) else None
 
     def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
         self.flatten_mapping(node)
@@ -194,7 +214,9 @@ def load_template_text(text: str) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         problem = error.problem or error.context or "cannot parse"
         yaml_error: Exception = error
-    except (yaml.YAMLError, RecursionError, ValueError) as error:
+    except RecursionError as error:
+        raise TemplateError(f"the document nests deeper than {MAX_DEPTH} levels (the limit); refused") from error
+    except (yaml.YAMLError, ValueError) as error:
         where, problem, yaml_error = "", str(error) or type(error).__name__, error
     # JSON that YAML cannot read (tabs and the like): try JSON, keeping no lines
     stripped = text.lstrip()
@@ -203,4 +225,6 @@ def load_template_text(text: str) -> Any:
             return json.loads(text)
         except json.JSONDecodeError as error:
             raise TemplateError(f"line {error.lineno}, column {error.colno}: {error.msg}") from error
+        except RecursionError as error:
+            raise TemplateError(f"the document nests deeper than {MAX_DEPTH} levels (the limit); refused") from error
     raise TemplateError(f"{where}{problem}") from yaml_error

@@ -25,11 +25,11 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-from pathlib import Path
 from typing import Any, Iterable
 
-from netaddr import AddrFormatError, IPNetwork
+from netaddr import AddrFormatError
 
+from pcxguard import limits
 from pcxguard.loaders.cfn_intrinsics import (
     ACCOUNT_HINT,
     NO_VALUE,
@@ -61,9 +61,10 @@ from pcxguard.model import (
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
 from pcxguard.userdata import largest_interface_mtu, route_pins
+from pcxguard.values import family_of, parse_cidr
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
-MAX_TEMPLATE_BYTES = 5 * 1024 * 1024  # CloudFormation's own limit is 1 MB (S3-hosted templates)
+MAX_TEMPLATE_BYTES = limits.MAX_TEMPLATE_BYTES
 KIND = "cloudformation"
 
 ROUTE_TARGETS = {
@@ -101,28 +102,39 @@ def _looks_like_template(body: Any) -> bool:
     return isinstance(body, dict) and (isinstance(body.get("Resources"), dict) or "AWSTemplateFormatVersion" in body)
 
 
-def read_template(path: str, problems: list[LoadProblem]) -> Template | None:
+def read_template(path: str, problems: list[LoadProblem], root: str | None = None) -> Template | None:
+    """One template, bounded (a regular file inside ``root``, size, depth, aliases); None and a problem
+    when it cannot be read."""
     try:
         size = os.path.getsize(path)
         if size > MAX_TEMPLATE_BYTES:
             problems.append(LoadProblem(path, f"{path} is {size:,} bytes, larger than any CloudFormation template "
-                                              f"({MAX_TEMPLATE_BYTES:,} bytes); skipped"))
+                                              f"({MAX_TEMPLATE_BYTES:,} bytes, the limit); skipped"))
             return None
-        text = Path(path).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
+        text = limits.read_text(path, MAX_TEMPLATE_BYTES, root, encoding="utf-8-sig")
+    except limits.InputRefused as error:
+        problems.append(LoadProblem(path, f"cannot read {error}"))
+        return None
+    except OSError as error:
         problems.append(LoadProblem(path, f"cannot read {path}: {error}"))
         return None
     try:
         body = load_template_text(text)
+        if limits.depth_exceeds(body):
+            raise TemplateError(f"the document nests deeper than {limits.MAX_DEPTH} levels (the limit)")
     except TemplateError as error:
         problems.append(LoadProblem(path, f"{path} is not a readable template: {error}; skipped"))
+        return None
+    except RecursionError:
+        problems.append(LoadProblem(path, f"{path} is not a readable template: it nests deeper than "
+                                          f"{limits.MAX_DEPTH} levels (the limit); skipped"))
         return None
     if not _looks_like_template(body):
         problems.append(LoadProblem(path, f"{path} is not a CloudFormation template (no Resources section); skipped"))
         return None
     try:
         stack = stack_settings_for(path)
-    except StackConfigError as error:
+    except (StackConfigError, limits.InputRefused) as error:
         problems.append(LoadProblem(path, f"{error}; region and account of {path} left unknown"))
         stack = StackSettings()
     return Template(path, body, stack)
@@ -137,9 +149,39 @@ def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | Non
         template = read_template(path, problems)
         if template is not None:
             templates[path] = template
-    builder = CloudFormationBuilder(templates, name or ", ".join(paths))
-    builder.estate.problems.extend(problems)
-    return builder.build()
+    name = name or ", ".join(paths)
+    try:
+        estate = CloudFormationBuilder(templates, name).build()
+    except Exception:  # noqa: BLE001 - one template must not hide the others: find it and leave it out
+        good: dict[str, Template] = {}
+        for path, template in templates.items():
+            try:
+                CloudFormationBuilder({path: template}, name).build()
+            except Exception as error:  # noqa: BLE001
+                problems.append(LoadProblem(path, f"{path} could not be read: {type(error).__name__}: {error}; "
+                                                  "skipped, the other templates are judged without it"))
+            else:
+                good[path] = template
+        try:
+            estate = CloudFormationBuilder(good, name).build()
+        except Exception as error:  # noqa: BLE001 - only the templates together fail: judge each alone
+            problems.append(LoadProblem(name, f"the templates could not be joined ({type(error).__name__}: {error}); "
+                                              "each is judged on its own"))
+            estate = Estate(name=name)
+            for path, template in good.items():
+                alone = CloudFormationBuilder({path: template}, name).build()
+                _absorb(estate, alone)
+            estate.reindex()
+    estate.problems[:0] = problems
+    return estate
+
+
+def _absorb(estate: Estate, other: Estate) -> None:
+    for table in ("vpcs", "peerings", "route_tables", "subnets", "security_groups", "network_acls", "hosts", "sources"):
+        getattr(estate, table).update(getattr(other, table))
+    estate.sg_rules.extend(other.sg_rules)
+    estate.problems.extend(other.problems)
+    estate.gaps.extend(other.gaps)
 
 
 class CloudFormationBuilder:
@@ -190,23 +232,38 @@ class CloudFormationBuilder:
         return [self.link(value, what)]
 
     def network(self, template: Template, logical: str, value: Any, attribute: str) -> Any:
-        if value is None or value == "":
+        """A CIDR value as it enters the model: exactly a block of the attribute's family, else a
+        problem and an Unknown; ``""`` is a problem too, never "unset"."""
+        if value is None:
             return None
         if isinstance(value, Unknown):
             return value
+        if value == "":
+            self.problem(template, logical, f"{attribute} of {logical} in {template.path} is an empty string, not a "
+                                            "CIDR block")
+            return Unknown(f"{attribute} of {logical} (an empty string is not a CIDR block)", "fix the value")
         if not isinstance(value, str) or "/" not in value:
             self.problem(template, logical, f"{attribute} {value!r} of {logical} in {template.path} is not a CIDR block; ignored")
             return Unknown(f"{attribute} of {logical} ({value!r} is not a CIDR block)", "fix the value")
         try:
-            network = IPNetwork(value)
-        except (AddrFormatError, ValueError, TypeError):
+            network = parse_cidr(value, family_of(attribute))
+        except (AddrFormatError, ValueError, TypeError) as error:
             self.problem(template, logical, f"{attribute} {value!r} of {logical} in {template.path} is not a valid "
-                                            "CIDR block; ignored")
-            return Unknown(f"{attribute} of {logical} ({value!r} is not a valid CIDR block)", "fix the value")
+                                            f"CIDR block ({error}); ignored")
+            return Unknown(f"{attribute} of {logical} ({value!r} is not a valid CIDR block: {error})", "fix the value")
         if network.cidr != network:
             self.problem(template, logical, f"{attribute} {value!r} of {logical} has host bits set "
                                             f"(AWS expects {network.cidr}); using {network.cidr}")
             network = network.cidr
+        return network
+
+    def _present(self, template: Template, logical: str, attribute: str) -> Any:
+        """A CIDR property the template sets: a network or an Unknown, never None (``!Ref AWS::NoValue``)."""
+        network = self.network(template, logical, self.prop(template, logical, attribute), attribute)
+        if network is None:
+            self.problem(template, logical, f"{attribute} of {logical} in {template.path} is set but resolves to no "
+                                            "value")
+            return Unknown(f"{attribute} of {logical} in {template.path} resolves to no value", "fix the value")
         return network
 
     def _included(self, template: Template, logical: str) -> bool:
@@ -303,6 +360,9 @@ class CloudFormationBuilder:
 
     def _peer_account(self, template: Template, logical: str) -> Any:
         owner = self.prop(template, logical, "PeerOwnerId")
+        if owner == "" or isinstance(owner, bool):
+            return Unknown(f"PeerOwnerId of {logical} in {template.path} ({owner!r} is not an account id)",
+                           "fix the value")
         if owner is not None:
             return str(owner) if isinstance(owner, (int, str)) else owner
         role = self.prop(template, logical, "PeerRoleArn")
@@ -343,10 +403,13 @@ class CloudFormationBuilder:
                         continue
                     try:
                         handler(template, logical)
-                    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
+                    except (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError,
+                            RecursionError) as error:
                         self.problem(template, logical, f"could not read {logical} in {template.path}: "
                                                         f"{type(error).__name__}: {error}")
         self._record_conditions()
+        for file, message, address in dict.fromkeys(self.scope.problems):
+            self.estate.problems.append(LoadProblem(file, message, address))
         self.estate.reindex()
         return self.estate
 
@@ -356,8 +419,7 @@ class CloudFormationBuilder:
                   region=template.region, account=template.account)
         props = template.properties(logical)
         if "CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self.network(template, logical, self.prop(template, logical, "CidrBlock"),
-                                                     "CidrBlock"), "primary", vpc.source))
+            vpc.blocks.append(CidrBlock(self._present(template, logical, "CidrBlock"), "primary", vpc.source))
         elif "Ipv4IpamPoolId" in props:
             vpc.blocks.append(CidrBlock(Unknown(f"CidrBlock of {logical} is allocated from an IPAM pool at deployment",
                                                 "give the VPC a literal CidrBlock"), "primary", vpc.source))
@@ -367,6 +429,11 @@ class CloudFormationBuilder:
                 value = value.lower() == "true"
             if isinstance(value, (bool, Unknown)):
                 setattr(vpc, field_name, value)
+            elif value is not None:  # a wrong value is not "not set"
+                self.problem(template, logical, f"{attribute} of {logical} in {template.path} is {value!r}, not true "
+                                                "or false")
+                setattr(vpc, field_name, Unknown(f"{attribute} of {logical} ({value!r} is not true or false)",
+                                                 "fix the value"))
         self.estate.vpcs[key] = vpc
 
     def _cidr_block(self, template: Template, logical: str) -> None:
@@ -380,14 +447,12 @@ class CloudFormationBuilder:
             return
         props = template.properties(logical)
         if "CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self.network(template, logical, self.prop(template, logical, "CidrBlock"),
-                                                     "CidrBlock"), "secondary", source))
+            vpc.blocks.append(CidrBlock(self._present(template, logical, "CidrBlock"), "secondary", source))
         elif "Ipv4IpamPoolId" in props:
             vpc.blocks.append(CidrBlock(Unknown(f"CidrBlock of {logical} is allocated from an IPAM pool at deployment"),
                                         "secondary", source))
         if "Ipv6CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self.network(template, logical, self.prop(template, logical, "Ipv6CidrBlock"),
-                                                     "Ipv6CidrBlock"), "ipv6", source))
+            vpc.blocks.append(CidrBlock(self._present(template, logical, "Ipv6CidrBlock"), "ipv6", source))
         elif self.prop(template, logical, "AmazonProvidedIpv6CidrBlock") in (True, "true", "True"):
             vpc.blocks.append(CidrBlock(Unknown(f"Amazon-provided IPv6 block of {vpc.source.address}"), "ipv6", source,
                                         amazon_provided=True))
@@ -398,6 +463,10 @@ class CloudFormationBuilder:
     def _peering(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
         peer_region = self.prop(template, logical, "PeerRegion")
+        if peer_region is not None and not isinstance(peer_region, Unknown) and (
+                not isinstance(peer_region, str) or not peer_region):
+            self.problem(template, logical, f"PeerRegion of {logical} in {template.path} is {peer_region!r}, not a region")
+            peer_region = Unknown(f"PeerRegion of {logical} ({peer_region!r} is not a region)", "fix the value")
         peer_account = self._peer_account(template, logical)
         self.estate.peerings[key] = PeeringConnection(
             key,
@@ -570,7 +639,8 @@ class CloudFormationBuilder:
         if acl is None:
             return
         spec = self.value(template, template.properties(logical))
-        cidr = spec.get("CidrBlock") if spec.get("CidrBlock") is not None else spec.get("Ipv6CidrBlock")
+        attribute = "CidrBlock" if spec.get("CidrBlock") is not None else "Ipv6CidrBlock"
+        cidr = spec.get(attribute)
         egress = spec.get("Egress", False)
         icmp = spec.get("Icmp") if isinstance(spec.get("Icmp"), dict) else {}
         acl.rules.append(NetworkAclRule(
@@ -578,7 +648,7 @@ class CloudFormationBuilder:
             rule_number=int(spec.get("RuleNumber", 0)),
             action=str(spec.get("RuleAction", "")).lower(),
             protocol=str(spec.get("Protocol")) if isinstance(spec.get("Protocol"), (int, str)) else spec.get("Protocol"),
-            cidr=self.network(template, logical, cidr, "CidrBlock"),
+            cidr=self.network(template, logical, cidr, attribute),
             icmp_type=icmp.get("Type"), icmp_code=icmp.get("Code"),
         ))
 

@@ -22,6 +22,7 @@ from netaddr import AddrFormatError, IPNetwork
 from pcxguard.model import (
     CidrBlock,
     Estate,
+    Gap,
     Host,
     LoadProblem,
     NetworkAcl,
@@ -40,6 +41,7 @@ from pcxguard.model import (
 )
 from pcxguard.loaders.completeness import gaps_for
 from pcxguard.userdata import largest_interface_mtu, route_pins
+from pcxguard.values import family_of, parse_cidr
 
 # --------------------------------------------------------------------------- addresses
 
@@ -218,12 +220,19 @@ _DERIVED_KEYS = {
 }
 
 
+def _as_list(value: Any) -> list[Any]:
+    """A list attribute's items; an unknown list is one unknown item (never an empty list)."""
+    if isinstance(value, Unknown):
+        return [value]
+    return value if isinstance(value, list) else []
+
+
 @lru_cache(maxsize=65536)
 def _cidr(text: str) -> tuple[IPNetwork, IPNetwork]:
     """A CIDR string parsed once, with its network without host bits (the same object when it has
     none): an estate repeats each VPC's blocks in its peers' routes and rules. The network objects
     are shared, so nothing may change them (nothing does)."""
-    network = IPNetwork(text)
+    network = parse_cidr(text)  # exactly a CIDR block: no whitespace, ASCII digits (ValueError otherwise)
     cidr = network.cidr
     return network, (network if cidr == network else cidr)
 
@@ -325,9 +334,25 @@ class EstateBuilder:
             return None
         return value if value != "" else None
 
-    def network(self, instance: Any, value: Any, attribute: str) -> Any:
-        if value is None or value == "":
+    def _raw_optional(self, instance: Any, attribute: str) -> Any:
+        """Like ``optional`` but keeps ``""`` (for ``_checked`` to refuse)."""
+        value = self.value(instance, (attribute,))
+        if isinstance(value, Unknown) and self._unset(instance, (attribute,)):
             return None
+        return value
+
+    def network(self, instance: Any, value: Any, attribute: str) -> Any:
+        """A CIDR value as it enters the model: exactly a block of the attribute's family, else a
+        problem and an Unknown (never "unset"). ``""`` is unset only for IPv6 attributes, where the
+        AWS provider's state writes it for "no block"."""
+        if value is None:
+            return None
+        family = family_of(attribute)
+        if value == "":
+            if family == 6:
+                return None
+            self.problem(instance, f"{attribute} of {instance.address} is an empty string, not a CIDR block")
+            return Unknown(f"{attribute} of {instance.address} (an empty string is not a CIDR block)", "fix the value")
         if isinstance(value, Unknown):
             return value
         if not isinstance(value, str) or "/" not in value:
@@ -335,9 +360,13 @@ class EstateBuilder:
             return Unknown(f"{attribute} of {instance.address} ({value!r} is not a CIDR block)", "fix the value")
         try:
             network, cidr = _cidr(value)
-        except (AddrFormatError, ValueError, TypeError):
-            self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a valid CIDR block; ignored")
-            return Unknown(f"{attribute} of {instance.address} ({value!r} is not a valid CIDR block)", "fix the value")
+            if family is not None and network.version != family:
+                raise ValueError(f"an IPv{network.version} block where an IPv{family} block belongs")
+        except (AddrFormatError, ValueError, TypeError) as error:
+            self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a valid CIDR block ({error}); "
+                                   "ignored")
+            return Unknown(f"{attribute} of {instance.address} ({value!r} is not a valid CIDR block: {error})",
+                           "fix the value")
         if cidr is not network:
             self.problem(instance, f"{attribute} {value!r} of {instance.address} has host bits set "
                                    f"(AWS expects {cidr}); using {cidr}")
@@ -376,8 +405,6 @@ class EstateBuilder:
     def build(self) -> Estate:
         handlers = {
             "aws_vpc": self._vpc,
-            "aws_vpc_ipv4_cidr_block_association": self._ipv4_association,
-            "aws_vpc_ipv6_cidr_block_association": self._ipv6_association,
             "aws_vpc_peering_connection": self._peering,
             "aws_subnet": self._subnet,
             "aws_route_table": self._route_table,
@@ -391,6 +418,9 @@ class EstateBuilder:
             "aws_default_network_acl": self._network_acl,
         }
         later = {
+            # after every VPC: an association listed before its VPC must not be dropped (order never decides)
+            "aws_vpc_ipv4_cidr_block_association": self._ipv4_association,
+            "aws_vpc_ipv6_cidr_block_association": self._ipv6_association,
             "aws_vpc_peering_connection_accepter": self._accepter,
             "aws_vpc_peering_connection_options": self._peering_options,
             "aws_route": self._route,
@@ -410,7 +440,8 @@ class EstateBuilder:
                     continue
                 try:
                     handler(instance)
-                except (KeyError, IndexError, TypeError, AttributeError, ValueError) as error:
+                except (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError,
+                        RecursionError) as error:
                     self.problem(instance, f"could not read {instance.address}: {type(error).__name__}: {error}")
         self._resolve_links()
         self._attach_network_acls()
@@ -467,8 +498,8 @@ class EstateBuilder:
                                         "ipv6", vpc.source))
         for attribute, field_name in (("enable_dns_support", "dns_support"), ("enable_dns_hostnames", "dns_hostnames")):
             value = self.value(instance, (attribute,))
-            if isinstance(value, bool) or isinstance(value, Unknown):
-                setattr(vpc, field_name, value)
+            if value is not None:
+                setattr(vpc, field_name, self._checked(instance, attribute, value, bool))
         main = self.reader.value(instance, ("main_route_table_id",))
         if isinstance(main, str) and main:
             self.aliases.setdefault(key + "#main", main)
@@ -516,8 +547,19 @@ class EstateBuilder:
         return PeeringOptions(value, self.source(instance), set_in_region=self.reader.region_of(instance),
                               set_in_account=self.reader.account_of(instance))
 
+    def _checked(self, instance: Any, attribute: str, value: Any, kind: type) -> Any:
+        """An optional value as it enters the model: None (unset), a value of ``kind``, or an Unknown
+        with a problem for anything else (``auto_accept = 5`` or ``"true"``, an empty region or
+        account): a wrong value is never read as "not set"."""
+        if value is None or isinstance(value, Unknown) or (type(value) is kind and value != ""):
+            return value
+        what = "an empty string" if value == "" else f"{value!r}"
+        expected = "true or false" if kind is bool else "a non-empty string"
+        self.problem(instance, f"{attribute} of {instance.address} is {what}, not {expected}")
+        return Unknown(f"{attribute} of {instance.address} ({what} is not {expected})", "fix the value")
+
     def _peering(self, instance: Any) -> None:
-        peer_region = self.optional(instance, "peer_region")
+        peer_region = self._checked(instance, "peer_region", self._raw_optional(instance, "peer_region"), str)
         peering = PeeringConnection(
             instance.address,
             self.source(instance),
@@ -527,8 +569,8 @@ class EstateBuilder:
             region=self.reader.region_of(instance),
             peer_region=peer_region,
             account=self.reader.account_of(instance),
-            peer_owner_id=self.optional(instance, "peer_owner_id"),
-            auto_accept=self.optional(instance, "auto_accept"),
+            peer_owner_id=self._checked(instance, "peer_owner_id", self._raw_optional(instance, "peer_owner_id"), str),
+            auto_accept=self._checked(instance, "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),
         )
@@ -546,6 +588,13 @@ class EstateBuilder:
         peering = self._find_peering(ref)
         if peering is None:
             self.park(instance, self._why(ref, "peering connection"))
+            if not isinstance(ref, str):
+                # it accepts a peering the scan cannot name: no peering may be judged "accepted by nothing"
+                file, line, _ = self.reader.source_location(instance)
+                self.estate.gaps.append(Gap(
+                    "accepters", None, f"{instance.address} accepts a peering whose id is not known "
+                    f"({ref.describe() if isinstance(ref, Unknown) else 'vpc_peering_connection_id is not set'})",
+                    "reference the peering directly (aws_vpc_peering_connection.x.id)", instance.address, file, line))
             return
         self.aliases[instance.address] = peering.key
         peering.accepters.append(self.source(instance))
@@ -571,8 +620,12 @@ class EstateBuilder:
     def _subnet(self, instance: Any) -> None:
         subnet = Subnet(instance.address, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
                         aws_id=self.known_id(instance))
+        ipv6_native = self.value(instance, ("ipv6_native",)) is True
         for attribute in ("cidr_block", "ipv6_cidr_block"):
-            network = self.network(instance, self.value(instance, (attribute,)), attribute)
+            value = self.value(instance, (attribute,))
+            if value == "" and ipv6_native:
+                continue  # an IPv6-only subnet has no IPv4 block: the provider writes ""
+            network = self.network(instance, value, attribute)
             if network is not None:
                 subnet.blocks.append(network)
         self.estate.subnets[instance.address] = subnet
@@ -724,10 +777,9 @@ class EstateBuilder:
                     from_port=self.value(instance, (direction, index, "from_port")),
                     to_port=self.value(instance, (direction, index, "to_port")),
                     self_reference=self.value(instance, (direction, index, "self")) is True,
-                    cidrs=[self.network(instance, c, "cidr_blocks") for c in
-                           (self.value(instance, (direction, index, "cidr_blocks")) or []) +
-                           (self.value(instance, (direction, index, "ipv6_cidr_blocks")) or [])
-                           if isinstance(c, str)],
+                    cidrs=[self.network(instance, c, attribute) for attribute in ("cidr_blocks", "ipv6_cidr_blocks")
+                           for c in _as_list(self.value(instance, (direction, index, attribute)))
+                           if isinstance(c, (str, Unknown))],
                 )
                 self.estate.sg_rules.append(rule)
                 if isinstance(groups, list):
@@ -926,7 +978,8 @@ class EstateBuilder:
             return f"a rule of {instance.address} whose number or action is not known" + (f": {why}" if why else "")
         v4 = self.value(instance, base + ("cidr_block",))
         v6 = self.value(instance, base + ("ipv6_cidr_block",))
-        cidr = self.network(instance, v4 if v4 not in (None, "") else v6, "cidr_block")
+        cidr = self.network(instance, v4, "cidr_block") if v4 not in (None, "") else \
+            self.network(instance, v6, "ipv6_cidr_block")
         protocol = self.value(instance, base + ("protocol",))
         return NetworkAclRule(
             egress=egress, rule_number=number, action=action.lower(),

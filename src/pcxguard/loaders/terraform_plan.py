@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from pcxguard import limits
 from pcxguard.loaders.terraform_common import (
     ModuleStep,
     ResourceTarget,
@@ -49,6 +50,17 @@ class Instance:
         self.config_key = tuple(step.name for step in self.module), f"{self.type}.{self.name}"
 
 
+def _ref_list(expression: Any) -> list[str]:
+    """The ``references`` of a configuration expression: a list of strings, or nothing (a string or
+    anything else in a hand-edited plan is not references; iterating it would be quadratic)."""
+    refs = expression.get("references") if isinstance(expression, dict) else None
+    if not isinstance(refs, list):
+        return []
+    if all(type(r) is str for r in refs):
+        return refs  # the same list each time: _longest memoises by identity
+    return [r for r in refs if isinstance(r, str)]
+
+
 def is_plan(data: Any) -> bool:
     return isinstance(data, dict) and "format_version" in data and (
         "planned_values" in data or "resource_changes" in data
@@ -64,12 +76,21 @@ def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate
     """
     path = str(path)
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, UnicodeDecodeError) as error:
-        return _broken(path, f"cannot read the file: {error}")
+        text = limits.read_text(path, limits.MAX_PLAN_BYTES)
+    except limits.InputRefused as error:
+        return _broken(path, str(error).removeprefix(path + ": "))
+    if not text.strip():
+        return _broken(path, "an empty file: expected the JSON of a Terraform plan; write it with "
+                             "'terraform show -json PLANFILE > plan.json'")
+    try:
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         return _broken(path, f"not valid JSON (line {error.lineno}, column {error.colno}: {error.msg})")
+    except RecursionError:
+        return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
+    del text
+    if limits.depth_exceeds(data):
+        return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
     return load_plan_data(data, path, source_root=source_root, find_source=True)
 
 
@@ -77,6 +98,9 @@ def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, 
     if not is_plan(data):
         return _broken(path, "not a Terraform plan: expected the output of 'terraform show -json PLANFILE' "
                              "(an object with format_version and planned_values / resource_changes)")
+    changes = data.get("resource_changes")
+    if isinstance(changes, list) and len(changes) > limits.MAX_RESOURCES:
+        return _broken(path, f"{len(changes):,} resource changes, above the limit of {limits.MAX_RESOURCES:,}; not read")
     try:
         reader = PlanReader(data, path)
         if find_source or source_root is not None:
@@ -84,6 +108,8 @@ def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, 
         return reader.estate()
     except PlanShapeError as error:
         return _broken(path, f"unexpected plan structure: {error}")
+    except RecursionError:
+        return _broken(path, f"the plan nests deeper than pcxguard follows (limit {limits.MAX_DEPTH}); not read")
 
 
 def _broken(path: str, message: str) -> Estate:
@@ -352,7 +378,7 @@ class PlanReader:
     def _targets(self, instance: Instance, expression: dict[str, Any]) -> list[Any]:
         found: list[Any] = []
         seen: set[Any] = set()
-        refs = expression.get("references") or []
+        refs = _ref_list(expression)
         for ref in self._longest(refs):
             target = self.resolve(ref, instance.module, instance.index, refs)
             try:
@@ -472,7 +498,7 @@ class PlanReader:
             return Unknown(f"variable {name} of {_module_label(module)} is not set")
         if "constant_value" in expression:
             return _traverse(expression["constant_value"], rest)
-        refs = [r for r in expression.get("references") or [] if isinstance(r, str)]
+        refs = [r for r in _ref_list(expression) if isinstance(r, str)]
         for candidate in refs:
             if any(other.startswith(candidate + ".") or other.startswith(candidate + "[") for other in refs):
                 continue
@@ -501,7 +527,7 @@ class PlanReader:
             return _traverse(for_each["constant_value"].get(call.key), parts[2:])
         if "constant_value" in for_each and isinstance(for_each["constant_value"], list):
             return _traverse(call.key, parts[2:])
-        refs = for_each.get("references") or []
+        refs = _ref_list(for_each)
         if refs and refs[0].startswith("var."):
             value = self.resolve(refs[0], parent, None, refs, depth + 1)
             if isinstance(value, dict):
@@ -529,7 +555,7 @@ class PlanReader:
         expression = (outputs.get(output) or {}).get("expression") or {}
         if "constant_value" in expression:
             return _traverse(expression["constant_value"], rest[1:])
-        refs = [r for r in expression.get("references") or [] if isinstance(r, str)]
+        refs = [r for r in _ref_list(expression) if isinstance(r, str)]
         for candidate in refs:
             if any(other.startswith(candidate + ".") or other.startswith(candidate + "[") for other in refs):
                 continue
@@ -557,7 +583,7 @@ class PlanReader:
         if ":" in key:
             module_path = key.split(":", 1)[0]
             module = tuple(ModuleStep(p, None) for p in module_path.split(".")[1::2])
-        refs = expression.get("references") or []
+        refs = _ref_list(expression)
         if refs:
             value = self.resolve(refs[0], module, None, refs)
             if isinstance(value, str):

@@ -99,6 +99,11 @@ def judge(estate: Estate, peering: PeeringConnection, settings: Settings) -> Fin
         return cannot_tell(CHECK_ID, peering.source,
                            f"Nothing the scan sees accepts {name}, but the scan does not see every peering resource.",
                            gaps)
+    unplaced = estate.gaps_in("accepters")
+    if unplaced and auto is not True:
+        return cannot_tell(CHECK_ID, peering.source, f"Cannot tell whether {name} is accepted: an accepter in the "
+                                                     "scan names a peering that is not known.",
+                           [gap.describe() for gap in unplaced])
     if crosses:
         return failed(
             CHECK_ID, peering.source,
