@@ -104,3 +104,33 @@ def catalogue(directory: str | None = None) -> dict[str, Policy]:
 
 def policy(check_id: str) -> Policy:
     return catalogue()[check_id]
+
+
+@dataclass(frozen=True)
+class InstanceMtu:
+    """Which instance types run jumbo frames, and where that is written (policies/data/instance_mtu.yaml)."""
+
+    jumbo_families: frozenset[str]
+    standard_families: frozenset[str]
+    source_title: str
+    source_url: str
+
+    def jumbo(self, instance_type: str) -> bool | None:
+        """True: a jumbo-frame (9001) type; False: 1500 only; None: a type this list does not know."""
+        family = instance_type.strip().lower().split(".", 1)[0]
+        if family in self.jumbo_families:
+            return True
+        if family in self.standard_families:
+            return False
+        return None
+
+
+@lru_cache(maxsize=1)
+def instance_mtu() -> InstanceMtu:
+    raw = yaml.load((data_dir("policies") / "data" / "instance_mtu.yaml").read_text(), Loader=_YAML_LOADER)  # noqa: S506
+    return InstanceMtu(
+        jumbo_families=frozenset(str(f).lower() for f in raw["jumbo_families"]),
+        standard_families=frozenset(str(f).lower() for f in raw["standard_families"]),
+        source_title=raw["source"]["title"],
+        source_url=raw["source"]["url"],
+    )
