@@ -754,6 +754,10 @@ class EstateBuilder:
         """The user data as given: text, bytes (decoded base64: possibly gzip), None or Unknown."""
         raw = self.value(instance, ("user_data",))
         encoded = self.value(instance, ("user_data_base64",))
+        if isinstance(raw, Unknown) and self._unset(instance, ("user_data",)):
+            raw = None  # computed by the provider: the configuration gives no user data
+        if isinstance(encoded, Unknown) and self._unset(instance, ("user_data_base64",)):
+            encoded = None
         if instance.type == "aws_launch_template":
             encoded, raw = raw, None
         if isinstance(raw, str) and raw:
