@@ -42,15 +42,19 @@ def unresolved_names(text: str) -> list[str]:
     return _UNRESOLVED.findall(text)
 
 
+def _named(name: str) -> str:
+    return name if name.startswith(("$", "`")) else "$" + (name or "?")
+
+
 def shown(text: str) -> str:
-    return _UNRESOLVED.sub(lambda m: "$" + (m.group(1) or "?"), text)
+    return _UNRESOLVED.sub(lambda m: _named(m.group(1)), text)
 
 
 def number(value: str, what: str, multiplier_suffixes: bool = False) -> int | Unknown:
     """An MTU written as text: an int, or Unknown saying why not."""
     names = unresolved_names(value)
     if names:
-        return Unknown(f"{what} depends on " + ", ".join(f"${n}" if not n.startswith("(") else n for n in names)
+        return Unknown(f"{what} depends on " + ", ".join(_named(n) for n in names)
                        + ", which the user data does not set")
     text = value.strip().strip("\"'")
     if multiplier_suffixes and text[-1:].upper() in ("K", "M", "G") and text[:-1].isdigit():
@@ -99,8 +103,9 @@ class Shell:
             start = index
             line = lines[index]
             index += 1
-            while line.endswith("\\") and not line.endswith("\\\\") and index < len(lines):
-                line = line[:-1] + lines[index]
+            # a backslash ending the code (not a comment) continues the line
+            while _continues(strip_comment(line)) and index < len(lines):
+                line = strip_comment(line)[:-1] + lines[index]
                 index += 1
             if self.powershell and re.match(r"\s*(rem\b|::)", line, re.I):
                 continue
@@ -183,7 +188,7 @@ class Shell:
             elif self.powershell and not stage.argv and token.startswith("$") and position < len(tokens) \
                     and tokens[position] == "=":
                 value = tokens[position + 1] if position + 1 < len(tokens) else ""
-                self.env[token[1:]] = self.expand(value) if not value.startswith("(") else "\x00(" + value + ")\x01"
+                self.env[token[1:]] = self.expand(value) if not value.startswith("(") else "\x00$(" + value + ")\x01"
                 position += 2
             else:
                 stage.argv.append(token)
@@ -491,6 +496,11 @@ def strip_comment(line: str) -> str:
             return line[:position]
         previous = char
     return line
+
+
+def _continues(code: str) -> bool:
+    trailing = len(code) - len(code.rstrip("\\"))
+    return trailing % 2 == 1
 
 
 def _unbalanced(code: str) -> bool:
