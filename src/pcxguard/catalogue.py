@@ -39,6 +39,8 @@ class Policy:
     example_fail: str
     example_pass: str
     settings: tuple[str, ...]
+    reads: tuple[str, ...] = ()
+    does_not_read: tuple[str, ...] = ()
 
     @property
     def guideline(self) -> str:
@@ -92,6 +94,8 @@ def load_policy(path: Path, validate: bool = True) -> Policy:
         example_fail=raw.get("example_fail", "").rstrip(),
         example_pass=raw.get("example_pass", "").rstrip(),
         settings=tuple(raw.get("settings", ())),
+        reads=tuple(str(r).strip() for r in raw.get("reads", ())),
+        does_not_read=tuple(str(r).strip() for r in raw.get("does_not_read", ())),
     )
 
 
