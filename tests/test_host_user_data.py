@@ -10,8 +10,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from checkov_run import ROOT, pcx_checks, run_checkov
+
 from pcxguard.engine import analyse
 from pcxguard.findings import Verdict
 from pcxguard.loaders.cloudformation import load_cloudformation
@@ -196,8 +196,8 @@ def test_instance_default_mtu_jumbo_counts_a_silent_current_generation_host_as_9
 
 
 def test_instance_default_mtu_by_instance_type() -> None:
-    from pcxguard.rules.jumbo_mtu import host_mtu
     from pcxguard.model import Host, Source
+    from pcxguard.rules.jumbo_mtu import host_mtu
 
     def host(kind):
         return Host("h", Source("terraform", "aws_instance", "aws_instance.h"), instance_type=kind)

@@ -13,7 +13,12 @@ from hypothesis import strategies as st
 from netaddr import IPNetwork
 
 from pcxguard.model import Unknown
-from pcxguard.userdata import interface_mtus, largest_interface_mtu, read_user_data, route_pins
+from pcxguard.userdata import (
+    interface_mtus,
+    largest_interface_mtu,
+    read_user_data,
+    route_pins,
+)
 
 
 def mtu(data):

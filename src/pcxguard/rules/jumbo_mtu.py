@@ -89,7 +89,10 @@ def host_mtu(host: Host, instance_default: str = DEFAULT_INSTANCE_DEFAULT_MTU) -
     mtu = host.interface_mtu
     name = host.source.address
     if mtu is not None or instance_default != "jumbo":
-        return mtu, f"sets MTU {mtu}" if mtu is not None else "does not set an interface MTU"
+        if mtu is None:
+            return mtu, "does not set an interface MTU"
+        where = [e.rsplit(" -> ", 1)[0] for e in host.mtu_evidence if e.endswith(f" -> MTU {mtu}")]
+        return mtu, f"sets MTU {mtu}" + (f" ({where[-1]})" if where and is_known(mtu) else "")
     kind = host.instance_type
     if kind is None:
         return Unknown(f"the instance type of {name} (not set here; with instance_default_mtu: jumbo its MTU "

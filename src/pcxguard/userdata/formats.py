@@ -20,7 +20,6 @@ import binascii
 import email
 import email.policy
 import fnmatch
-import gzip
 import re
 import zlib
 from typing import Any
@@ -100,12 +99,11 @@ def _document(data: str | bytes, where: str, col: Collector, depth: int) -> str 
             col.cannot_read(f"{where}: larger than {MAX_BYTES} bytes")
             return None
         if data[:2] == b"\x1f\x8b":
-            col.notes.append(f"{where}: gzip")
+            col.notes.append(f"{where}: gzip")  # the text returned is the decompressed text
             unpacked = _gunzip(data, where, col)
             if unpacked is None:
                 return None
-            _document(unpacked, where, col, depth + 1)
-            return None
+            return _document(unpacked, where, col, depth + 1)
         text = _text(data)
         decoded_again = None if text.lstrip().lower().startswith(_HEADERS) else _b64(text)
         if decoded_again is not None and (decoded_again[:2] == b"\x1f\x8b"

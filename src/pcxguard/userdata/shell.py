@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any
 
 from netaddr import AddrFormatError, IPNetwork
 
@@ -84,7 +84,6 @@ class Shell:
     env: dict[str, str] = field(default_factory=dict)
     depth: int = 0
     powershell: bool = False
-    run_file: Callable[[str, str, int], None] | None = None  # (path, where, depth): read a written file
 
     # -- text -> logical lines ---------------------------------------------------------
     def run(self, text: str) -> None:
@@ -317,7 +316,7 @@ class Shell:
         if unresolved_names(text):
             self.col.cannot_read(f"{where}: {how} runs a command built from {shown(text)[:80]!r}")
             return
-        Shell(self.col, f"{where} ({how})", self.env, self.depth + 1, self.powershell, self.run_file).run(text)
+        Shell(self.col, f"{where} ({how})", self.env, self.depth + 1, self.powershell).run(text)
 
     def _run_path(self, path: str, where: str, code: str) -> None:
         content = self.col.files.get(path)
@@ -325,7 +324,7 @@ class Shell:
             origin = "a downloaded file" if content is not None else "a file the user data does not write"
             self.col.cannot_read(f"{where}: runs {shown(path)}, {origin}")
             return
-        Shell(self.col, f"{path} (run at {where})", self.env, self.depth + 1, self.powershell, self.run_file).run(content[0])
+        Shell(self.col, f"{path} (run at {where})", self.env, self.depth + 1, self.powershell).run(content[0])
 
     # -- the MTU commands -----------------------------------------------------------------
     def _setting(self, interface: str, value: str, where: str, code: str, what: str) -> None:
@@ -600,9 +599,14 @@ def _printf(args: list[str]) -> str | None:
         chunk = values[:specifiers] if specifiers else []
         values = values[specifiers:] if specifiers else []
         iterator = iter(chunk)
-        out.append(re.sub(r"%%|%[-+ 0#]*\d*(?:\.\d+)?[sdbiuxXc]",
-                          lambda m: "%" if m.group(0) == "%%" else (_escapes(next(iterator, "")) if m.group(0).endswith("b")
-                                                                  else next(iterator, "")), template))
+
+        def fill(match: re.Match[str], iterator: Any = iterator) -> str:  # bound per round
+            if match.group(0) == "%%":
+                return "%"
+            value = next(iterator, "")
+            return _escapes(value) if match.group(0).endswith("b") else value
+
+        out.append(re.sub(r"%%|%[-+ 0#]*\d*(?:\.\d+)?[sdbiuxXc]", fill, template))
         rounds += 1
         if not values or not specifiers or rounds > 100:
             break
