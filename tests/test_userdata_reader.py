@@ -294,3 +294,22 @@ def test_unrelated_cloud_config_keys_never_change_the_mtu(extra, value, as_list,
     rnd.shuffle(keys)
     text = "#cloud-config\n" + yaml.safe_dump({k: config[k] for k in keys}, sort_keys=False)
     assert mtu(text) == value
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300),
+    st.builds(lambda head, body: head + body,
+              st.sampled_from(["#!/bin/sh\n", "#cloud-config\n", "<powershell>", "Content-Type: multipart/mixed; "
+                               "boundary=x\n\n--x\n", "#include\n", "#cloud-config-archive\n"]),
+              st.text(alphabet="ip link set dev eth0 mtu 9001 $(){}'\"\\<>|&;#=\n[]-:", max_size=200)),
+))
+def test_the_reader_never_raises_and_answers_a_known_type(data) -> None:
+    reading = read_user_data(data)
+    assert reading.interface_mtu is None or isinstance(reading.interface_mtu, (int, Unknown))
+    assert all(isinstance(p.mtu, int) for p in reading.pins)
+
+
+def test_deep_yaml_is_bounded() -> None:
+    assert "not valid YAML" in unknown_what("#cloud-config\nruncmd: " + "[" * 5000 + "]" * 5000 + "\n")

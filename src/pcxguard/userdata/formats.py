@@ -251,7 +251,7 @@ def _yaml(text: str, where: str, col: Collector) -> Any:
             return loader.get_single_data()
         finally:
             loader.dispose()
-    except yaml.YAMLError as error:
+    except (yaml.YAMLError, RecursionError, ValueError) as error:
         problem = str(error).splitlines()[0] if str(error) else type(error).__name__
         col.cannot_read(f"{where}: not valid YAML ({problem}), so cloud-init's reading of it is not known")
         return None

@@ -22,7 +22,12 @@ def read_into(host: Host, data: Any) -> None:
         unknown = Unknown(f"the user data of {host.source.address} ({type(data).__name__}, not text)")
         read_into(host, unknown)
         return
-    reading = read(data, name=f"the user data of {host.source.address}")
+    try:
+        reading = read(data, name=f"the user data of {host.source.address}")
+    except Exception as error:  # noqa: BLE001 - a reader bug must not stop the scan; it is shown, never a PASS
+        read_into(host, Unknown(f"the user data of {host.source.address}: pcxguard could not read it "
+                                f"(internal error {type(error).__name__}: {error})", "please report it"))
+        return
     host.user_data = reading.text if reading.text is not None else (data if isinstance(data, str) else None)
     host.interface_mtu = reading.interface_mtu
     host.route_mtu_pins = list(reading.pins)

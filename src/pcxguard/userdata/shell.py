@@ -25,6 +25,7 @@ from pcxguard.model import RouteMtuPin, Unknown
 from pcxguard.userdata.reading import Collector
 
 MAX_DEPTH = 6
+MAX_LINE = 65536  # a longer logical line is not read (bounded work)
 # an unresolved expansion inside a word: \x00 NAME \x01 ("$MTU" -> "\x00MTU\x01")
 _UNRESOLVED = re.compile(r"\x00([^\x01]*)\x01")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*)|([0-9#?@*!$-]))")
@@ -106,6 +107,10 @@ class Shell:
             while _continues(strip_comment(line)) and index < len(lines):
                 line = strip_comment(line)[:-1] + lines[index]
                 index += 1
+            if len(line) > MAX_LINE:
+                if "mtu" in line.lower():
+                    self.col.cannot_read(f"{self.where} line {start + 1}: a line longer than {MAX_LINE} characters")
+                continue
             if self.powershell and re.match(r"\s*(rem\b|::)", line, re.I):
                 continue
             code = strip_comment(line)
