@@ -131,6 +131,11 @@ def test_each_form_reads_9001(form: str) -> None:
     ("ip link set dev eth0 mtu 9001\n", None),  # no header: cloud-init does not run it
     ("#cloud-config\npackages: [iproute]\nfinal_message: mtu 9001\n", None),
     ("#!/bin/sh\nip link set dev eth0 mtu 8500\n", 8500),
+    # a branch may or may not run: it adds a possible MTU, it never replaces the last sure one
+    ("#!/bin/bash\nif [ -e /x ]; then\n  ip link set dev eth0 mtu 9001\nelse\n  ip link set dev eth0 mtu 1500\nfi\n", 9001),
+    ("#!/bin/bash\nip link set dev eth0 mtu 9001\ntest -e /x && ip link set dev eth0 mtu 1500\n", 9001),
+    ("#!/bin/bash\ntest -e /x && ip link set dev eth0 mtu 9001\nip link set dev eth0 mtu 1500\n", 1500),
+    ("#!/bin/bash\ncase $(hostname) in\n  web*) ip link set dev eth0 mtu 9001 ;;\n  *) ip link set dev eth0 mtu 1500 ;;\nesac\n", 9001),
     ("", None),
 ])
 def test_what_is_not_an_mtu_setting(text: str, expected: object) -> None:

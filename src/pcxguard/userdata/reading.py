@@ -3,7 +3,8 @@
 A ``Reading`` lists every MTU setting it found (interface, value, where), every route MTU pin,
 and everything it could not read (an include part, a downloaded script, a shell variable). The
 host's interface MTU is the largest of the last value set per interface (a later statement for
-the same interface replaces an earlier one; a file written to the disk is its own interface
+the same interface replaces an earlier one, unless it may not run: inside ``if`` / ``case`` / a loop
+or after ``&&`` / ``||`` it only adds a possible value; a file written to the disk is its own interface
 entry, since it takes effect on the next network restart or boot). Anything unread that could
 set the MTU makes the MTU ``Unknown``: never a guess.
 """
@@ -26,6 +27,7 @@ class MtuSetting:
     mtu: int | Unknown
     where: str  # "part 2 (text/x-shellscript) line 3"
     statement: str  # the statement, shortened
+    conditional: bool = False  # inside if / case / a loop, or after && / ||: it may not run
 
     def describe(self) -> str:
         value = self.mtu if isinstance(self.mtu, int) else f"unknown ({self.mtu.what})"
@@ -44,10 +46,15 @@ class Reading:
 
     @property
     def final_settings(self) -> list[MtuSetting]:
-        last: dict[str, MtuSetting] = {}
+        """Per interface, the last setting that surely runs and every conditional one after it."""
+        last: dict[str, list[MtuSetting]] = {}
         for index, setting in enumerate(self.settings):
-            last[setting.interface or f"#{index}"] = setting
-        return list(last.values())
+            key = setting.interface or f"#{index}"
+            if setting.conditional:
+                last.setdefault(key, []).append(setting)
+            else:
+                last[key] = [setting]
+        return [s for settings in last.values() for s in settings]
 
     @property
     def interface_mtu(self) -> int | None | Unknown:
@@ -84,8 +91,8 @@ class Collector:
     files: dict[str, tuple[str | None, str]] = field(default_factory=dict)  # path -> (content|None: unknown, where)
     budget: int = 20000  # statements and lines left to read (bounded work)
 
-    def mtu(self, interface: str, value: int | Unknown, where: str, statement: str) -> None:
-        self.settings.append(MtuSetting(interface, value, where, _short(statement)))
+    def mtu(self, interface: str, value: int | Unknown, where: str, statement: str, conditional: bool = False) -> None:
+        self.settings.append(MtuSetting(interface, value, where, _short(statement), conditional))
 
     def pin(self, pin: RouteMtuPin) -> None:
         self.pins.append(pin)

@@ -31,7 +31,11 @@ _UNRESOLVED = re.compile(r"\x00([^\x01]*)\x01")
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-=])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*)|([0-9#?@*!$-]))")
 _SEPARATORS = {";", "&&", "||", "&", ";;", "\n"}
 _REDIRECTS = {">", ">>", ">|", "&>", "&>>", "<", ">&", "<&", "<>"}
-_KEYWORDS = {"then", "do", "else", "elif", "if", "while", "until", "{", "}", "(", ")", "!", "done", "fi", "time"}
+_KEYWORDS = {"then", "do", "else", "elif", "if", "while", "until", "{", "}", "(", ")", "!", "done", "fi", "time",
+             "esac", "for", "select"}
+# a statement inside these may or may not run: it adds a possible MTU, it does not replace the last one
+_OPENERS = {"if", "case", "while", "until", "for", "select"}
+_CLOSERS = {"fi", "esac", "done"}
 _INTERPRETERS = {"sh", "bash", "dash", "zsh", "ksh", "ash", "busybox", "python", "python3", "python2", "perl",
                  "ruby", "pwsh", "powershell", "powershell.exe", "iex", "invoke-expression"}
 _DOWNLOADERS = {"curl", "wget", "aws", "gsutil", "fetch", "invoke-webrequest", "iwr", "invoke-restmethod", "irm"}
@@ -85,6 +89,8 @@ class Shell:
     env: dict[str, str] = field(default_factory=dict)
     depth: int = 0
     powershell: bool = False
+    nesting: int = 0  # open if / case / loops (and the caller's, for nested scripts)
+    chained: bool = False  # the statement being read follows && or || in its list
 
     # -- text -> logical lines ---------------------------------------------------------
     def run(self, text: str) -> None:
@@ -155,13 +161,17 @@ class Shell:
     # -- tokens -> pipelines -> stages --------------------------------------------------
     def _run_tokens(self, tokens: list[str], bodies: list[str], where: str, code: str) -> None:
         pipeline: list[Stage] = [Stage()]
+        chained = False  # after && or ||: the rest of the list may not run
         position = 0
         while position < len(tokens):
             token = tokens[position]
             position += 1
             stage = pipeline[-1]
             if token in _SEPARATORS:
-                self._run_pipeline(pipeline, where, code)
+                self._run_pipeline(pipeline, where, code, chained)
+                chained = chained or token in ("&&", "||")
+                if token in (";", ";;", "&", "\n"):
+                    chained = False
                 pipeline = [Stage()]
             elif token in ("|", "|&"):
                 pipeline.append(Stage())
@@ -174,18 +184,23 @@ class Shell:
             elif token in _REDIRECTS or (token.isdigit() and len(token) == 1 and position < len(tokens)
                                          and tokens[position] in _REDIRECTS and stage.argv):
                 if token.isdigit():
-                    token = tokens[position]
-                    position += 1
-                    target = tokens[position] if position < len(tokens) else ""
-                    position += 1
-                    continue  # 2>/dev/null, 2>&1: not the command's output
+                    position += 2  # 2>/dev/null, 2>&1: not the command's output
+                    continue
                 target = tokens[position] if position < len(tokens) else ""
                 position += 1
                 if token in (">&", "<&") and target.isdigit():
                     continue
                 stage.redirects.append((token, self.expand(target)))
+            elif not stage.argv and token in _OPENERS:
+                self.nesting += 1
+            elif not stage.argv and token in _CLOSERS:
+                self.nesting = max(0, self.nesting - 1)
             elif not stage.argv and token in _KEYWORDS:
                 continue
+            elif stage.argv[:1] == ["case"] and token == "in":
+                stage.argv = []  # case WORD in: the patterns follow
+            elif token == ")" and stage.argv and stage.argv[0] not in ("(",):
+                stage.argv = []  # a case pattern: PATTERN)
             elif not stage.argv and _assignment(token):
                 name, value = token.split("=", 1)
                 stage.assignments.append((name, self.expand(value)))
@@ -196,9 +211,10 @@ class Shell:
                 position += 2
             else:
                 stage.argv.append(token)
-        self._run_pipeline(pipeline, where, code)
+        self._run_pipeline(pipeline, where, code, chained)
 
-    def _run_pipeline(self, pipeline: list[Stage], where: str, code: str) -> None:
+    def _run_pipeline(self, pipeline: list[Stage], where: str, code: str, chained: bool = False) -> None:
+        self.chained = chained
         stages = [s for s in pipeline if s.argv or s.assignments]
         if not stages:
             return
@@ -321,7 +337,8 @@ class Shell:
         if unresolved_names(text):
             self.col.cannot_read(f"{where}: {how} runs a command built from {shown(text)[:80]!r}")
             return
-        Shell(self.col, f"{where} ({how})", self.env, self.depth + 1, self.powershell).run(text)
+        Shell(self.col, f"{where} ({how})", self.env, self.depth + 1, self.powershell,
+              self.nesting + int(self.chained)).run(text)
 
     def _run_path(self, path: str, where: str, code: str) -> None:
         content = self.col.files.get(path)
@@ -329,12 +346,14 @@ class Shell:
             origin = "a downloaded file" if content is not None else "a file the user data does not write"
             self.col.cannot_read(f"{where}: runs {shown(path)}, {origin}")
             return
-        Shell(self.col, f"{path} (run at {where})", self.env, self.depth + 1, self.powershell).run(content[0])
+        Shell(self.col, f"{path} (run at {where})", self.env, self.depth + 1, self.powershell,
+              self.nesting + int(self.chained)).run(content[0])
 
     # -- the MTU commands -----------------------------------------------------------------
     def _setting(self, interface: str, value: str, where: str, code: str, what: str) -> None:
         mtu = number(value, what)
-        self.col.mtu(shown(interface) if not unresolved_names(interface) else "", mtu, where, shown(code))
+        self.col.mtu(shown(interface) if not unresolved_names(interface) else "", mtu, where, shown(code),
+                     conditional=bool(self.nesting or self.chained))
 
     def _ip(self, argv: list[str], where: str, code: str) -> None:
         args = argv[1:]
