@@ -231,3 +231,16 @@ def test_the_jumbo_list_cites_the_ec2_user_guide() -> None:
     assert data.source_url.startswith("https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/network_mtu.html")
     assert {"c3", "g2", "i2", "m3", "r3"} <= data.jumbo_families  # named by the guide
     assert not data.jumbo_families & data.standard_families
+
+
+def test_checkov_reads_instance_default_mtu_from_the_configuration(tmp_path: Path) -> None:
+    config = tmp_path / ".pcxguard.yaml"
+    config.write_text("instance_default_mtu: jumbo\n")
+    run = run_checkov("-f", str(TF / "plan.json"), "--framework", "terraform_plan", "--check", pcx_checks(0, 5),
+                      env={"PCXGUARD_CONFIG": str(config)})
+    assert run.verdict("plan.json", "CKV2_PCX_5", "aws_instance.no_user_data") == "FAILED"
+    record = run.record("plan.json", "CKV2_PCX_5", "aws_instance.no_user_data")
+    assert any("the default of jumbo-capable instance type c6i.large" in line for line in record["details"])
+    assert run.verdict("plan.json", "CKV2_PCX_5", "aws_instance.mtu_8500") == "PASSED"
+    default = run_checkov("-f", str(TF / "plan.json"), "--framework", "terraform_plan", "--check", pcx_checks(0, 5))
+    assert default.verdict("plan.json", "CKV2_PCX_5", "aws_instance.no_user_data") == "PASSED"
