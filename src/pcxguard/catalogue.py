@@ -39,6 +39,8 @@ class Policy:
     example_fail: str
     example_pass: str
     settings: tuple[str, ...]
+    reads: tuple[str, ...] = ()
+    does_not_read: tuple[str, ...] = ()
 
     @property
     def guideline(self) -> str:
@@ -92,6 +94,8 @@ def load_policy(path: Path, validate: bool = True) -> Policy:
         example_fail=raw.get("example_fail", "").rstrip(),
         example_pass=raw.get("example_pass", "").rstrip(),
         settings=tuple(raw.get("settings", ())),
+        reads=tuple(str(r).strip() for r in raw.get("reads", ())),
+        does_not_read=tuple(str(r).strip() for r in raw.get("does_not_read", ())),
     )
 
 
@@ -104,3 +108,33 @@ def catalogue(directory: str | None = None) -> dict[str, Policy]:
 
 def policy(check_id: str) -> Policy:
     return catalogue()[check_id]
+
+
+@dataclass(frozen=True)
+class InstanceMtu:
+    """Which instance types run jumbo frames, and where that is written (policies/data/instance_mtu.yaml)."""
+
+    jumbo_families: frozenset[str]
+    standard_families: frozenset[str]
+    source_title: str
+    source_url: str
+
+    def jumbo(self, instance_type: str) -> bool | None:
+        """True: a jumbo-frame (9001) type; False: 1500 only; None: a type this list does not know."""
+        family = instance_type.strip().lower().split(".", 1)[0]
+        if family in self.jumbo_families:
+            return True
+        if family in self.standard_families:
+            return False
+        return None
+
+
+@lru_cache(maxsize=1)
+def instance_mtu() -> InstanceMtu:
+    raw = yaml.load((data_dir("policies") / "data" / "instance_mtu.yaml").read_text(), Loader=_YAML_LOADER)  # noqa: S506
+    return InstanceMtu(
+        jumbo_families=frozenset(str(f).lower() for f in raw["jumbo_families"]),
+        standard_families=frozenset(str(f).lower() for f in raw["standard_families"]),
+        source_title=raw["source"]["title"],
+        source_url=raw["source"]["url"],
+    )

@@ -179,6 +179,8 @@ def _settings(raw: dict[str, Any]) -> Settings:
     # the schema has already checked types and ranges (active_peerings_per_vpc: 1..125)
     if "accepted_elsewhere" in raw:
         kwargs["accepted_elsewhere"] = tuple(sorted((str(k), str(v)) for k, v in raw["accepted_elsewhere"].items()))
+    if "instance_default_mtu" in raw:
+        kwargs["instance_default_mtu"] = str(raw["instance_default_mtu"])
     if "require_acceptance_same_account" in raw:
         kwargs["require_acceptance_same_account"] = bool(raw["require_acceptance_same_account"])
     return Settings(**kwargs)

@@ -241,6 +241,11 @@ class NetworkAcl:
 class RouteMtuPin:
     destination: IPNetwork
     mtu: int
+    where: str = field(default="", compare=False)  # the statement of the user data that pins it
+
+    @property
+    def family(self) -> int:
+        return self.destination.version
 
 
 @dataclass
@@ -252,6 +257,13 @@ class Host:
     user_data: Maybe[str] | None = None  # decoded text; None: no user data
     interface_mtu: Maybe[int] | None = None  # None: not set
     route_mtu_pins: list[RouteMtuPin] = field(default_factory=list)
+    # route pins the user data makes that the reader cannot read whole (a variable, a download):
+    # a route no known pin covers may still be pinned, so the rules cannot conclude "unpinned"
+    route_pins_unknown: list[str] = field(default_factory=list)
+    # what the user data reader read and where (pcxguard.userdata.Reading.evidence)
+    mtu_evidence: list[str] = field(default_factory=list)
+    # the instance type (CKV2_PCX_5 / 14 with instance_default_mtu: jumbo); None: not set
+    instance_type: Maybe[str] | None = None
 
 
 # --------------------------------------------------------------------------- estate

@@ -12,6 +12,13 @@ DEFAULT_INTER_REGION_MTU = 8500
 DEFAULT_ACTIVE_PEERINGS_PER_VPC = 50
 MAX_ACTIVE_PEERINGS_PER_VPC = 125
 DEFAULT_PENDING_PEERINGS_PER_VPC = 25
+# CKV2_PCX_5 / 14: the MTU a host runs when its user data sets none. "1500" keeps the verdicts of
+# pcxguard <= 0.1 (a host that sets nothing passes); "jumbo" follows the EC2 User Guide: a host of
+# a jumbo-capable (current generation) instance type runs 9001 unless told otherwise
+# (policies/data/instance_mtu.yaml lists the types and cites the guide).
+INSTANCE_DEFAULT_MTU_CHOICES = ("1500", "jumbo")
+DEFAULT_INSTANCE_DEFAULT_MTU = "1500"
+JUMBO_MTU = 9001
 
 
 @dataclass(frozen=True)
@@ -27,6 +34,8 @@ class Settings:
     # CKV2_PCX_8: also fail a same-account, same-region peering with neither auto_accept nor an
     # accepter (it stays pending-acceptance like any other request).
     require_acceptance_same_account: bool = True
+    # CKV2_PCX_5 / 14: "1500" or "jumbo", the MTU of a host whose user data sets none
+    instance_default_mtu: str = DEFAULT_INSTANCE_DEFAULT_MTU
 
     def severity_for(self, check_id: str, default: str) -> str:
         return dict(self.severity_overrides).get(check_id, default)

@@ -62,6 +62,7 @@ from pcxguard.model import (
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
 from pcxguard.userdata import largest_interface_mtu, route_pins
 from pcxguard.values import family_of, parse_cidr
+from pcxguard.userdata.host import read_into
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 MAX_TEMPLATE_BYTES = limits.MAX_TEMPLATE_BYTES
@@ -382,6 +383,7 @@ class CloudFormationBuilder:
             "AWS::EC2::NetworkAcl": self._network_acl,
             "AWS::EC2::Instance": self._host,
             "AWS::EC2::LaunchTemplate": self._host,
+            "AWS::AutoScaling::LaunchConfiguration": self._host,
         }
         later = {
             "AWS::EC2::VPCCidrBlock": self._cidr_block,
@@ -665,12 +667,13 @@ class CloudFormationBuilder:
 
     # -- hosts --------------------------------------------------------------------------
     def _user_data(self, template: Template, logical: str, raw: Any) -> Any:
+        """The user data as the instance gets it: text, bytes (decoded base64), None or Unknown."""
         resolved = self.value(template, raw, text=True)
         if isinstance(resolved, Base64Text):
             return finish_text(str(resolved), f"the user data of {logical}")
         if isinstance(resolved, str) and resolved:
             try:
-                return base64.b64decode(resolved, validate=True).decode("utf-8", errors="replace")
+                return base64.b64decode(resolved, validate=True)
             except (binascii.Error, ValueError):
                 self.problem(template, logical, f"user data of {logical} is not valid base64 (wrap it in Fn::Base64)")
                 return Unknown(f"user data of {logical} (not valid base64)")
@@ -693,26 +696,35 @@ class CloudFormationBuilder:
     def _host(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
         host = Host(key, self.source(template, logical))
-        if template.type_of(logical) == "AWS::EC2::Instance":
+        kind = template.type_of(logical)
+        if kind == "AWS::EC2::Instance":
             props = self.value(template, template.properties(logical))
+            props = props if isinstance(props, dict) else {}
             subnet = self.link(props.get("SubnetId"), "SubnetId")
             subnets, groups = self._interfaces(props.get("NetworkInterfaces"), "GroupSet")
             host.subnets = ([subnet] if subnet is not None else []) + subnets
-            host.security_groups = self.links(props.get("SecurityGroupIds"), "SecurityGroupIds") + groups
+            host.security_groups = (self.links(props.get("SecurityGroupIds"), "SecurityGroupIds")
+                                    + self.links(props.get("SecurityGroups"), "SecurityGroups") + groups)
             raw_user_data = template.properties(logical).get("UserData")
+            instance_type = props.get("InstanceType")
+        elif kind == "AWS::AutoScaling::LaunchConfiguration":
+            props = self.value(template, template.properties(logical))
+            props = props if isinstance(props, dict) else {}
+            host.security_groups = self.links(props.get("SecurityGroups"), "SecurityGroups")
+            raw_user_data = template.properties(logical).get("UserData")
+            instance_type = props.get("InstanceType")
         else:
             data = template.properties(logical).get("LaunchTemplateData")
             resolved = self.value(template, data)
             resolved = resolved if isinstance(resolved, dict) else {}
             subnets, groups = self._interfaces(resolved.get("NetworkInterfaces"), "Groups")
             host.subnets = subnets
-            host.security_groups = self.links(resolved.get("SecurityGroupIds"), "SecurityGroupIds") + groups
+            host.security_groups = (self.links(resolved.get("SecurityGroupIds"), "SecurityGroupIds")
+                                    + self.links(resolved.get("SecurityGroups"), "SecurityGroups") + groups)
             raw_user_data = data.get("UserData") if isinstance(data, dict) else None
-        text = self._user_data(template, logical, raw_user_data)
-        host.user_data = text
-        if isinstance(text, str):
-            host.interface_mtu = largest_interface_mtu(text)
-            host.route_mtu_pins = route_pins(text)
-        elif isinstance(text, Unknown):
-            host.interface_mtu = text
+            instance_type = resolved.get("InstanceType")
+        host.security_groups = list(dict.fromkeys(host.security_groups))
+        if isinstance(instance_type, (str, Unknown)) and instance_type != "":
+            host.instance_type = instance_type
+        read_into(host, self._user_data(template, logical, raw_user_data))
         self.estate.hosts[key] = host

@@ -42,6 +42,7 @@ from pcxguard.model import (
 from pcxguard.loaders.completeness import gaps_for
 from pcxguard.userdata import largest_interface_mtu, route_pins
 from pcxguard.values import family_of, parse_cidr
+from pcxguard.userdata.host import read_into
 
 # --------------------------------------------------------------------------- addresses
 
@@ -302,9 +303,11 @@ class EstateBuilder:
             return result
         return Unknown(f"unexpected value {result!r} where an id was expected")
 
-    def links(self, instance: Any, attribute: str) -> list[Any]:
-        """A list of references (subnet ids, security group ids)."""
-        raw = self.reader.value(instance, (attribute,))
+    def links(self, instance: Any, attribute: str | tuple[Any, ...]) -> list[Any]:
+        """A list of references (subnet ids, security group ids); ``attribute`` may be a nested path."""
+        path = attribute if isinstance(attribute, tuple) else (attribute,)
+        attribute = ".".join(str(p) for p in path)
+        raw = self.reader.value(instance, path)
         found: list[Any] = []
         complete = isinstance(raw, list) and all(isinstance(v, str) and v for v in raw)
         if isinstance(raw, list):
@@ -312,7 +315,7 @@ class EstateBuilder:
         elif isinstance(raw, (ResourceTarget, str)):
             found.append(self._as_link(raw))
         if not complete and not isinstance(raw, (ResourceTarget, str)) and raw is not None:
-            for target in self.reader.references(instance, (attribute,)):
+            for target in self.reader.references(instance, path):
                 link = self._as_link(target) if isinstance(target, (ResourceTarget, str)) else None
                 if link is not None and link not in found:
                     found.append(link)
@@ -841,18 +844,32 @@ class EstateBuilder:
         )
         self.estate.sg_rules.append(rule)
 
+    def _set_links(self, instance: Any, path: tuple[Any, ...]) -> list[Any]:
+        """``links`` of an optional attribute: nothing when the configuration leaves it out."""
+        value = self.reader.value(instance, path)
+        if value is None or value == [] or (isinstance(value, Unknown) and self._unset(instance, path)):
+            return []
+        return self.links(instance, path)
+
     def _user_data(self, instance: Any) -> Any:
+        """The user data as given: text, bytes (decoded base64: possibly gzip), None or Unknown."""
         raw = self.value(instance, ("user_data",))
         encoded = self.value(instance, ("user_data_base64",))
+        if isinstance(raw, Unknown) and self._unset(instance, ("user_data",)):
+            raw = None  # computed by the provider: the configuration gives no user data
+        if isinstance(encoded, Unknown) and self._unset(instance, ("user_data_base64",)):
+            encoded = None
         if instance.type == "aws_launch_template":
             encoded, raw = raw, None
         if isinstance(raw, str) and raw:
             if _HASH.match(raw):
                 return self.reader.configuration_text(instance, "user_data")
             return raw
-        if isinstance(encoded, str) and encoded:
+        if isinstance(encoded, (str, bytes)) and encoded:
+            if isinstance(encoded, bytes):
+                return encoded
             try:
-                return base64.b64decode(encoded, validate=True).decode("utf-8", errors="replace")
+                return base64.b64decode(encoded, validate=True)
             except (binascii.Error, ValueError):
                 self.problem(instance, f"user data of {instance.address} is not valid base64; ignored")
                 return Unknown(f"user data of {instance.address} (not valid base64)")
@@ -864,30 +881,26 @@ class EstateBuilder:
 
     def _host(self, instance: Any) -> None:
         host = Host(instance.address, self.source(instance))
+        groups: list[Any] = []
         if instance.type == "aws_instance":
             subnet = self.link(instance, ("subnet_id",))
             host.subnets = [subnet] if subnet is not None else []
-            host.security_groups = self.links(instance, "vpc_security_group_ids")
+            groups = self.links(instance, "vpc_security_group_ids") + self._set_links(instance, ("security_groups",))
         elif instance.type == "aws_launch_template":
             interfaces = self.reader.value(instance, ("network_interfaces",))
             for index, _ in enumerate(interfaces if isinstance(interfaces, list) else []):
                 subnet = self.link(instance, ("network_interfaces", index, "subnet_id"))
                 if subnet is not None:
                     host.subnets.append(subnet)
-                groups = self.reader.value(instance, ("network_interfaces", index, "security_groups"))
-                if isinstance(groups, list):
-                    host.security_groups.extend(g for g in groups if isinstance(g, str))
-            host.security_groups.extend(self.links(instance, "vpc_security_group_ids"))
+                groups.extend(self._set_links(instance, ("network_interfaces", index, "security_groups")))
+            for attribute in ("vpc_security_group_ids", "security_group_names"):
+                groups.extend(self._set_links(instance, (attribute,)))
         else:
-            host.security_groups = self.links(instance, "security_groups")
-        host.security_groups = [g for g in host.security_groups if g is not None]
-        text = self._user_data(instance)
-        host.user_data = text
-        if isinstance(text, str):
-            host.interface_mtu = largest_interface_mtu(text)
-            host.route_mtu_pins = route_pins(text)
-        elif isinstance(text, Unknown):
-            host.interface_mtu = text
+            groups = self.links(instance, "security_groups")
+        host.security_groups = list(dict.fromkeys(g for g in groups if g is not None))
+        instance_type = self.value(instance, ("instance_type",))
+        host.instance_type = instance_type if isinstance(instance_type, (str, Unknown)) and instance_type != "" else None
+        read_into(host, self._user_data(instance))
         self.estate.hosts[instance.address] = host
 
     def _autoscaling_group(self, instance: Any) -> None:

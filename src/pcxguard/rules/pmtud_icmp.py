@@ -122,8 +122,8 @@ def _peer_range(estate: Estate, route: Route) -> IPNetwork | None:
     return route.destination if route.destination is not None and is_known(route.destination) else None  # type: ignore[return-value]
 
 
-def judge(estate: Estate, host: Host, limit: int) -> Finding:
-    base = jumbo_mtu.judge(estate, host, limit)
+def judge(estate: Estate, host: Host, limit: int, instance_default: str = "1500") -> Finding:
+    base = jumbo_mtu.judge(estate, host, limit, instance_default)
     name = host.source.address
     if base.verdict is Verdict.PASSED:
         return passed(CHECK_ID, host.source, f"{name} needs no path-MTU discovery across regions: {base.message}")
@@ -132,7 +132,7 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
                            base.missing)
     tables, _ = jumbo_mtu.host_tables(estate, host)
     crossing, _ = jumbo_mtu.crossing_routes(estate, tables)
-    unpinned = [(r, p, here, there) for r, p, here, there in crossing if not jumbo_mtu._pinned(host, r, limit)]
+    unpinned = [(r, p, here, there) for r, p, here, there in crossing if jumbo_mtu._pinned(host, r, limit) is False]
     blocked: list[str] = []
     missing: list[str] = []
     related = set()
@@ -177,7 +177,8 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
             "with Don't Fragment set are dropped silently and TCP connections hang (EC2 User Guide, network MTU: "
             "path MTU discovery).",
             related=tuple(sorted(related, key=lambda s: s.address)),
-            fix=f"Lower the MTU of {name} to {limit} or pin it on the peer routes (see CKV2_PCX_5); or admit the "
+            fix=f"Lower the MTU of {name} to {limit} or pin it on the peer routes (see CKV2_PCX_5: "
+                f"{'; '.join(jumbo_mtu.pin_command(r.destination, limit) for r, *_ in unpinned)}); or admit the "
                 "message from the peer's range: a security group ingress rule with protocol icmp, from_port 3, to_port 4 "
                 "(icmpv6: from_port 2, to_port -1) and the peer's CIDR, and a network ACL inbound rule allowing it "
                 "with a lower number than any deny.",
@@ -192,4 +193,4 @@ def judge(estate: Estate, host: Host, limit: int) -> Finding:
 
 def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
     for host in estate.hosts.values():
-        yield judge(estate, host, settings.inter_region_mtu)
+        yield judge(estate, host, settings.inter_region_mtu, settings.instance_default_mtu)
