@@ -908,9 +908,10 @@ def _peering_hop(estate: Estate, route: Route, vpc: Vpc, dst: Endpoint, settings
                                                     "own addresses, never through it (no transitive or edge-to-edge "
                                                     "routing; see CKV2_PCX_6)", route.holder))
         return peering, hops
-    hops.append(Hop("peering connection", NOTE, f"{peering.source.address} joins {vpc.source.address} and "
-                                                f"{peer.source.address}; its DNS options do not affect reachability",
-                    peering.source))
+    if hops[0].outcome == ALLOW:
+        hops[0] = Hop(hops[0].step, ALLOW, f"{hops[0].detail} It joins {vpc.source.address} and "
+                                           f"{peer.source.address}; its DNS options do not affect reachability.",
+                      peering.source)
     return peering, hops
 
 
