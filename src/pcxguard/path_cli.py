@@ -85,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
         result = analyse_path(estate, query, settings)
     except UsageError as error:
         return _error(str(error))
+    except Exception as error:  # noqa: BLE001 - no traceback reaches a user
+        return _error(f"internal error in pcxguard path ({type(error).__name__}: {error}); please report it")
     for problem in estate.problems:
         print(f"pcxguard: {problem.file}: {problem.message}", file=sys.stderr)
     text = {"text": render_text, "json": render_json, "markdown": render_markdown}[args.format](result)
