@@ -926,7 +926,8 @@ def _return_path(estate: Estate, result: PathResult, src: Endpoint, dst: Endpoin
         reply_want, why = (ECHO_REPLY, ECHO_REPLY) if want == (ECHO_REQUEST, ECHO_REQUEST) else want, " (the ICMP reply)"
     back.append(Hop("security group (stateful)", NOTE, "security groups are stateful: replies to allowed traffic "
                                                        "pass whatever their rules say"))
-    back.append(acl_hop(estate, dst.subnet, True, src.network, reply_protocol, reply_want, "network ACL outbound", why))
+    back.append(_reply_acl_hop(estate, dst.subnet, True, src.network, reply_protocol, reply_want, "network ACL outbound",
+                               why))
     choice = route_hop(estate, dst.subnet, dst.vpc, src.network, "route table")
     back.append(choice.hop)
     if choice.hop.outcome in (DENY, UNKNOWN):
@@ -956,9 +957,31 @@ def _return_path(estate: Estate, result: PathResult, src: Endpoint, dst: Endpoin
             return
         back.append(Hop("peering connection", ALLOW, f"{route.holder.address} routes {route.destination} back over "
                                                      f"{peering.source.address}", route.holder))
-    back.append(acl_hop(estate, src.subnet, False, dst.network, reply_protocol, reply_want, "network ACL inbound", why))
+    back.append(_reply_acl_hop(estate, src.subnet, False, dst.network, reply_protocol, reply_want, "network ACL inbound",
+                               why))
     back.append(Hop("security group (stateful)", NOTE, f"the reply is admitted by {src.label}'s security groups as "
                                                        "part of the tracked connection"))
+
+
+# the clients' own ephemeral ranges, for an ACL that admits only part of 1024-65535 (VPC User Guide, ephemeral
+# ports: Linux kernels use 32768-60999, Windows Server 2008 and later 49152-65535)
+CLIENT_RANGES = ((32768, 60999), (49152, 65535))
+
+
+def _reply_acl_hop(estate: Estate, subnet: Subnet | None, egress: bool, peer: IPNetwork, protocol: str,
+                   want: tuple[int, int] | None, step: str, why: str) -> Hop:
+    hop = acl_hop(estate, subnet, egress, peer, protocol, want, step, why)
+    if hop.outcome != UNKNOWN or want != EPHEMERAL or not hop.missing or "unevenly" not in hop.missing[-1]:
+        return hop
+    narrower = [acl_hop(estate, subnet, egress, peer, protocol, r, step, f" (client ports {r[0]}-{r[1]})")
+                for r in CLIENT_RANGES]
+    if all(h.outcome == ALLOW for h in narrower):
+        return Hop(step, ALLOW, f"{hop.detail}; it admits the ephemeral ports of Linux (32768-60999) and Windows "
+                                "(49152-65535) clients", hop.resource)
+    if all(h.outcome == DENY for h in narrower):
+        return Hop(step, DENY, f"{hop.detail}; it admits neither the Linux (32768-60999) nor the Windows "
+                               "(49152-65535) ephemeral ports, so replies are dropped", hop.resource)
+    return hop
 
 
 def analyse_many(estate: Estate, queries: Iterable[Query], settings: Settings | None = None) -> list[PathResult]:
