@@ -4,6 +4,7 @@ formats and exit codes; agreement with CKV2_PCX_2 and CKV2_PCX_6."""
 from __future__ import annotations
 
 import json
+import shutil
 from functools import lru_cache
 from pathlib import Path
 
@@ -292,3 +293,45 @@ def test_source_of_a_cidr_endpoint():
     result = ask("plan", "10.0.1.0/24", "aws_instance.db")
     assert result.source.network == IPNetwork("10.0.1.0/24")
     assert result.source.subnet.key == "aws_subnet.app"
+
+
+# --------------------------------------------------------------------------- CloudFormation
+
+CFN = ROOT / "fixtures" / "cloudformation" / "path"
+
+
+@lru_cache(maxsize=None)
+def _cfn_estate():
+    from pcxguard.loaders.cloudformation import load_cloudformation
+
+    return load_cloudformation([str(CFN)], name=str(CFN))
+
+
+@pytest.mark.parametrize("dst,port,verdict,side,step,resource", [
+    ("Db", 5432, PathVerdict.REACHABLE, None, None, None),
+    ("Db", 22, PathVerdict.BLOCKED, "forward", "security group ingress", "SgDb"),
+    ("DbStrict", 5432, PathVerdict.BLOCKED, "forward", "network ACL inbound", "AclDbStrictDeny5432"),
+    ("Ledger", 5432, PathVerdict.BLOCKED, "return", "route table", "TableLedger"),
+    ("10.5.1.10", 443, PathVerdict.CANNOT_TELL, None, None, None),
+])
+def test_cloudformation_paths(dst, port, verdict, side, step, resource):
+    result = analyse_path(_cfn_estate(), Query("App", dst, port))
+    assert result.verdict is verdict, result.to_dict()
+    if verdict is PathVerdict.BLOCKED:
+        hop = denying(result)
+        assert hop in (result.forward if side == "forward" else result.back)
+        assert (hop.step, hop.resource.address) == (step, resource)
+        assert hop.resource.file.endswith("network.yaml") and hop.resource.start_line
+
+
+def test_cloudformation_intent_under_checkov(tmp_path):
+    from checkov_run import run_checkov
+
+    shutil.copy(CFN / "network.yaml", tmp_path / "network.yaml")
+    (tmp_path / ".pcxguard.yaml").write_text(
+        "intents:\n"
+        "  - {name: app reaches ledger, from: App, to: Ledger, port: 5432, expect: reachable}\n"
+        "  - {name: app reaches db, from: App, to: Db, port: 5432, expect: reachable}\n")
+    run = run_checkov("-d", str(tmp_path), "--framework", "cloudformation", "--check", "CKV2_PCX_15", cwd=tmp_path)
+    assert run.verdict("network.yaml", "CKV2_PCX_15", "AWS::EC2::RouteTable.TableLedger") == "FAILED"
+    assert run.verdict("network.yaml", "CKV2_PCX_15", "AWS::EC2::Instance.Db") == "PASSED"
