@@ -3,6 +3,6 @@
 from pcxguard.checkov_adapter import PeeringCheck
 
 check = PeeringCheck("CKV2_PCX_15")
-from pcxguard.checkov_adapter import CloudFormationPeeringCheck  # noqa: E402
+from pcxguard.checkov_adapter import CloudFormationPeeringCheck
 
 cfn_check = CloudFormationPeeringCheck("CKV2_PCX_15")

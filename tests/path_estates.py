@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from estate_builder import EstateBuilder, src
 from netaddr import IPNetwork
 
 from pcxguard.model import Host, NetworkAcl, NetworkAclRule, SecurityGroupRule
-from estate_builder import EstateBuilder, src
 
 
 def pair(*, back_route: bool = True, accepted: bool = True, region_b: str = "us-east-1",

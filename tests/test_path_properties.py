@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import random
 
+from estate_builder import src
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from netaddr import IPNetwork
 from path_estates import acl, pair
 
-from estate_builder import src
 from pcxguard.model import NetworkAclRule, SecurityGroupRule
 from pcxguard.reachability import PathVerdict, Query, analyse_path
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import jsonschema
@@ -19,7 +19,14 @@ from pcxguard.findings import Verdict
 from pcxguard.loaders.terraform_plan import load_plan
 from pcxguard.loaders.terraform_source import load_root_module
 from pcxguard.model import Gap, Unknown
-from pcxguard.reachability import DENY, UNKNOWN, PathVerdict, Query, UsageError, analyse_path
+from pcxguard.reachability import (
+    DENY,
+    UNKNOWN,
+    PathVerdict,
+    Query,
+    UsageError,
+    analyse_path,
+)
 from pcxguard.resources import schema_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,7 +34,7 @@ CASE = ROOT / "fixtures" / "terraform" / "path_reachability"
 PLAN = CASE / "plan.json"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _estate(kind: str):
     return load_plan(str(PLAN)) if kind == "plan" else load_root_module(str(CASE))
 
@@ -209,8 +216,9 @@ def test_unknown_elsewhere_does_not_hide_a_certain_deny():
 
 
 def test_group_references_same_region_and_across_regions():
-    from pcxguard.model import SecurityGroupRule
     from estate_builder import src
+
+    from pcxguard.model import SecurityGroupRule
 
     for region, expected in (("us-east-1", PathVerdict.REACHABLE), ("us-west-2", PathVerdict.BLOCKED)):
         b = pair(region_b=region)
@@ -300,7 +308,7 @@ def test_source_of_a_cidr_endpoint():
 CFN = ROOT / "fixtures" / "cloudformation" / "path"
 
 
-@lru_cache(maxsize=None)
+@cache
 def _cfn_estate():
     from pcxguard.loaders.cloudformation import load_cloudformation
 

@@ -14,7 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pcxguard.reachability import ALLOW, DENY, NOTE, UNKNOWN, Hop, PathResult, PathVerdict
+from pcxguard.reachability import (
+    ALLOW,
+    DENY,
+    NOTE,
+    UNKNOWN,
+    Hop,
+    PathResult,
+    PathVerdict,
+)
 
 EXIT = {PathVerdict.REACHABLE: 0, PathVerdict.BLOCKED: 1, PathVerdict.CANNOT_TELL: 3}
 EXIT_USAGE = 2

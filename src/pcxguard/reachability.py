@@ -26,11 +26,11 @@ hop that certainly denies makes the path BLOCKED whatever else is unknown: every
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Iterable, Sequence
 
-from netaddr import AddrFormatError, IPAddress, IPNetwork, IPSet
+from netaddr import AddrFormatError, IPAddress, IPNetwork
 
 from pcxguard.model import (
     Estate,
@@ -213,7 +213,7 @@ def _subnet_containing(estate: Estate, vpc: Vpc, network: IPNetwork) -> tuple[Su
         for block in subnet.blocks:
             if not is_known(block):
                 unsure.append(f"the CIDR block of {subnet.source.address}: {block.describe()}")  # type: ignore[union-attr]
-            elif block.version == network.version and network in block:  # type: ignore[union-attr]
+            elif block.version == network.version and network in block:  # type: ignore[union-attr,operator]
                 return subnet, []
     gaps = estate.gaps_in("subnets", vpc)
     unsure += [g.describe() for g in gaps]
@@ -251,8 +251,8 @@ def resolve(estate: Estate, text: str) -> Endpoint:
         end.vpc = estate.vpc(subnet.vpc)
         if end.vpc is None:
             end.problems.append(f"the VPC of {subnet.source.address} is outside the scan")
-        blocks = [b for b in subnet.blocks if is_known(b) and b.version == 4] or \
-            [b for b in subnet.blocks if is_known(b)]
+        known_blocks: list[IPNetwork] = [b for b in subnet.blocks if is_known(b)]  # type: ignore[misc]
+        blocks = [b for b in known_blocks if b.version == 4] or known_blocks
         if not blocks:
             end.problems.append(f"the CIDR block of {subnet.source.address} is not known"
                                 + (f": {subnet.blocks[0].describe()}" if subnet.blocks else ""))  # type: ignore[union-attr]
@@ -327,7 +327,7 @@ def _rule_covers(protocol: object, from_port: object, to_port: object, want_prot
     if name == "-1":
         return "all"
     if want_protocol == "-1":
-        return "some" if name in ("tcp", "udp", "icmp", "icmpv6") or name.isdigit() else "some"
+        return "some"  # one protocol of all traffic
     if name != want_protocol and not (want_protocol == "icmp" and name == "icmpv6"):
         return "none"
     assert want is not None
@@ -389,7 +389,7 @@ def acl_hop(estate: Estate, subnet: Subnet | None, egress: bool, peer: IPNetwork
     """One network ACL decision: rules of that direction in number order, first match wins, else deny."""
     if subnet is None:
         return Hop(step, NOTE, "no subnet named: network ACLs not evaluated")
-    acl, how, unknown = _acl_of(estate, subnet)
+    acl, _how, unknown = _acl_of(estate, subnet)
     if unknown:
         return Hop(step, UNKNOWN, f"the network ACL of {subnet.source.address} is not known", None, tuple(unknown))
     direction = "outbound" if egress else "inbound"
@@ -689,15 +689,15 @@ def route_hop(estate: Estate, subnet: Subnet, vpc: Vpc, destination: IPNetwork, 
     if best is None:
         return RouteChoice(None, Hop(step, DENY, f"{name} ({how} {subnet.source.address}) has no route to "
                                                  f"{destination}: the packet is dropped", where))
-    route = best[1]
-    if route is None:
+    chosen = best[1]
+    if chosen is None:
         return RouteChoice(None, Hop(step, ALLOW, f"{name} ({how} {subnet.source.address}): the local route covers "
                                                   f"{destination} (within {vpc.source.address})", where))
-    target = route.target if route.target is not None else None
+    target = chosen.target
     target_text = target if isinstance(target, str) else (target.describe() if isinstance(target, Unknown) else "none")
-    detail = (f"{name} ({how} {subnet.source.address}): {route.holder.address} ({route.destination}) is the most "
-              f"specific match for {destination}, target {route.target_kind} {target_text}")
-    return RouteChoice(route, Hop(step, NOTE, detail, route.holder))
+    detail = (f"{name} ({how} {subnet.source.address}): {chosen.holder.address} ({chosen.destination}) is the most "
+              f"specific match for {destination}, target {chosen.target_kind} {target_text}")
+    return RouteChoice(chosen, Hop(step, NOTE, detail, chosen.holder))
 
 
 def _target_kind(route: Route) -> str:
@@ -881,8 +881,8 @@ def _peering_hop(estate: Estate, route: Route, vpc: Vpc, dst: Endpoint, settings
     peering = estate.peering(route.target)
     if peering is None:
         return None, [Hop("peering connection", UNKNOWN, f"peering connection {route.target} is outside the scan",
-                          route.holder, (f"peering connection {route.target}: scan the code that declares it, or add "
-                                         "both VPCs to the inventory",))]
+                          route.holder, (f"peering connection {route.target}: scan the code that declares it, or add both VPCs "
+                                         "to the inventory"),)]
     peer_ref = estate.other_side(peering, vpc)
     if peer_ref is None:
         return peering, [Hop("peering connection", DENY, f"{peering.source.address} does not join "

@@ -9,11 +9,20 @@ unknown is "cannot tell", never PASSED."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Source
-from pcxguard.reachability import ALLOW, DENY, PathResult, PathVerdict, Query, UsageError, analyse_path, resolve
+from pcxguard.reachability import (
+    ALLOW,
+    DENY,
+    PathResult,
+    PathVerdict,
+    Query,
+    UsageError,
+    analyse_path,
+    resolve,
+)
 from pcxguard.settings import Intent, Settings
 
 CHECK_ID = "CKV2_PCX_15"
