@@ -343,3 +343,12 @@ def test_cloudformation_intent_under_checkov(tmp_path):
     run = run_checkov("-d", str(tmp_path), "--framework", "cloudformation", "--check", "CKV2_PCX_15", cwd=tmp_path)
     assert run.verdict("network.yaml", "CKV2_PCX_15", "AWS::EC2::RouteTable.TableLedger") == "FAILED"
     assert run.verdict("network.yaml", "CKV2_PCX_15", "AWS::EC2::Instance.Db") == "PASSED"
+
+
+def test_cloudformation_group_without_egress_keeps_the_default_rule():
+    # SgDb declares no SecurityGroupEgress: AWS adds allow-all outbound (Terraform's aws_security_group removes it)
+    result = analyse_path(_cfn_estate(), Query("Db", "Ledger", 5432))
+    assert result.forward[0].outcome == "allow"
+    assert "declares no SecurityGroupEgress" in result.forward[0].detail
+    terraform = ask("plan", "aws_instance.db", "aws_instance.app", 443)
+    assert terraform.forward[0].outcome == DENY  # aws_security_group.db has no egress block

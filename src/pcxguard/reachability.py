@@ -548,6 +548,14 @@ def sg_hop(estate: Estate, end: Endpoint, other: Endpoint, egress: bool, protoco
     if other_groups is not None and other_how == "default":
         found = _default_group(estate, other.vpc)
         other_groups = [found] if found is not None else []
+    if egress:
+        for group in groups:
+            if group.source.kind == "cloudformation" and not any(
+                    r.direction == "egress" and r.key.startswith(f"{group.key}/egress")
+                    for r in estate.rules_of_groups([group.key])):
+                return Hop(step, ALLOW, f"{group.source.address} declares no SecurityGroupEgress, so AWS adds its "
+                                        "default rule allowing all outbound traffic (CloudFormation reference, "
+                                        "AWS::EC2::SecurityGroup)", group.source)
     maybe: list[str] = []
     partial: list[str] = []
     for rule in estate.rules_of_groups(g.key for g in groups):
