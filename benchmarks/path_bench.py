@@ -4,8 +4,8 @@
 
 Uses ``bench.py``'s plans (the real 50-VPC terraform plan scaled to ``--vpcs``, cached in the cache
 directory). Loads the plan once (timed apart), then asks one query, then ``--queries`` queries over
-pairs of instances (each instance to its ring neighbours at distance 1 and 2, which are peered, and
-to instances in other cells, which are not), all in one process, and prints a markdown table with
+pairs of instances and pairs of subnets (each to a ring neighbour at distance 1 to 3 in the sorted
+list, mostly peered, or to one anywhere in the estate, mostly not), all in one process, and prints a markdown table with
 the verdict counts. Every query runs the whole forward and return path.
 """
 
@@ -29,16 +29,18 @@ from pcxguard.loaders.terraform_plan import load_plan  # noqa: E402
 from pcxguard.reachability import Query, analyse_path  # noqa: E402
 
 
-def queries(hosts: list[str], count: int, seed: int = 16) -> list[Query]:
+def queries(hosts: list[str], subnets: list[str], count: int, seed: int = 16) -> list[Query]:
+    """Half between instances (security groups included), half between subnets (the network alone)."""
     rnd = random.Random(seed)
     found: list[Query] = []
     for index in range(count):
-        source = hosts[rnd.randrange(len(hosts))]
+        names = hosts if index % 4 < 2 else subnets
+        source = names[rnd.randrange(len(names))]
         if index % 2 == 0:  # a peered neighbour in the same cell
-            position = hosts.index(source)
-            destination = hosts[(position + 1 + index % 3) % len(hosts)]
+            position = names.index(source)
+            destination = names[(position + 1 + index % 3) % len(names)]
         else:  # anywhere
-            destination = hosts[rnd.randrange(len(hosts))]
+            destination = names[rnd.randrange(len(names))]
         found.append(Query(source, destination, rnd.choice([22, 443, 5432]), "tcp"))
     return found
 
@@ -56,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     estate = load_plan(str(plan))
     load = time.perf_counter() - started
     hosts = sorted(k for k in estate.hosts if ".aws_instance." in k or k.startswith("aws_instance."))
-    asked = queries(hosts, args.queries)
+    subnets = sorted(k for k in estate.subnets if k.endswith("_a"))
+    asked = queries(hosts, subnets, args.queries)
     started = time.perf_counter()
     first = analyse_path(estate, asked[0])
     one = time.perf_counter() - started

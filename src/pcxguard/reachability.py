@@ -574,7 +574,7 @@ def sg_hop(estate: Estate, end: Endpoint, other: Endpoint, egress: bool, protoco
                 continue
             where = _address_relation(cidr, other.network)  # type: ignore[arg-type]
             if where == "all" and covered == "all":
-                return Hop(step, ALLOW, f"{rule.holder.address} ({direction} of {_group_name(estate, rule)}) allows "
+                return Hop(step, ALLOW, f"{_rule_name(estate, rule, direction)} allows "
                                         f"{traffic} {'to' if egress else 'from'} {cidr}", rule.holder)
             if where != "none":
                 partial.append(f"{rule.holder.address} covers part of it ({cidr})")
@@ -603,7 +603,7 @@ def sg_hop(estate: Estate, end: Endpoint, other: Endpoint, egress: bool, protoco
             maybe.append(f"whether the peering is in one region: {rule.holder.address} references a peer group")
             continue
         if covered == "all":
-            return Hop(step, ALLOW, f"{rule.holder.address} ({direction} of {_group_name(estate, rule)}) allows "
+            return Hop(step, ALLOW, f"{_rule_name(estate, rule, direction)} allows "
                                     f"{traffic} {'to' if egress else 'from'} members of {target.source.address}, "  # type: ignore[union-attr]
                                     f"which include {other.label}", rule.holder)
         partial.append(f"{rule.holder.address} covers part of {traffic}")
@@ -622,6 +622,14 @@ def _group_name(estate: Estate, rule: SecurityGroupRule) -> str:
     return group.source.address if group is not None else str(rule.group)
 
 
+def _rule_name(estate: Estate, rule: SecurityGroupRule, direction: str) -> str:
+    group = _group_name(estate, rule)
+    if rule.holder.address == group:
+        return f"an inline {direction} rule of {group}"
+    return f"{rule.holder.address} ({direction} rule of {group})"
+
+
+
 # --------------------------------------------------------------------------- routing
 
 
@@ -637,14 +645,14 @@ def table_for(estate: Estate, subnet: Subnet, vpc: Vpc) -> tuple[RouteTable | No
         table = estate.route_table(subnet.route_table)
         if table is None:
             return None, "", [f"route table {subnet.route_table} of {subnet.source.address} is outside the scan"]
-        return table, "associated with", []
+        return table, "by association", []
     gaps = estate.gaps_in("associations", vpc)
     if gaps:
         return None, "", [g.describe() for g in gaps]
     main = _main_table(estate, vpc)
     if main is None and estate.gaps_in("route_tables", vpc):
         return None, "", [g.describe() for g in estate.gaps_in("route_tables", vpc)]
-    return main, "the main table of its VPC (no association) for", []
+    return main, "which has no association: the main table", []
 
 
 @dataclass
@@ -661,7 +669,7 @@ def route_hop(estate: Estate, subnet: Subnet, vpc: Vpc, destination: IPNetwork, 
                                      tuple(unknown)))
     where = table.source if table is not None and not table.implicit else vpc.source
     name = table.source.address if table is not None and not table.implicit else \
-        f"the main route table of {vpc.source.address} (not declared: only the local route)"
+        f"the main route table of {vpc.source.address}, not declared, so only the local route"
     local_blocks = [b for b in vpc.known_set(destination.version).iter_cidrs()]
     best: tuple[int, Route | None] | None = None
     for block in local_blocks:
@@ -695,15 +703,15 @@ def route_hop(estate: Estate, subnet: Subnet, vpc: Vpc, destination: IPNetwork, 
         return RouteChoice(None, Hop(step, UNKNOWN, f"which route of {name} matches {destination}", where,
                                      tuple(unsure + gaps)))
     if best is None:
-        return RouteChoice(None, Hop(step, DENY, f"{name} ({how} {subnet.source.address}) has no route to "
+        return RouteChoice(None, Hop(step, DENY, f"{name} (used by {subnet.source.address} {how}) has no route to "
                                                  f"{destination}: the packet is dropped", where))
     chosen = best[1]
     if chosen is None:
-        return RouteChoice(None, Hop(step, ALLOW, f"{name} ({how} {subnet.source.address}): the local route covers "
+        return RouteChoice(None, Hop(step, ALLOW, f"{name} (used by {subnet.source.address} {how}): the local route covers "
                                                   f"{destination} (within {vpc.source.address})", where))
     target = chosen.target
     target_text = target if isinstance(target, str) else (target.describe() if isinstance(target, Unknown) else "none")
-    detail = (f"{name} ({how} {subnet.source.address}): {chosen.holder.address} ({chosen.destination}) is the most "
+    detail = (f"{name} (used by {subnet.source.address} {how}): {chosen.holder.address} ({chosen.destination}) is the most "
               f"specific match for {destination}, target {chosen.target_kind} {target_text}")
     return RouteChoice(chosen, Hop(step, NOTE, detail, chosen.holder))
 
@@ -917,8 +925,7 @@ def _peering_hop(estate: Estate, route: Route, vpc: Vpc, dst: Endpoint, settings
                                                     "routing; see CKV2_PCX_6)", route.holder))
         return peering, hops
     if hops[0].outcome == ALLOW:
-        hops[0] = Hop(hops[0].step, ALLOW, f"{hops[0].detail} It joins {vpc.source.address} and "
-                                           f"{peer.source.address}; its DNS options do not affect reachability.",
+        hops[0] = Hop(hops[0].step, ALLOW, f"{hops[0].detail} (Its DNS options do not affect reachability.)",
                       peering.source)
     return peering, hops
 
