@@ -16,6 +16,7 @@ from pcxguard.model import Estate, Source
 from pcxguard.reachability import (
     ALLOW,
     DENY,
+    Hop,
     PathResult,
     PathVerdict,
     Query,
@@ -55,6 +56,26 @@ def _anchor(result: PathResult, estate: Estate, intent: Intent) -> Source:
         if end.vpc is not None:
             return end.vpc.source
     return Source("configuration", "network intent", f"intent {intent.name}", None, intent.line)
+
+
+def _remedy(hop: Hop, result: PathResult, side: str) -> str:
+    """What to change at the hop that blocks, in the words of the AWS semantics it follows."""
+    where = hop.resource.address if hop.resource is not None else "the hop"
+    src, dst = result.source, result.destination
+    if hop.step == "route table":
+        far = src.network if side == "return" else dst.network
+        table = f"the main route table of {where}" if hop.resource is not None and \
+            hop.resource.resource_type in ("aws_vpc", "AWS::EC2::VPC") else where
+        return f"Add to {table} a route to {far} whose target is the peering connection that joins the two VPCs"
+    if hop.step.startswith("network ACL"):
+        return (f"Add to {where} an allow rule for the traffic, numbered below any rule that denies it (replies "
+                "need the ephemeral ports 1024-65535)")
+    if hop.step.startswith("security group"):
+        return (f"Add to {where} a rule for the port and protocol with the peer's CIDR (or, within one region, "
+                "the peer's security group)")
+    if hop.step == "peering connection":
+        return f"Accept the peering, or route {dst.network} over a peering that joins {dst.label}'s VPC ({where})"
+    return f"Change {where} so it lets the traffic through"
 
 
 def _admitting(result: PathResult) -> Source | None:
@@ -102,8 +123,8 @@ def judge(estate: Estate, intent: Intent, settings: Settings) -> Finding | None:
             f"Path: {path}.",
             related=tuple(h.resource for h in result.forward + result.back
                           if h.outcome == DENY and h.resource is not None and h is not deciding),
-            fix=f"Change {deciding.resource.address if deciding.resource else 'the hop'} so it admits the traffic, or "
-                f"correct the intent; run `pcxguard path --from {intent.source} --to {intent.destination}"
+            fix=f"{_remedy(deciding, result, side)}; or correct the intent. Run `pcxguard path --from "
+                f"{intent.source} --to {intent.destination}"
                 f"{f' --port {intent.port}' if intent.port is not None else ''} --protocol {intent.protocol}` "
                 "to see every hop.",
             subject=intent.name,
