@@ -151,3 +151,28 @@ def test_checkov_end_to_end(case_with_intents):
     assert run.verdict("plan.json", "CKV2_PCX_15", "aws_instance.app") != "PASSED" or \
         run.verdict("plan.json", "CKV2_PCX_0", "aws_instance.app") == "FAILED"
     assert run.verdict("plan.json", "CKV2_PCX_0", "aws_instance.app") == "FAILED"
+
+
+def test_readme_worked_example_is_the_real_output(capsys, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    text = (ROOT / "README.md").read_text()
+    block = text.split("## Paths and network intents")[1].split("```console\n")[1].split("```")[0]
+    command, *output = block.splitlines()
+    shown, status = output[:-2], output[-1]
+    assert command.startswith("$ pcxguard path ")
+    code = main(command.split()[2:])
+    assert capsys.readouterr().out.splitlines() == shown
+    assert str(code) == status
+
+
+def test_readme_settings_and_intents_examples_are_valid():
+    import yaml
+
+    from pcxguard.config import validate
+
+    text = (ROOT / "README.md").read_text()
+    for block in (text.split("## Settings")[1].split("```yaml\n")[1].split("```")[0],
+                  text.split("## Paths and network intents")[1].split("```yaml\n")[1].split("```")[0]):
+        raw = yaml.safe_load(block)
+        validate(raw, "README.md")
+        assert raw["intents"]
