@@ -352,3 +352,12 @@ def test_cloudformation_group_without_egress_keeps_the_default_rule():
     assert "declares no SecurityGroupEgress" in result.forward[0].detail
     terraform = ask("plan", "aws_instance.db", "aws_instance.app", 443)
     assert terraform.forward[0].outcome == DENY  # aws_security_group.db has no egress block
+
+
+def test_a_rule_whose_source_the_model_cannot_read_is_cannot_tell_not_deny():
+    b = pair()
+    b.estate.sg_rules[1].cidrs = []  # e.g. prefix_list_ids only
+    b.estate.sg_rules[1].from_port = b.estate.sg_rules[1].to_port = 5432
+    result = q(b.estate)
+    assert result.verdict is PathVerdict.CANNOT_TELL
+    assert "neither a CIDR nor a security group the scan can read" in result.missing[0]

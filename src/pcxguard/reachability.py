@@ -442,7 +442,7 @@ def acl_hop(estate: Estate, subnet: Subnet | None, egress: bool, peer: IPNetwork
 def _acl_rule_matches(rule: NetworkAclRule, peer: IPNetwork, protocol: str, want: tuple[int, int] | None
                       ) -> tuple[str, str | None]:
     if rule.cidr is None:
-        return "none", None
+        return "none", f"the CIDR of rule {rule.rule_number} is not in the model"
     if not is_known(rule.cidr):
         return "none", f"the CIDR of rule {rule.rule_number}: {rule.cidr.describe()}"  # type: ignore[union-attr]
     where = _address_relation(rule.cidr, peer)  # type: ignore[arg-type]
@@ -580,6 +580,9 @@ def sg_hop(estate: Estate, end: Endpoint, other: Endpoint, egress: bool, protoco
                 partial.append(f"{rule.holder.address} covers part of it ({cidr})")
         ref = rule.referenced_group if not rule.self_reference else rule.group
         if ref is None:
+            if not rule.cidrs:  # every AWS rule names a source: this one's (a prefix list?) is not in the model
+                maybe.append(f"what {rule.holder.address} admits: its source or destination is neither a CIDR nor a "
+                             "security group the scan can read (a prefix list?)")
             continue
         if not is_known(ref):
             maybe.append(f"the group {rule.holder.address} references: {ref.describe()}")  # type: ignore[union-attr]
