@@ -361,3 +361,21 @@ def test_a_rule_whose_source_the_model_cannot_read_is_cannot_tell_not_deny():
     result = q(b.estate)
     assert result.verdict is PathVerdict.CANNOT_TELL
     assert "neither a CIDR nor a security group the scan can read" in result.missing[0]
+
+
+def test_gaps_in_blocks_and_associations():
+    b = pair()
+    b.estate.gaps.append(Gap("vpc_blocks", "aws_vpc.a", "aws_vpc_ipv4_cidr_block_association.more: for_each unknown"))
+    b.estate.reindex()
+    # a route matches: a block the scan cannot see could not hold a peer's address (peered VPCs never overlap)
+    assert q(b.estate).verdict is PathVerdict.REACHABLE
+    # an address in no known block: the unseen block might hold it
+    result = analyse_path(b.estate, Query("aws_instance.app", "10.9.0.1", 443))
+    assert result.verdict is PathVerdict.CANNOT_TELL
+    assert result.missing == ["which VPC holds 10.9.0.1/32: some CIDR blocks are not known "
+                              "(aws_vpc_ipv4_cidr_block_association.more: for_each unknown)"]
+    b = pair()
+    b.estate.subnets["aws_subnet.db"].route_table = None
+    b.estate.gaps.append(Gap("associations", "aws_vpc.b", "aws_route_table_association.x: count unknown"))
+    b.estate.reindex()
+    assert q(b.estate).missing == ["aws_route_table_association.x: count unknown"]

@@ -202,7 +202,8 @@ def _vpc_containing(estate: Estate, network: IPNetwork) -> tuple[Vpc | None, lis
         return None, [f"{network} lies in more than one VPC of the scan ({names}); name a resource instead"]
     unsure = [v for v in estate.vpcs.values() if v.unknown_blocks(network.version)]
     if unsure or estate.gaps_in("vpc_blocks"):
-        names = ", ".join(sorted(v.source.address for v in unsure)) or "a VPC whose blocks the scan cannot see"
+        names = ", ".join([*sorted(v.source.address for v in unsure),
+                           *(g.describe() for g in estate.gaps_in("vpc_blocks"))])
         return None, [f"which VPC holds {network}: some CIDR blocks are not known ({names})"]
     return None, []
 
