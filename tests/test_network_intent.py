@@ -176,3 +176,10 @@ def test_readme_settings_and_intents_examples_are_valid():
         raw = yaml.safe_load(block)
         validate(raw, "README.md")
         assert raw["intents"]
+
+
+def test_checkov_judges_nothing_without_intents(tmp_path):
+    shutil.copy(CASE / "plan.json", tmp_path / "plan.json")
+    run = run_checkov("-f", "plan.json", "--framework", "terraform_plan", "--check", "CKV2_PCX_15", cwd=tmp_path)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert not [key for key in run.records if key[1] == "CKV2_PCX_15"]  # no PASSED it was not judged for
