@@ -379,3 +379,17 @@ def test_gaps_in_blocks_and_associations():
     b.estate.gaps.append(Gap("associations", "aws_vpc.b", "aws_route_table_association.x: count unknown"))
     b.estate.reindex()
     assert q(b.estate).missing == ["aws_route_table_association.x: count unknown"]
+
+
+def test_every_missing_route_back_of_ckv2_pcx_2_is_a_blocked_return_path():
+    """The tables CKV2_PCX_2 fails send 10.0.0.0/16 to app's VPC, whose web subnet routes elsewhere."""
+    analysis = analyse(_estate("plan"))
+    failed_tables = {f.resource.address for f in analysis.findings
+                     if f.check_id == "CKV2_PCX_2" and f.verdict is Verdict.FAILED and "route_table" in f.resource.address}
+    assert failed_tables == {"aws_route_table.db", "aws_route_table.island", "aws_route_table.pending",
+                             "aws_route_table.west"}
+    result = ask("plan", "aws_instance.db", "aws_subnet.web", 443)
+    assert result.forward_verdict is not PathVerdict.BLOCKED or denying(result).step.startswith("security group")
+    assert result.return_verdict is PathVerdict.BLOCKED
+    hop = [h for h in result.back if h.outcome == DENY][0]
+    assert hop.resource.address == "aws_route.web_default" and "asymmetric path" in hop.detail
