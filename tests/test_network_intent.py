@@ -183,3 +183,15 @@ def test_checkov_judges_nothing_without_intents(tmp_path):
     run = run_checkov("-f", "plan.json", "--framework", "terraform_plan", "--check", "CKV2_PCX_15", cwd=tmp_path)
     assert run.returncode == 0, run.stderr[-2000:]
     assert not [key for key in run.records if key[1] == "CKV2_PCX_15"]  # no PASSED it was not judged for
+
+
+def test_an_intent_that_names_nothing_scanned_is_a_problem(tmp_path, capsys):
+    shutil.copy(CASE / "plan.json", tmp_path / "plan.json")
+    (tmp_path / ".pcxguard.yaml").write_text(
+        "intents:\n  - {name: typo, from: aws_instance.ap, to: aws_instance.dbb, port: 5432, expect: reachable}\n")
+    code = main(["scan", str(tmp_path / "plan.json"), "-f", "json", "--strict"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 2
+    assert [p["message"] for p in report["problems"]] == [
+        'intent "typo" (aws_instance.ap -> aws_instance.dbb (TCP 5432)) names nothing in the scanned inputs, so it '
+        "was not evaluated; check its from/to against the resource addresses"]

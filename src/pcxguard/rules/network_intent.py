@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Source
+from pcxguard.model import Estate, LoadProblem, Source
 from pcxguard.reachability import (
     ALLOW,
     DENY,
@@ -140,6 +140,15 @@ def judge(estate: Estate, intent: Intent, settings: Settings) -> Finding | None:
         fix=f"Remove what admits it (for example {where.address}), or correct the intent.",
         subject=intent.name,
     )
+
+
+def unmatched(intents: dict[str, tuple[Intent, ...]], findings: list[Finding]) -> list[LoadProblem]:
+    """Intents (per configuration file) that no scanned estate held an end of: never evaluated, so
+    say so rather than let silence look like "holds"."""
+    judged = {f.subject for f in findings if f.check_id == CHECK_ID}
+    return [LoadProblem(where, f'intent "{intent.name}" ({_question(intent)}) names nothing in the scanned inputs, '
+                               "so it was not evaluated; check its from/to against the resource addresses")
+            for where, listed in intents.items() for intent in listed if intent.name not in judged]
 
 
 def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
