@@ -23,10 +23,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-import bench  # noqa: E402
+import bench
 
-from pcxguard.loaders.terraform_plan import load_plan  # noqa: E402
-from pcxguard.reachability import Query, analyse_path  # noqa: E402
+from pcxguard.loaders.terraform_plan import load_plan
+from pcxguard.reachability import Query, analyse_path
 
 
 def queries(hosts: list[str], subnets: list[str], count: int, seed: int = 16) -> list[Query]:

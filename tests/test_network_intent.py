@@ -193,5 +193,5 @@ def test_an_intent_that_names_nothing_scanned_is_a_problem(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert code == 2
     assert [p["message"] for p in report["problems"]] == [
-        'intent "typo" (aws_instance.ap -> aws_instance.dbb (TCP 5432)) names nothing in the scanned inputs, so it '
-        "was not evaluated; check its from/to against the resource addresses"]
+        ('intent "typo" (aws_instance.ap -> aws_instance.dbb (TCP 5432)) names nothing in the scanned inputs, so it '
+         "was not evaluated; check its from/to against the resource addresses")]

@@ -372,8 +372,8 @@ def test_gaps_in_blocks_and_associations():
     # an address in no known block: the unseen block might hold it
     result = analyse_path(b.estate, Query("aws_instance.app", "10.9.0.1", 443))
     assert result.verdict is PathVerdict.CANNOT_TELL
-    assert result.missing == ["which VPC holds 10.9.0.1/32: some CIDR blocks are not known "
-                              "(aws_vpc_ipv4_cidr_block_association.more: for_each unknown)"]
+    assert result.missing == [("which VPC holds 10.9.0.1/32: some CIDR blocks are not known "
+                              "(aws_vpc_ipv4_cidr_block_association.more: for_each unknown)")]
     b = pair()
     b.estate.subnets["aws_subnet.db"].route_table = None
     b.estate.gaps.append(Gap("associations", "aws_vpc.b", "aws_route_table_association.x: count unknown"))
@@ -391,5 +391,5 @@ def test_every_missing_route_back_of_ckv2_pcx_2_is_a_blocked_return_path():
     result = ask("plan", "aws_instance.db", "aws_subnet.web", 443)
     assert result.forward_verdict is not PathVerdict.BLOCKED or denying(result).step.startswith("security group")
     assert result.return_verdict is PathVerdict.BLOCKED
-    hop = [h for h in result.back if h.outcome == DENY][0]
+    hop = next(h for h in result.back if h.outcome == DENY)
     assert hop.resource.address == "aws_route.web_default" and "asymmetric path" in hop.detail
