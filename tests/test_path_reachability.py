@@ -393,3 +393,12 @@ def test_every_missing_route_back_of_ckv2_pcx_2_is_a_blocked_return_path():
     assert result.return_verdict is PathVerdict.BLOCKED
     hop = next(h for h in result.back if h.outcome == DENY)
     assert hop.resource.address == "aws_route.web_default" and "asymmetric path" in hop.detail
+
+
+def test_a_peering_outside_the_scan_is_cannot_tell():
+    b = pair()
+    b.estate.route_tables["aws_route_table.a"].routes[0].target = "pcx-0123456789abcdef0"
+    result = q(b.estate)
+    assert result.verdict is PathVerdict.CANNOT_TELL
+    assert result.missing == ["peering connection pcx-0123456789abcdef0: scan the code that declares it, or add both "
+                              "VPCs to the inventory"]

@@ -901,8 +901,8 @@ def _peering_hop(estate: Estate, route: Route, vpc: Vpc, dst: Endpoint, settings
     peering = estate.peering(route.target)
     if peering is None:
         return None, [Hop("peering connection", UNKNOWN, f"peering connection {route.target} is outside the scan",
-                          route.holder, (f"peering connection {route.target}: scan the code that declares it, or add both VPCs "
-                                         "to the inventory"),)]
+                          route.holder, (f"peering connection {route.target}: scan the code that declares it, or "
+                                         "add both VPCs to the inventory",))]
     peer_ref = estate.other_side(peering, vpc)
     if peer_ref is None:
         return peering, [Hop("peering connection", DENY, f"{peering.source.address} does not join "
