@@ -346,3 +346,32 @@ class CloudFormationPeeringCheck(_PcxCheck, CfnBaseResourceCheck):
             if reason is not None:
                 return self._unjudged(reason)
         return result
+
+
+# --------------------------------------------------------------------------- checks that judge only some resources
+#
+# CKV2_PCX_15 (network intents) supports many resource types but judges only those an intent's path
+# lands on: every other resource gets no verdict (UNKNOWN, which checkov leaves out), never a PASSED
+# it was not judged for.
+
+
+class JudgedOnlyCheck(PeeringCheck):
+    def _verdict(self, conf: dict[str, Any]) -> CheckResult:
+        address = conf.get("__address__")
+        analysis = self.analysis_for(conf)
+        if analysis is None or not isinstance(address, str) or not analysis.for_resource(self.id, address):  # type: ignore[attr-defined]
+            return CheckResult.UNKNOWN
+        return super()._verdict(conf)
+
+
+class CloudFormationJudgedOnlyCheck(CloudFormationPeeringCheck):
+    def _verdict(self, conf: dict[str, Any]) -> CheckResult:
+        location = cloudformation_location(conf, getattr(self, "entity_path", None))
+        if location is None:
+            return CheckResult.UNKNOWN
+        template, root, logical = location
+        analysis = cloudformation_analysis(root, template)
+        if not any(f.resource.file and os.path.abspath(f.resource.file) == template
+                   for f in analysis.for_resource(self.id, logical)):  # type: ignore[attr-defined]
+            return CheckResult.UNKNOWN
+        return super()._verdict(conf)

@@ -70,6 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="draw the peering topology (Mermaid or Graphviz dot)")
     _scan_arguments(graph)
     graph.add_argument("--format", "-f", choices=("mermaid", "dot"), default="mermaid")
+    from pcxguard import path_cli
+
+    path_cli.add_parser(commands)
     return parser
 
 
@@ -176,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "policies-dir":
         print(data_dir("policies"))
         return 0
+    if args.command == "path":
+        from pcxguard import path_cli
+
+        return path_cli.run(args)
     # A scan builds hundreds of thousands of small, mostly acyclic objects that live until the report is
     # written; with the default thresholds the cyclic collector re-walks them ~800 times (0.2 s of a 1.5 s
     # scan of 14,000 resources, benchmarks/RESULTS.md). Collect far less often while scanning.

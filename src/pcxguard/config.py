@@ -23,7 +23,7 @@ import yaml
 from pcxguard.limits import MAX_CONFIG_BYTES, MAX_DEPTH, InputRefused, depth_exceeds, read_text
 from pcxguard.loaders.cfn_yaml import TemplateError, bounded_safe_load
 from pcxguard.resources import schema_path
-from pcxguard.settings import Settings
+from pcxguard.settings import Intent, Settings
 
 CONFIG_NAME = ".pcxguard.yaml"
 PYPROJECT = "pyproject.toml"
@@ -168,7 +168,17 @@ def validate(raw: Any, where: str, lines: dict[tuple, int] | None = None) -> Non
         raise ConfigError(f"{where}: {_key_path(path)}: {message}{suffix}{more}")
 
 
-def _settings(raw: dict[str, Any]) -> Settings:
+def _intents(raw: dict[str, Any], lines: dict[tuple, int]) -> tuple[Intent, ...]:
+    """CKV2_PCX_15's intents; the schema has checked their keys and values."""
+    found = []
+    for index, entry in enumerate(raw.get("intents") or []):
+        found.append(Intent(name=str(entry["name"]), source=str(entry["from"]), destination=str(entry["to"]),
+                            expect=str(entry["expect"]), port=entry.get("port"),
+                            protocol=str(entry.get("protocol", "tcp")), line=lines.get(("intents", index))))
+    return tuple(found)
+
+
+def _settings(raw: dict[str, Any], lines: dict[tuple, int] | None = None) -> Settings:
     checks = raw.get("checks") or {}
     disabled = frozenset(cid for cid, opts in checks.items() if opts.get("enabled") is False)
     severities = tuple(sorted((cid, str(opts["severity"]).upper()) for cid, opts in checks.items() if "severity" in opts))
@@ -183,6 +193,8 @@ def _settings(raw: dict[str, Any]) -> Settings:
         kwargs["instance_default_mtu"] = str(raw["instance_default_mtu"])
     if "require_acceptance_same_account" in raw:
         kwargs["require_acceptance_same_account"] = bool(raw["require_acceptance_same_account"])
+    if raw.get("intents"):
+        kwargs["intents"] = _intents(raw, lines or {})
     return Settings(**kwargs)
 
 
@@ -191,7 +203,7 @@ def _load_config(path: Path, _stamp: tuple) -> Config:
     raw, lines = _read(path)
     validate(raw, _display(path), lines)
     digest = hashlib.sha256(json.dumps(raw, sort_keys=True, default=str).encode()).hexdigest()
-    return Config(path=path, settings=_settings(raw), raw=raw, digest=digest, lines=lines)
+    return Config(path=path, settings=_settings(raw, lines), raw=raw, digest=digest, lines=lines)
 
 
 def load_config(path: Path | None) -> Config:

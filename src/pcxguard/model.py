@@ -221,6 +221,9 @@ class NetworkAclRule:
     icmp_type: Maybe[int] | None = None
     icmp_code: Maybe[int] | None = None
     declared_by: Source | None = None
+    # TCP/UDP port range the rule covers; None: not given (all ports, or a loader that does not read them)
+    from_port: Maybe[int] | None = None
+    to_port: Maybe[int] | None = None
 
 
 @dataclass

@@ -166,9 +166,19 @@ def run_scan(
         report.problems.extend(estate.problems)
         memo: dict = {}
         report.findings.extend(reported(f, applied, memo) for f in analysis.findings)
+    _report_unmatched_intents(report, [config] if config is not None else [config_for(i.path) for i, _ in loaded])
     report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
                                         r.finding.resource.file or "", r.finding.resource.address))
     return report, found.missing
+
+
+def _report_unmatched_intents(report: Report, configs: list[Config]) -> None:
+    """CKV2_PCX_15: an intent no scanned estate holds an end of is a problem, not a silent pass."""
+    from pcxguard.rules.network_intent import unmatched
+
+    intents = {str(c.path or ".pcxguard.yaml"): c.settings.intents for c in configs if c.settings.intents}
+    if intents and "CKV2_PCX_15" not in next(iter(configs)).settings.disabled_checks:
+        report.problems.extend(unmatched(intents, [r.finding for r in report.findings]))
 
 
 __all__ = ["ConfigError", "Report", "Reported", "run_scan", "fingerprint", "SEVERITIES", "severity_rank"]

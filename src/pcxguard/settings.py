@@ -22,6 +22,19 @@ JUMBO_MTU = 9001
 
 
 @dataclass(frozen=True)
+class Intent:
+    """A network intent from ``.pcxguard.yaml`` (CKV2_PCX_15): SRC should reach DST, or be isolated from it."""
+
+    name: str
+    source: str
+    destination: str
+    expect: str  # "reachable" | "isolated"
+    port: int | None = None
+    protocol: str = "tcp"
+    line: int | None = None  # where the intent is written in the configuration
+
+
+@dataclass(frozen=True)
 class Settings:
     inter_region_mtu: int = DEFAULT_INTER_REGION_MTU
     active_peerings_per_vpc: int = DEFAULT_ACTIVE_PEERINGS_PER_VPC
@@ -36,6 +49,8 @@ class Settings:
     require_acceptance_same_account: bool = True
     # CKV2_PCX_5 / 14: "1500" or "jumbo", the MTU of a host whose user data sets none
     instance_default_mtu: str = DEFAULT_INSTANCE_DEFAULT_MTU
+    # CKV2_PCX_15: network intents to hold on every scan
+    intents: tuple[Intent, ...] = ()
 
     def severity_for(self, check_id: str, default: str) -> str:
         return dict(self.severity_overrides).get(check_id, default)

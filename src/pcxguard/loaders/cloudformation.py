@@ -645,6 +645,7 @@ class CloudFormationBuilder:
         cidr = spec.get(attribute)
         egress = spec.get("Egress", False)
         icmp = spec.get("Icmp") if isinstance(spec.get("Icmp"), dict) else {}
+        ports = spec.get("PortRange") if isinstance(spec.get("PortRange"), dict) else {}
         acl.rules.append(NetworkAclRule(
             egress=egress is True or str(egress).lower() == "true",
             rule_number=int(spec.get("RuleNumber", 0)),
@@ -652,6 +653,8 @@ class CloudFormationBuilder:
             protocol=str(spec.get("Protocol")) if isinstance(spec.get("Protocol"), (int, str)) else spec.get("Protocol"),
             cidr=self.network(template, logical, cidr, attribute),
             icmp_type=icmp.get("Type"), icmp_code=icmp.get("Code"),
+            from_port=ports.get("From"), to_port=ports.get("To"),
+            declared_by=self.source(template, logical),
         ))
 
     def _nacl_association(self, template: Template, logical: str) -> None:

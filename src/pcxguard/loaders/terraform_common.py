@@ -999,7 +999,8 @@ class EstateBuilder:
             protocol=str(protocol) if isinstance(protocol, (str, int)) else (protocol if isinstance(protocol, Unknown)
                                                                            else Unknown(f"protocol of {instance.address}")),
             cidr=cidr, icmp_type=self._int_or(instance, base + ("icmp_type",)),
-            icmp_code=self._int_or(instance, base + ("icmp_code",)), declared_by=self.source(instance))
+            icmp_code=self._int_or(instance, base + ("icmp_code",)), declared_by=self.source(instance),
+            from_port=self._int_or(instance, base + ("from_port",)), to_port=self._int_or(instance, base + ("to_port",)))
 
     def _network_acl(self, instance: Any) -> None:
         key = instance.address

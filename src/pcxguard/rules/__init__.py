@@ -9,6 +9,7 @@ from pcxguard.model import Estate
 from pcxguard.rules import duplicate_peering, jumbo_mtu, overlapping_cidrs, reverse_route, sg_cross_region
 from pcxguard.rules import (
     ipv6_peering_route,
+    network_intent,
     overlapping_peers,
     peer_destination,
     peering_acceptance,
@@ -37,4 +38,5 @@ RULES: dict[str, Rule] = {
     ipv6_peering_route.CHECK_ID: ipv6_peering_route.evaluate,
     peering_dns.CHECK_ID: peering_dns.evaluate,
     pmtud_icmp.CHECK_ID: pmtud_icmp.evaluate,
+    network_intent.CHECK_ID: network_intent.evaluate,
 }
