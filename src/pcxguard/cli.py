@@ -32,6 +32,9 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
                              ".pcxguard.yaml or pyproject.toml [tool.pcxguard] above each input)")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE (default: stdout)")
     parser.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a terminal")
+    parser.add_argument("--base-dir", metavar="DIR",
+                        help="repository root: SARIF URIs and baseline fingerprints name files relative to it "
+                             "(default: the git top level of the current directory, else the current directory)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,7 +96,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pcxguard.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+    from pcxguard.baseline import BaselineError, apply_baseline, describe, read_baseline, write_baseline
     from pcxguard.config import ConfigError, load_config
     from pcxguard.outputs import renderer, topology
     from pcxguard.scan import run_scan
@@ -103,7 +106,7 @@ def _run(args: argparse.Namespace) -> int:
         if config is None and os.environ.get("PCXGUARD_CONFIG"):
             config = load_config(Path(os.environ["PCXGUARD_CONFIG"]))
         progress = _Progress(sys.stderr, args.progress or sys.stderr.isatty())
-        report, missing = run_scan(args.paths, config, progress)
+        report, missing = run_scan(args.paths, config, progress, base_dir=args.base_dir)
     except ConfigError as error:
         return _error(str(error))
     for path in missing:
@@ -114,9 +117,11 @@ def _run(args: argparse.Namespace) -> int:
         for problem in report.problems:
             _error(f"{problem.file}: {problem.message}")
         return EXIT_ERROR if missing else EXIT_CLEAN
+    baseline = None
     try:
         if args.baseline:
-            apply_baseline(report, read_baseline(args.baseline))
+            baseline = read_baseline(args.baseline)
+            apply_baseline(report, baseline)
         if args.create_baseline:
             count = write_baseline(report, args.create_baseline)
             print(f"pcxguard: wrote {count} failure(s) to the baseline {args.create_baseline}", file=sys.stderr)
@@ -129,8 +134,8 @@ def _run(args: argparse.Namespace) -> int:
         _write(renderer(args.format)(report, colour=colour), args.output)
     except OSError as error:
         return _error(f"{args.output}: cannot write the report: {error}")
-    if args.baseline and report.suppressed and args.format != "text":
-        print(f"pcxguard: {report.suppressed} known failure(s) suppressed by the baseline", file=sys.stderr)
+    if baseline is not None:
+        print(f"pcxguard: {describe(report, baseline)}", file=sys.stderr)
     if missing:
         return EXIT_ERROR
     if report.problems and (args.strict or (report.inputs and not report.usable())):

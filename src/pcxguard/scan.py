@@ -8,7 +8,6 @@ configuration's override), a fingerprint for baselines, and the problems met.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Callable
@@ -20,6 +19,7 @@ from pcxguard.engine import UNDECIDED_CHECK, Analysis, analyse
 from pcxguard.findings import Finding, Verdict
 from pcxguard.inventory import merge_inventory
 from pcxguard.model import LoadProblem
+from pcxguard.paths import stable_name
 
 SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 
@@ -34,9 +34,11 @@ def severity_rank(severity: str) -> int:
         return SEVERITIES.index(severity.upper())
 
 
-def fingerprint(finding: Finding) -> str:
-    """Identity of a finding for baselines: check, resource, file and subject; never lines or wording."""
-    file = (finding.resource.file or "").replace(os.sep, "/")
+def fingerprint(finding: Finding, base_dir: str | None = None) -> str:
+    """Identity of a finding for baselines: check, resource, file and subject; never lines or wording.
+    The file is named relative to ``base_dir`` (``--base-dir``) or its git top level, so the same finding
+    has the same fingerprint from any current directory (``pcxguard.paths.stable_name``)."""
+    file = stable_name(finding.resource.file, base_dir)
     subject = hashlib.sha256(f"{file}\0{finding.resource.resource_type}\0{finding.subject or ''}".encode()).hexdigest()
     return f"{finding.check_id}:{finding.resource.address}:{subject[:16]}"
 
@@ -49,6 +51,7 @@ class Reported:
     title: str
     severity: str  # the severity that applies: FAILED -> the check's, UNKNOWN -> CKV2_PCX_0's
     verdict: Verdict = field(init=False, compare=False)
+    base_dir: str | None = field(default=None, compare=False)  # --base-dir: how fingerprints name files
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", self.finding.verdict)  # read for every finding by every output
@@ -56,7 +59,7 @@ class Reported:
     @cached_property
     def fingerprint(self) -> str:
         """Worked out when a baseline or an output asks: most findings of a big scan pass."""
-        return fingerprint(self.finding)
+        return fingerprint(self.finding, self.base_dir)
 
 
 @dataclass
@@ -66,6 +69,9 @@ class Report:
     findings: list[Reported] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     suppressed: int = 0  # failures hidden by a baseline
+    base_dir: str | None = None  # --base-dir: SARIF URIs and fingerprints are relative to it (default: git top level)
+    baseline_entries: int = 0  # entries in the applied baseline
+    baseline_matched: int = 0  # of those, how many matched a failure of this scan
 
     @property
     def failed(self) -> list[Reported]:
@@ -92,7 +98,7 @@ class Report:
         return [r for r in self.findings if r.verdict is not Verdict.PASSED and severity_rank(r.severity) >= rank]
 
 
-def reported(finding: Finding, config: Config, memo: dict | None = None) -> Reported:
+def reported(finding: Finding, config: Config, memo: dict | None = None, base_dir: str | None = None) -> Reported:
     """``memo``: one dict per configuration, so a scan of many findings asks each check's title and
     severity once."""
     unknown = finding.verdict is Verdict.UNKNOWN
@@ -110,7 +116,7 @@ def reported(finding: Finding, config: Config, memo: dict | None = None) -> Repo
         known = (title, severity.upper())
         if memo is not None:
             memo[key] = known
-    return Reported(finding, *known)
+    return Reported(finding, *known, base_dir=base_dir)
 
 
 class ConfigProblem(Exception):
@@ -121,6 +127,7 @@ def run_scan(
     paths: list[str],
     config: Config | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
+    base_dir: str | None = None,
 ) -> tuple[Report, list[str]]:
     """Scan ``paths``. Returns the report and the paths that could not be read at all.
 
@@ -128,7 +135,7 @@ def run_scan(
     Raises ConfigError for an invalid configuration.
     """
     found = discover(paths)
-    report = Report(inputs=list(found.inputs), problems=list(found.problems))
+    report = Report(inputs=list(found.inputs), problems=list(found.problems), base_dir=base_dir)
     loaded, problems = load_inputs(found.inputs, on_progress)
     report.problems.extend(problems)
     for item, estate in loaded:
@@ -138,7 +145,7 @@ def run_scan(
         report.analyses.append(analysis)
         report.problems.extend(estate.problems)
         memo: dict = {}
-        report.findings.extend(reported(f, applied, memo) for f in analysis.findings)
+        report.findings.extend(reported(f, applied, memo, base_dir) for f in analysis.findings)
     report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
                                         r.finding.resource.file or "", r.finding.resource.address))
     return report, found.missing
