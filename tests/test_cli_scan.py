@@ -33,7 +33,7 @@ def test_json_report_is_valid_and_exact(capsys):
     jsonschema.Draft202012Validator(json.loads(schema_path("report.schema.json").read_text())).validate(data)
     assert code == 1
     assert data["inputs"] == [{"path": CLI_PLAN, "kind": "terraform_plan"}]
-    assert data["summary"] == {"failed": 2, "unknown": 3, "passed": 17, "problems": 0, "suppressed": 0}
+    assert data["summary"] == {"failed": 2, "unknown": 3, "passed": 17, "problems": 0, "suppressed": 0, "skipped": 0}
     failed = {(f["check_id"], f["resource"]["address"]) for f in data["findings"] if f["verdict"] == "FAILED"}
     assert failed == {("CKV2_PCX_1", APP_WEST), ("CKV2_PCX_2", "aws_route.app_to_west")}
     overlap = next(f for f in data["findings"] if f["check_id"] == "CKV2_PCX_1" and f["verdict"] == "FAILED")

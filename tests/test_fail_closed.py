@@ -12,7 +12,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from checkov_run import ROOT, run_checkov
 
 PLAN = ROOT / "fixtures" / "terraform" / "overlap_primary" / "plan.json"

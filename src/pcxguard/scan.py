@@ -20,6 +20,7 @@ from pcxguard.findings import Finding, Verdict
 from pcxguard.inventory import merge_inventory
 from pcxguard.model import LoadProblem
 from pcxguard.paths import stable_name
+from pcxguard.suppressions import Selection, skip_reason
 
 SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 
@@ -62,6 +63,14 @@ class Reported:
         return fingerprint(self.finding, self.base_dir)
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A finding a skip comment (``#checkov:skip=ID:reason``) or CloudFormation Metadata suppressed."""
+
+    item: Reported
+    reason: str
+
+
 @dataclass
 class Report:
     inputs: list[Input] = field(default_factory=list)
@@ -72,6 +81,7 @@ class Report:
     base_dir: str | None = None  # --base-dir: SARIF URIs and fingerprints are relative to it (default: git top level)
     baseline_entries: int = 0  # entries in the applied baseline
     baseline_matched: int = 0  # of those, how many matched a failure of this scan
+    skipped: list[Skipped] = field(default_factory=list)  # suppressed in the code, with the reason
 
     @property
     def failed(self) -> list[Reported]:
@@ -87,7 +97,7 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         return {"failed": len(self.failed), "unknown": len(self.unknown), "passed": len(self.passed),
-                "problems": len(self.problems), "suppressed": self.suppressed}
+                "problems": len(self.problems), "suppressed": self.suppressed, "skipped": len(self.skipped)}
 
     def usable(self) -> bool:
         """Whether at least one input was read: it has elements, or no problems at all."""
@@ -119,6 +129,17 @@ def reported(finding: Finding, config: Config, memo: dict | None = None, base_di
     return Reported(finding, *known, base_dir=base_dir)
 
 
+def _selected(item: Reported, selection: Selection, config: Config) -> bool:
+    """``--check`` / ``--skip-check``: a "cannot tell" finding needs both its own check and CKV2_PCX_0
+    (its channel under checkov) selected."""
+    check_id = item.finding.check_id
+    if item.verdict is not Verdict.UNKNOWN:
+        return selection.runs(check_id, item.severity)
+    entry = catalogue().get(check_id)
+    own = config.settings.severity_for(check_id, entry.severity if entry else "MEDIUM").upper()
+    return selection.runs(check_id, own) and selection.runs(UNDECIDED_CHECK, item.severity)
+
+
 class ConfigProblem(Exception):
     pass
 
@@ -128,6 +149,7 @@ def run_scan(
     config: Config | None = None,
     on_progress: Callable[[int, int, str], None] | None = None,
     base_dir: str | None = None,
+    selection: Selection | None = None,
 ) -> tuple[Report, list[str]]:
     """Scan ``paths``. Returns the report and the paths that could not be read at all.
 
@@ -145,10 +167,18 @@ def run_scan(
         report.analyses.append(analysis)
         report.problems.extend(estate.problems)
         memo: dict = {}
-        report.findings.extend(reported(f, applied, memo, base_dir) for f in analysis.findings)
+        items = [reported(f, applied, memo, base_dir) for f in analysis.findings]
+        if selection:
+            items = [r for r in items if _selected(r, selection, applied)]
+        for item in items:
+            reason = skip_reason(item.finding)
+            if reason is None:
+                report.findings.append(item)
+            else:
+                report.skipped.append(Skipped(item, reason))
     report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
                                         r.finding.resource.file or "", r.finding.resource.address))
     return report, found.missing
 
 
-__all__ = ["ConfigError", "Report", "Reported", "run_scan", "fingerprint", "SEVERITIES", "severity_rank"]
+__all__ = ["ConfigError", "Report", "Reported", "Skipped", "run_scan", "fingerprint", "SEVERITIES", "severity_rank"]

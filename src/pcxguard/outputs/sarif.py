@@ -11,6 +11,8 @@ URIs are relative to the repository root (``--base-dir``, else the git top level
 current directory, else the current directory) with ``uriBaseId: %SRCROOT%``, and
 ``originalUriBaseIds`` says where ``%SRCROOT%`` was; GitHub code scanning resolves them
 against the checkout. A file outside the base directory gets an absolute ``file://`` URI.
+Findings a skip comment or CloudFormation Metadata suppressed are results with
+``suppressions: [{kind: inSource, justification: <reason>}]``.
 """
 
 from __future__ import annotations
@@ -135,7 +137,9 @@ def as_data(report: Report) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "pcxguard", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": [rule(p) for p in policies]}},
-        "results": [result(r, rule_index, base) for r in report.failed + report.unknown],
+        "results": [result(r, rule_index, base) for r in report.failed + report.unknown] + [
+            {**result(s.item, rule_index, base), "suppressions": [{"kind": "inSource", "justification": s.reason}]}
+            for s in report.skipped if s.item.verdict is not Verdict.PASSED],
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
         "properties": {"suppressedByBaseline": report.suppressed},
