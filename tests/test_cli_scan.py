@@ -119,7 +119,7 @@ def test_markdown_summary_and_mermaid(capsys):
     # a peer outside the scan is drawn apart, in a box of its own; the legend is in the picture
     assert [name for _, name in subgraphs] == ["us-east-1", "us-west-2", "outside the scan (referenced, not described)",
                                                "Legend"]
-    edges = re.findall(r'^(e\d+v\d+) -- "([^"]+)" --- (e\d+v\d+)$', mermaid, re.M)
+    edges = re.findall(r'^(e\d+v\d+) -- "([^"]+)" -{3,} (e\d+v\d+)$', mermaid, re.M)
     edge_index = {label.split("<br/>")[0]: i for i, (_, label, _) in enumerate(edges)}
     assert set(edge_index) == {APP_DATA, APP_WEST, APP_PARTNER}
     assert (edges[edge_index[APP_WEST]][0], edges[edge_index[APP_WEST]][2]) == (label_of["aws_vpc.app"], label_of["aws_vpc.west"])
