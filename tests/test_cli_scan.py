@@ -33,7 +33,7 @@ def test_json_report_is_valid_and_exact(capsys):
     jsonschema.Draft202012Validator(json.loads(schema_path("report.schema.json").read_text())).validate(data)
     assert code == 1
     assert data["inputs"] == [{"path": CLI_PLAN, "kind": "terraform_plan"}]
-    assert data["summary"] == {"failed": 2, "unknown": 3, "passed": 17, "problems": 0, "suppressed": 0}
+    assert data["summary"] == {"failed": 2, "unknown": 3, "passed": 17, "problems": 0, "suppressed": 0, "skipped": 0}
     failed = {(f["check_id"], f["resource"]["address"]) for f in data["findings"] if f["verdict"] == "FAILED"}
     assert failed == {("CKV2_PCX_1", APP_WEST), ("CKV2_PCX_2", "aws_route.app_to_west")}
     overlap = next(f for f in data["findings"] if f["check_id"] == "CKV2_PCX_1" and f["verdict"] == "FAILED")
@@ -116,16 +116,26 @@ def test_markdown_summary_and_mermaid(capsys):
     assert set(label_of) == {"aws_vpc.app", "aws_vpc.data", "aws_vpc.west", PARTNER}
     assert nodes[label_of["aws_vpc.west"]] == "aws_vpc.west<br/>10.0.128.0/17<br/>us-west-2"
     subgraphs = re.findall(r'^subgraph (\w+)\["([^"]+)"\]$', mermaid, re.M)
-    assert [name for _, name in subgraphs] == ["us-east-1", "us-west-2"]  # unknown region: no box
-    edges = re.findall(r'^(e\d+v\d+) -- "([^"]+)" --- (e\d+v\d+)$', mermaid, re.M)
-    edge_index = {label.split(" ")[0]: i for i, (_, label, _) in enumerate(edges)}
+    # a peer outside the scan is drawn apart, in a box of its own; the legend is in the picture
+    assert [name for _, name in subgraphs] == ["us-east-1", "us-west-2", "outside the scan (referenced, not described)",
+                                               "Legend"]
+    edges = re.findall(r'^(e\d+v\d+) -- "([^"]+)" -{3,} (e\d+v\d+)$', mermaid, re.M)
+    edge_index = {label.split("<br/>")[0]: i for i, (_, label, _) in enumerate(edges)}
     assert set(edge_index) == {APP_DATA, APP_WEST, APP_PARTNER}
     assert (edges[edge_index[APP_WEST]][0], edges[edge_index[APP_WEST]][2]) == (label_of["aws_vpc.app"], label_of["aws_vpc.west"])
     styles = {}
     for indices, colour in re.findall(r"^linkStyle ([\d,]+) stroke:(#[0-9a-f]{6})", mermaid, re.M):
         for index in indices.split(","):
             styles[int(index)] = colour
-    assert styles == {edge_index[APP_WEST]: "#d73a49", edge_index[APP_PARTNER]: "#8a8a8a", edge_index[APP_DATA]: "#28a745"}
+    assert {i: c for i, c in styles.items() if i < len(edges)} == {
+        edge_index[APP_WEST]: "#d73a49", edge_index[APP_PARTNER]: "#8a8a8a", edge_index[APP_DATA]: "#28a745"}
+    # failed and cannot tell are told apart on the edge, not only by colour
+    labels = {label.split("<br/>")[0]: label for _, label, _ in edges}
+    assert labels[APP_WEST].endswith("<br/>FAILED: CKV2_PCX_1, CKV2_PCX_2")
+    assert labels[APP_PARTNER].endswith("<br/>CANNOT TELL: CKV2_PCX_1, CKV2_PCX_8")
+    assert labels[APP_DATA] == APP_DATA
+    # the legend's three edges carry the three styles, after the real edges
+    assert [styles[len(edges) + i] for i in range(3)] == ["#d73a49", "#8a8a8a", "#28a745"]
 
 
 def test_text_report_groups_by_peering_and_colours_only_when_asked(capsys):
@@ -246,7 +256,8 @@ def test_bad_baseline_is_exit_2(capsys, tmp_path):
 def test_graph_command(capsys):
     code, out, _ = run(capsys, "graph", CLI_PLAN, "--format", "dot")
     assert code == 0 and out.startswith("graph pcxguard {")
-    assert re.search(r'e0v0 -- e0v2 \[label="aws_vpc_peering_connection.app_west", color="#d73a49"', out)
+    assert re.search(r'e0v0 -- e0v2 \[label="aws_vpc_peering_connection.app_west\\nFAILED: CKV2_PCX_1, CKV2_PCX_2", '
+                     r'color="#d73a49"', out)
     assert 'label="us-west-2"' in out
     code, out, _ = run(capsys, "graph", CLI_PLAN)
     assert code == 0 and out.startswith("flowchart LR") and "linkStyle" in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,9 @@ def test_hcl2_is_checkovs_fork():
 def test_checkov_starts_and_scans_terraform(tmp_path):
     version = subprocess.run([str(CHECKOV), "--version"], capture_output=True, text=True, timeout=120)
     assert version.returncode == 0, version.stderr[-1000:]
-    assert version.stdout.strip().splitlines()[-1] == "3.3.30"
+    installed = tuple(int(x) for x in version.stdout.strip().splitlines()[-1].split("."))
+    lowest = re.search(r'"checkov>=([0-9.]+),<4"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert tuple(int(x) for x in lowest.split(".")) <= installed < (4,), (installed, lowest)
     (tmp_path / "main.tf").write_text('resource "aws_vpc" "a" {\n  cidr_block = "10.0.0.0/16"\n}\n'
                                       'resource "aws_vpc" "b" {\n  cidr_block = "10.0.0.0/16"\n}\n'
                                       'resource "aws_vpc_peering_connection" "ab" {\n'

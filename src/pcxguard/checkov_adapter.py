@@ -28,6 +28,12 @@ from pcxguard.loaders.terraform_plan import load_plan
 from pcxguard.loaders.terraform_source import load_root_module
 
 _DEBUG = os.environ.get("LOG_LEVEL", "").upper() == "DEBUG"
+# The floor of a fail-closed result: a broken configuration, an unreadable input or an internal error
+# fails every pcxguard check on the resource at this severity at least, so `--soft-fail-on CKV2_PCX_0`,
+# `--skip-check CKV2_PCX_0` and `--hard-fail-on HIGH` never turn it into a green build.
+FAIL_CLOSED_SEVERITY = "HIGH"
+_SEVERITY_ORDER = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
+_ANNOUNCED: set[str] = set()
 _NOTHING_FOUND = (CheckResult.PASSED, (), None)
 _RESULTS = {Verdict.PASSED: CheckResult.PASSED, Verdict.FAILED: CheckResult.FAILED, Verdict.UNKNOWN: CheckResult.UNKNOWN}
 
@@ -47,6 +53,22 @@ def render_details(check_id: str, findings: list[Finding], problems: list[str]) 
             if finding.fix:
                 lines.append(f"Fix: {finding.fix}")
     return lines
+
+
+class InputUnreadable(Exception):
+    """pcxguard could not read the input checkov is scanning (checkov could): nothing it says would be judged."""
+
+
+def fail_closed_details(reason: str) -> list[str]:
+    return [reason, "pcxguard fails every one of its checks on this resource until this is fixed "
+                    "(it is not a 'cannot tell': --soft-fail-on / --skip-check CKV2_PCX_0 do not silence it)"]
+
+
+def _announce(reason: str) -> None:
+    """Say it once on stderr too: checkov's CloudFormation runner drops check details."""
+    if reason not in _ANNOUNCED:
+        _ANNOUNCED.add(reason)
+        print(f"pcxguard: {reason}", file=sys.stderr)
 
 
 def _first(value: Any) -> Any:
@@ -71,8 +93,10 @@ class _PcxCheck:
         try:
             severity = settings_for(os.getcwd()).severity_for(check_id, entry.severity)
         except ConfigError:
-            severity = entry.severity  # reported on every resource by CKV2_PCX_0 at scan time
-        self.severity = Severities[severity]
+            severity = entry.severity  # every check fails closed on every resource at scan time
+        self._severity_name = severity
+        self._configured_severity = Severities[severity]
+        self.severity = self._configured_severity
 
     def run(self, scanned_file: str, entity_configuration: dict[str, Any], entity_name: str, entity_type: str,
             skip_info: Any) -> Any:
@@ -82,6 +106,7 @@ class _PcxCheck:
         at ~12 us each, that line alone cost 0.2 s of a 250-VPC scan with pcxguard's 15 checks
         (benchmarks/RESULTS.md). It is still written when ``LOG_LEVEL=DEBUG`` asks to see it.
         """
+        self.severity = self._configured_severity  # a fail-closed result raises it for one resource only
         if skip_info or _DEBUG:
             return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
         self.details = []
@@ -96,14 +121,18 @@ class _PcxCheck:
         return self.scan_resource_conf(conf)
 
     def scan_resource_conf(self, conf: dict[str, Any]) -> CheckResult:
-        """Never raises: a broken configuration or an internal error fails CKV2_PCX_0 with the reason
-        and leaves the other checks undecided, so the run goes on and says why."""
+        """Never raises, and never fails open: a broken configuration, an input pcxguard cannot read or
+        an internal error FAILS every pcxguard check on the resource at HIGH severity at least, naming
+        the cause (file, key and line for a configuration), so the run goes on, says why, and exits
+        non-zero whatever silences CKV2_PCX_0."""
         try:
             return self._verdict(conf)
         except ConfigError as error:
-            return self._cannot_run(f"configuration error: {error}")
+            return self._fail_closed(f"pcxguard configuration error: {error}")
+        except InputUnreadable as error:
+            return self._fail_closed(f"pcxguard could not read this input: {error}")
         except Exception as error:  # noqa: BLE001 - a plugin must not take checkov down
-            return self._cannot_run(f"internal error in pcxguard ({type(error).__name__}: {error}); please report it")
+            return self._fail_closed(f"internal error in pcxguard ({type(error).__name__}: {error}); please report it")
 
     def _unjudged(self, reason: str) -> CheckResult:
         """A resource pcxguard has no verdict for: never PASSED. CKV2_PCX_0 fails and says why; the
@@ -119,6 +148,12 @@ class _PcxCheck:
             self.details = [reason]
             return CheckResult.FAILED
         return CheckResult.UNKNOWN
+    def _fail_closed(self, reason: str) -> CheckResult:
+        _announce(reason)
+        self.details = fail_closed_details(reason)
+        if _SEVERITY_ORDER.index(self._severity_name) < _SEVERITY_ORDER.index(FAIL_CLOSED_SEVERITY):
+            self.severity = Severities[FAIL_CLOSED_SEVERITY]
+        return CheckResult.FAILED
 
     def _judge(self, analysis: Analysis, address: str, keep: Any = None) -> tuple[CheckResult, list[Finding]]:
         """The verdict on one resource, and the findings it rests on; ``self.details`` says why."""
@@ -156,11 +191,20 @@ def _collector_paused() -> Iterator[None]:
 _RUN: dict[tuple, Analysis] = {}
 
 
+_BROKEN: dict[tuple, ConfigError] = {}
+
+
 def _for_this_run(key: tuple, build: Any) -> Analysis:
     found = _RUN.get(key)
     if found is None:
-        with _collector_paused():
-            found = build()
+        if key in _BROKEN:
+            raise _BROKEN[key]
+        try:
+            with _collector_paused():
+                found = build()
+        except ConfigError as error:
+            _BROKEN[key] = error
+            raise
         if len(_RUN) >= 64:
             _RUN.clear()
         _RUN[key] = found
@@ -197,6 +241,11 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
         analysis = self.analysis_for(conf)
         if analysis is None or not isinstance(address, str):
             return CheckResult.UNKNOWN
+        plan_file = _first(conf.get("__file__"))
+        if isinstance(plan_file, str) and plan_file.endswith(".json"):
+            unread = unreadable(analysis, plan_file, whole_estate=True)
+            if unread:
+                raise InputUnreadable("; ".join(unread))
         answer = self._answers(analysis).get(address)
         if answer is None:
             reason = analysis.unjudged_reason(address, conf)
@@ -224,6 +273,29 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
                 table[address] = (result, tuple(self.details), findings[0].resource if findings else None)
             tables[self.id] = table  # type: ignore[attr-defined]
         return table
+
+
+def unreadable(analysis: Analysis, file: str, whole_estate: bool = False) -> list[str]:
+    """The problems that kept pcxguard from reading ``file`` at all (empty: it was read).
+
+    A file is unread when a problem names the file itself (not one resource in it) and the estate
+    holds nothing from it: nothing from the whole estate for a plan (its resources may carry the
+    .tf file as their source), nothing from that template for CloudFormation."""
+    memo = analysis.__dict__.setdefault("_unreadable", {})
+    target = os.path.abspath(file)
+    if target not in memo:
+        whole = [p.message for p in analysis.problems
+                 if p.address is None and p.file and os.path.abspath(p.file) == target]
+        if whole:
+            sources = analysis.estate.all_sources()
+            if whole_estate:
+                read = any(True for _ in sources)
+            else:
+                read = any(s.file and os.path.abspath(s.file) == target for s in sources)
+            if read:
+                whole = []
+        memo[target] = whole
+    return memo[target]
 
 
 def plan_enrichment_root(argv: list[str] | None = None) -> str | None:
@@ -339,6 +411,9 @@ class CloudFormationPeeringCheck(_PcxCheck, CfnBaseResourceCheck):
             return CheckResult.UNKNOWN
         template, root, logical = location
         analysis = cloudformation_analysis(root, template)
+        unread = unreadable(analysis, template)
+        if unread:
+            raise InputUnreadable("; ".join(unread))
         result, findings = self._judge(analysis, logical,
                                        keep=lambda file: file is not None and os.path.abspath(file) == template)
         if not findings and (result is CheckResult.PASSED):

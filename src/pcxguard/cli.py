@@ -40,14 +40,27 @@ def _scan_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", metavar="DIR",
                         help="the Terraform source of the plans scanned (a root module or a repository holding it): "
                              "links a plan leaves unknown until apply are resolved through it")
+    parser.add_argument("--base-dir", metavar="DIR",
+                        help="repository root: SARIF URIs and baseline fingerprints name files relative to it "
+                             "(default: the git top level of the current directory, else the current directory)")
 
 
 def _parser() -> argparse.ArgumentParser:
     from pcxguard.outputs import FORMATS
     from pcxguard.scan import SEVERITIES
 
+    from pcxguard import __version__
+
     parser = argparse.ArgumentParser(prog="pcxguard", description="Cross-resource AWS VPC-peering checks.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"pcxguard {__version__}",
+                        help="print pcxguard's version and exit")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                     help="checks, explain, scan, graph, checks-dir or policies-dir")
+    checks = commands.add_parser("checks", help="list the checks: id, severity, title, resource types")
+    checks.add_argument("--format", "-f", choices=("table", "json"), default="table", metavar="FORMAT",
+                        help="table (default) or json")
+    explain = commands.add_parser("explain", help="print the rule page of one check (docs/rules/ID.md)")
+    explain.add_argument("check_id", metavar="ID", help="a check id, e.g. CKV2_PCX_4")
     commands.add_parser("checks-dir", help="print the checkov external-checks directory "
                                            '(checkov --external-checks-dir "$(pcxguard checks-dir)")')
     commands.add_parser("policies-dir", help="print the policy catalogue directory")
@@ -56,7 +69,15 @@ def _parser() -> argparse.ArgumentParser:
                                            "errors (unreadable path, invalid configuration or baseline, nothing "
                                            "loadable, or any input problem with --strict); 3 internal error.")
     _scan_arguments(scan)
-    scan.add_argument("--format", "-f", choices=FORMATS, default="text")
+    scan.add_argument("--format", "-f", choices=FORMATS, default="text", metavar="FORMAT",
+                      help=f"report format: {', '.join(FORMATS)} (default: text)")
+    scan.add_argument("--check", action="append", metavar="IDS",
+                      help="run only these checks: comma-separated ids, wildcards (CKV2_PCX_1*) or a severity "
+                           "(HIGH: checks at or above HIGH), as checkov reads --check; repeatable")
+    scan.add_argument("--skip-check", action="append", metavar="IDS",
+                      help="do not run these checks: ids, wildcards or a severity (LOW: checks at or below LOW), "
+                           "as checkov reads --skip-check; repeatable. Skip comments in the code "
+                           "(#checkov:skip=ID:reason, CloudFormation Metadata checkov.skip) are honoured too")
     scan.add_argument("--fail-on", choices=SEVERITIES, default="LOW", type=str.upper,
                       help="exit 1 when a finding has this severity or higher (default LOW; 'cannot tell' is INFO, "
                            "so it fails only with --fail-on INFO)")
@@ -66,10 +87,12 @@ def _parser() -> argparse.ArgumentParser:
     colour = scan.add_mutually_exclusive_group()
     colour.add_argument("--color", "--colour", dest="colour", action="store_const", const=True, default=None,
                         help="colour the text report even when stdout is not a terminal")
-    colour.add_argument("--no-color", "--no-colour", dest="colour", action="store_const", const=False)
+    colour.add_argument("--no-color", "--no-colour", dest="colour", action="store_const", const=False,
+                        help="never colour the text report")
     graph = commands.add_parser("graph", help="draw the peering topology (Mermaid or Graphviz dot)")
     _scan_arguments(graph)
-    graph.add_argument("--format", "-f", choices=("mermaid", "dot"), default="mermaid")
+    graph.add_argument("--format", "-f", choices=("mermaid", "dot"), default="mermaid", metavar="FORMAT",
+                       help="picture format: mermaid or dot (Graphviz) (default: mermaid)")
     from pcxguard import path_cli
 
     path_cli.add_parser(commands)
@@ -117,7 +140,7 @@ def _say_problems(report: object) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from pcxguard.baseline import BaselineError, apply_baseline, read_baseline, write_baseline
+    from pcxguard.baseline import BaselineError, apply_baseline, describe, read_baseline, write_baseline
     from pcxguard.config import ConfigError, load_config
     from pcxguard.outputs import renderer, topology
     from pcxguard.scan import run_scan
@@ -132,7 +155,11 @@ def _run(args: argparse.Namespace) -> int:
                 return _error(f"--var-file {var_file}: no such file")
         if args.source is not None and not os.path.isdir(args.source):
             return _error(f"--source {args.source}: not a directory")
-        report, missing = run_scan(args.paths, config, progress, var_files=args.var_files, source=args.source)
+        from pcxguard.suppressions import Selection
+
+        selection = Selection.parse(getattr(args, "check", None), getattr(args, "skip_check", None))
+        report, missing = run_scan(args.paths, config, progress, base_dir=args.base_dir, selection=selection,
+                                   var_files=args.var_files, source=args.source)
     except ConfigError as error:
         return _error(str(error))
     for path in missing:
@@ -143,9 +170,11 @@ def _run(args: argparse.Namespace) -> int:
         _say_problems(report)
         nothing_read = (report.inputs or report.unreadable) and not report.usable()
         return EXIT_ERROR if missing or report.fatal or nothing_read else EXIT_CLEAN
+    baseline = None
     try:
         if args.baseline:
-            apply_baseline(report, read_baseline(args.baseline))
+            baseline = read_baseline(args.baseline)
+            apply_baseline(report, baseline)
         if args.create_baseline:
             count = write_baseline(report, args.create_baseline)
             print(f"pcxguard: wrote {count} failure(s) to the baseline {args.create_baseline}", file=sys.stderr)
@@ -158,8 +187,8 @@ def _run(args: argparse.Namespace) -> int:
         _write(renderer(args.format)(report, colour=colour), args.output)
     except OSError as error:
         return _error(f"{args.output}: cannot write the report: {error}")
-    if args.baseline and report.suppressed and args.format != "text":
-        print(f"pcxguard: {report.suppressed} known failure(s) suppressed by the baseline", file=sys.stderr)
+    if baseline is not None:
+        print(f"pcxguard: {describe(report, baseline)}", file=sys.stderr)
     if missing:
         return EXIT_ERROR
     nothing_read = (report.inputs or report.unreadable) and not report.usable()
@@ -171,8 +200,54 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_FINDINGS if report.at_or_above(args.fail_on) else EXIT_CLEAN
 
 
+def _checks(fmt: str) -> int:
+    import json
+
+    from pcxguard.catalogue import catalogue
+
+    entries = list(catalogue().values())
+    if fmt == "json":
+        print(json.dumps([{"id": e.id, "severity": e.severity, "title": e.title, "guideline": e.guideline,
+                           "resource_types": {"terraform": list(e.terraform_types),
+                                              "cloudformation": list(e.cloudformation_types)}}
+                          for e in entries], indent=2))
+        return 0
+    rows = [("ID", "SEVERITY", "TITLE", "RESOURCE TYPES")]
+    rows += [(e.id, e.severity, e.title, ", ".join((*e.terraform_types, *e.cloudformation_types))) for e in entries]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+    return 0
+
+
+def _explain(check_id: str) -> int:
+    import difflib
+
+    from pcxguard.catalogue import catalogue
+
+    known = list(catalogue())
+    wanted = check_id.strip().upper()
+    if wanted not in known:
+        nearest = difflib.get_close_matches(wanted, known, n=1, cutoff=0.6)
+        hint = f"; did you mean {nearest[0]}?" if nearest else f"; known ids: {', '.join(known)}"
+        return _error(f"unknown check id {check_id}{hint}")
+    try:
+        page = data_dir("docs/rules") / f"{wanted}.md"
+        sys.stdout.write(page.read_text())
+    except OSError:  # an installation without the pages: the catalogue says the essentials
+        entry = catalogue()[wanted]
+        sys.stdout.write(f"# {entry.id}: {entry.title}\n\n**Severity:** {entry.severity}\n\n{entry.description}\n\n"
+                         f"## Why it matters\n\n{entry.rationale}\n\n## How to fix it\n\n{entry.remediation}\n\n"
+                         f"{entry.guideline}\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "checks":
+        return _checks(args.format)
+    if args.command == "explain":
+        return _explain(args.check_id)
     if args.command == "checks-dir":
         print(data_dir("checks"))
         return 0

@@ -166,6 +166,24 @@ def validate(raw: Any, where: str, lines: dict[tuple, int] | None = None) -> Non
         suffix = f" (line {line})" if line else ""
         more = f"; and {len(errors) - 1} more problem(s)" if len(errors) > 1 else ""
         raise ConfigError(f"{where}: {_key_path(path)}: {message}{suffix}{more}")
+    _known_check_ids(raw, where, lines or {})
+
+
+def _known_check_ids(raw: dict[str, Any], where: str, lines: dict[tuple, int]) -> None:
+    """A check id the catalogue does not know is a typo that would silently do nothing: reject it,
+    naming the nearest known id."""
+    import difflib
+
+    from pcxguard.catalogue import catalogue
+
+    known = list(catalogue())
+    for check_id in raw.get("checks") or {}:
+        if check_id not in known:
+            nearest = difflib.get_close_matches(str(check_id), known, n=1, cutoff=0.6)
+            hint = f"; did you mean {nearest[0]}?" if nearest else f"; known ids: {', '.join(known)}"
+            line = lines.get(("checks", check_id))
+            suffix = f" (line {line})" if line else ""
+            raise ConfigError(f"{where}: checks.{check_id}: unknown check id{hint}{suffix}")
 
 
 def _intents(raw: dict[str, Any], lines: dict[tuple, int]) -> tuple[Intent, ...]:

@@ -8,7 +8,7 @@ _HERE = Path(__file__).resolve().parent
 
 
 def data_dir(name: str) -> Path:
-    """``checks`` or ``policies``: inside the installed package, else at the checkout's top."""
+    """``checks``, ``policies`` or ``docs/rules``: inside the installed package, else at the checkout's top."""
     for candidate in (_HERE / name, _HERE.parents[1] / name):
         if candidate.is_dir():
             return candidate

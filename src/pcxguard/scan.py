@@ -8,7 +8,6 @@ configuration's override), a fingerprint for baselines, and the problems met.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
@@ -20,6 +19,8 @@ from pcxguard.engine import UNDECIDED_CHECK, Analysis, analyse
 from pcxguard.findings import Finding, Verdict
 from pcxguard.inventory import merge_inventory
 from pcxguard.model import LoadProblem
+from pcxguard.paths import stable_name
+from pcxguard.suppressions import Selection, skip_reason
 
 SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")
 
@@ -34,12 +35,12 @@ def severity_rank(severity: str) -> int:
         return SEVERITIES.index(severity.upper())
 
 
-def fingerprint(finding: Finding) -> str:
-    """Identity of a finding for baselines: check, resource, file and subject; never lines or wording."""
-    file = (finding.resource.file or "").replace(os.sep, "/")
-    # surrogatepass: a logical id with a lone surrogate (from a hostile template) still hashes
-    subject = hashlib.sha256(f"{file}\0{finding.resource.resource_type}\0{finding.subject or ''}"
-                             .encode("utf-8", "surrogatepass")).hexdigest()
+def fingerprint(finding: Finding, base_dir: str | None = None) -> str:
+    """Identity of a finding for baselines: check, resource, file and subject; never lines or wording.
+    The file is named relative to ``base_dir`` (``--base-dir``) or its git top level, so the same finding
+    has the same fingerprint from any current directory (``pcxguard.paths.stable_name``)."""
+    file = stable_name(finding.resource.file, base_dir)
+    subject = hashlib.sha256(f"{file}\0{finding.resource.resource_type}\0{finding.subject or ''}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"{finding.check_id}:{finding.resource.address}:{subject[:16]}"
 
 
@@ -51,6 +52,7 @@ class Reported:
     title: str
     severity: str  # the severity that applies: FAILED -> the check's, UNKNOWN -> CKV2_PCX_0's
     verdict: Verdict = field(init=False, compare=False)
+    base_dir: str | None = field(default=None, compare=False)  # --base-dir: how fingerprints name files
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "verdict", self.finding.verdict)  # read for every finding by every output
@@ -58,7 +60,15 @@ class Reported:
     @cached_property
     def fingerprint(self) -> str:
         """Worked out when a baseline or an output asks: most findings of a big scan pass."""
-        return fingerprint(self.finding)
+        return fingerprint(self.finding, self.base_dir)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A finding a skip comment (``#checkov:skip=ID:reason``) or CloudFormation Metadata suppressed."""
+
+    item: Reported
+    reason: str
 
 
 @dataclass
@@ -72,6 +82,10 @@ class Report:
     unreadable: list[str] = field(default_factory=list)
     # problems that make the run fail whatever the flags: an invalid configuration
     fatal: list[LoadProblem] = field(default_factory=list)
+    base_dir: str | None = None  # --base-dir: SARIF URIs and fingerprints are relative to it (default: git top level)
+    baseline_entries: int = 0  # entries in the applied baseline
+    baseline_matched: int = 0  # of those, how many matched a failure of this scan
+    skipped: list[Skipped] = field(default_factory=list)  # suppressed in the code, with the reason
 
     @property
     def failed(self) -> list[Reported]:
@@ -87,7 +101,7 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         return {"failed": len(self.failed), "unknown": len(self.unknown), "passed": len(self.passed),
-                "problems": len(self.problems), "suppressed": self.suppressed}
+                "problems": len(self.problems), "suppressed": self.suppressed, "skipped": len(self.skipped)}
 
     def usable(self) -> bool:
         """Whether at least one input was read: it has elements, or no problems at all."""
@@ -98,7 +112,7 @@ class Report:
         return [r for r in self.findings if r.verdict is not Verdict.PASSED and severity_rank(r.severity) >= rank]
 
 
-def reported(finding: Finding, config: Config, memo: dict | None = None) -> Reported:
+def reported(finding: Finding, config: Config, memo: dict | None = None, base_dir: str | None = None) -> Reported:
     """``memo``: one dict per configuration, so a scan of many findings asks each check's title and
     severity once."""
     unknown = finding.verdict is Verdict.UNKNOWN
@@ -116,7 +130,18 @@ def reported(finding: Finding, config: Config, memo: dict | None = None) -> Repo
         known = (title, severity.upper())
         if memo is not None:
             memo[key] = known
-    return Reported(finding, *known)
+    return Reported(finding, *known, base_dir=base_dir)
+
+
+def _selected(item: Reported, selection: Selection, config: Config) -> bool:
+    """``--check`` / ``--skip-check``: a "cannot tell" finding needs both its own check and CKV2_PCX_0
+    (its channel under checkov) selected."""
+    check_id = item.finding.check_id
+    if item.verdict is not Verdict.UNKNOWN:
+        return selection.runs(check_id, item.severity)
+    entry = catalogue().get(check_id)
+    own = config.settings.severity_for(check_id, entry.severity if entry else "MEDIUM").upper()
+    return selection.runs(check_id, own) and selection.runs(UNDECIDED_CHECK, item.severity)
 
 
 class ConfigProblem(Exception):
@@ -129,6 +154,8 @@ def run_scan(
     on_progress: Callable[[int, int, str], None] | None = None,
     var_files: list[str] | tuple[str, ...] = (),
     source: str | None = None,
+    base_dir: str | None = None,
+    selection: Selection | None = None,
 ) -> tuple[Report, list[str]]:
     """Scan ``paths``. Returns the report and the paths that could not be read at all.
 
@@ -138,7 +165,8 @@ def run_scan(
     ``--repo-root-for-plan-enrichment``).
     """
     found = discover(paths)
-    report = Report(inputs=list(found.inputs), problems=list(found.problems), unreadable=list(found.unreadable))
+    report = Report(inputs=list(found.inputs), problems=list(found.problems), unreadable=list(found.unreadable),
+                    base_dir=base_dir)
     options: dict[str, dict] = {}
     if var_files:
         options["terraform"] = {"var_files": list(var_files)}
@@ -151,6 +179,7 @@ def run_scan(
 
     loaded, problems = load_inputs(found.inputs, on_progress, options, scope)
     report.problems.extend(problems)
+    applied_configs: list[Config] = []
     for item, estate in loaded:
         try:
             applied = config if config is not None else config_for(item.path)
@@ -160,13 +189,22 @@ def run_scan(
             report.problems.append(problem)
             report.fatal.append(problem)
             continue
+        applied_configs.append(applied)
         merge_inventory(estate, applied)
         analysis = analyse(estate, applied.settings)
         report.analyses.append(analysis)
         report.problems.extend(estate.problems)
         memo: dict = {}
-        report.findings.extend(reported(f, applied, memo) for f in analysis.findings)
-    _report_unmatched_intents(report, [config] if config is not None else [config_for(i.path) for i, _ in loaded])
+        items = [reported(f, applied, memo, base_dir) for f in analysis.findings]
+        if selection:
+            items = [r for r in items if _selected(r, selection, applied)]
+        for entry in items:
+            reason = skip_reason(entry.finding)
+            if reason is None:
+                report.findings.append(entry)
+            else:
+                report.skipped.append(Skipped(entry, reason))
+    _report_unmatched_intents(report, [config] if config is not None else applied_configs)
     report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
                                         r.finding.resource.file or "", r.finding.resource.address))
     return report, found.missing
@@ -181,4 +219,4 @@ def _report_unmatched_intents(report: Report, configs: list[Config]) -> None:
         report.problems.extend(unmatched(intents, [r.finding for r in report.findings]))
 
 
-__all__ = ["ConfigError", "Report", "Reported", "run_scan", "fingerprint", "SEVERITIES", "severity_rank"]
+__all__ = ["ConfigError", "Report", "Reported", "Skipped", "run_scan", "fingerprint", "SEVERITIES", "severity_rank"]

@@ -1,4 +1,4 @@
-"""Renderers: a scan Report -> text, JSON, SARIF, GitHub annotations, Markdown, graphs.
+"""Renderers: a scan Report -> text, JSON, SARIF, GitHub annotations, Markdown, JUnit XML, graphs.
 
 Every format renders the same findings; none of them judges anything.
 """
@@ -23,10 +23,12 @@ def renderer(name: str) -> Renderer:
         from pcxguard.outputs.github import render
     elif name == "markdown":
         from pcxguard.outputs.markdown import render
+    elif name == "junitxml":
+        from pcxguard.outputs.junitxml import render
     else:  # pragma: no cover - argparse restricts the choices
         raise ValueError(f"unknown format {name}")
     return render
 
 
-FORMATS = ("text", "json", "sarif", "github", "markdown")
+FORMATS = ("text", "json", "sarif", "github", "markdown", "junitxml")
 __all__ = ["FORMATS", "Report", "renderer"]

@@ -51,6 +51,18 @@ def render(report: Report, **_: Any) -> str:
     for problem in report.problems:
         props = f"file={escape_property(problem.file)},title={escape_property('pcxguard could not read this input')}"
         lines.append(f"::error {props}::{escape_data(problem.message)}")
+    for skipped in report.skipped:
+        f = skipped.item.finding
+        if f.verdict is Verdict.PASSED:
+            continue
+        props = []
+        if f.resource.file:
+            props.append(("file", f.resource.file.replace("\\", "/")))
+            if f.resource.start_line:
+                props.append(("line", str(f.resource.start_line)))
+        props.append(("title", f"{f.check_id} skipped: {f.resource.address}"))
+        prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+        lines.append(f"::notice {prop_text}::{escape_data(f'skipped ({skipped.reason}): {f.message}')}")
     if report.suppressed:
         lines.append(f"::notice title=pcxguard baseline::{report.suppressed} known failure(s) suppressed by the baseline")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -3,8 +3,9 @@
 Top level: ``tool`` {name, version}, ``inputs`` [{path, kind}], ``summary``
 (counts), ``findings`` (every decided finding, passed and failed),
 ``unknowns`` (the findings pcxguard could not decide, with what is missing),
-``problems`` (inputs or parts of inputs it could not read) and ``suppressed``
-(failures hidden by a baseline).
+``problems`` (inputs or parts of inputs it could not read), ``suppressed``
+(failures hidden by a baseline) and ``skipped`` (findings a skip comment or
+CloudFormation Metadata suppressed, each with its ``reason``).
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ def as_data(report: Report) -> dict[str, Any]:
         "findings": [finding_dict(r) for r in report.findings if r.verdict is not Verdict.UNKNOWN],
         "unknowns": [finding_dict(r) for r in report.unknown],
         "problems": [problem_dict(p) for p in report.problems],
+        "skipped": [{"finding": finding_dict(s.item), "reason": s.reason} for s in report.skipped],
     }
 
 

@@ -36,6 +36,8 @@ def render(report: Report, **_: Any) -> str:
            f"| :grey_question: Cannot tell | {counts['unknown']} |",
            f"| :white_check_mark: Passed | {counts['passed']} |",
            f"| :warning: Input problems | {counts['problems']} |"]
+    if report.skipped:
+        out.append(f"| :see_no_evil: Skipped in the code | {len(report.skipped)} |")
     if report.suppressed:
         out.append(f"| :zzz: Suppressed by baseline | {report.suppressed} |")
     out.append("")
@@ -57,6 +59,13 @@ def render(report: Report, **_: Any) -> str:
         out += ["### Input problems", ""]
         out.extend(f"- `{cell(p.file)}`" + (f" `{cell(p.address)}`" if p.address else "") + f": {cell(p.message)}"
                    for p in report.problems)
+        out.append("")
+    if report.skipped:
+        out += ["### Skipped", "", "| Check | Verdict | Resource | File | Reason |", "|---|---|---|---|---|"]
+        for skipped in report.skipped:
+            f = skipped.item.finding
+            out.append(f"| {f.check_id} | {f.verdict.value} | `{cell(f.resource.address)}` | {_where(f.resource)} | "
+                       f"{cell(skipped.reason)} |")
         out.append("")
     graph = topology.build(report)
     if graph.edges:

@@ -6,18 +6,29 @@ the finding names. pcxguard's fixes are instructions, not text edits, so they
 go in the message and ``properties.fix`` rather than SARIF ``fixes`` (which
 require exact ``artifactChanges``). "Cannot tell" findings are results of
 CKV2_PCX_0 at level ``note``, naming the undecided check and what is missing.
+
+URIs are relative to the repository root (``--base-dir``, else the git top level of the
+current directory, else the current directory) with ``uriBaseId: %SRCROOT%``, and
+``originalUriBaseIds`` says where ``%SRCROOT%`` was; GitHub code scanning resolves them
+against the checkout. A file outside the base directory gets an absolute ``file://`` URI.
+Findings a skip comment or CloudFormation Metadata suppressed are results with
+``suppressions: [{kind: inSource, justification: <reason>}]``.
 """
 
 from __future__ import annotations
 
 import json
+import os
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from pcxguard import __version__
 from pcxguard.catalogue import Policy, catalogue
 from pcxguard.engine import UNDECIDED_CHECK
 from pcxguard.findings import Verdict
 from pcxguard.model import Source
+from pcxguard.paths import base_directory, relative_to
 from pcxguard.scan import Report, Reported
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -25,6 +36,15 @@ INFORMATION_URI = "https://github.com/pcxguard/pcxguard"
 LEVELS = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "warning", "INFO": "note"}
 # GitHub code scanning reads properties.security-severity (CVSS-like, 0.0-10.0)
 SECURITY_SEVERITY = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "3.0", "INFO": "0.0"}
+SRCROOT = "%SRCROOT%"
+
+
+def artifact_location(file: str, base: str) -> dict[str, Any]:
+    """A SARIF artifactLocation: relative to ``base`` under %SRCROOT%, else an absolute file URI."""
+    inside = relative_to(file, base)
+    if inside is not None:
+        return {"uri": quote(inside), "uriBaseId": SRCROOT}
+    return {"uri": Path(os.path.abspath(file)).as_uri()}
 
 
 def help_markdown(entry: Policy) -> str:
@@ -53,10 +73,10 @@ def rule(entry: Policy) -> dict[str, Any]:
     }
 
 
-def _physical(source: Source) -> dict[str, Any] | None:
+def _physical(source: Source, base: str) -> dict[str, Any] | None:
     if not source.file:
         return None
-    location: dict[str, Any] = {"artifactLocation": {"uri": source.file.replace("\\", "/")}}
+    location: dict[str, Any] = {"artifactLocation": artifact_location(source.file, base)}
     if source.start_line:
         region: dict[str, Any] = {"startLine": source.start_line}
         if source.end_line and source.end_line >= source.start_line:
@@ -65,16 +85,17 @@ def _physical(source: Source) -> dict[str, Any] | None:
     return location
 
 
-def _location(source: Source, **extra: Any) -> dict[str, Any]:
+def _location(source: Source, base: str, **extra: Any) -> dict[str, Any]:
     location: dict[str, Any] = dict(extra)
-    physical = _physical(source)
+    physical = _physical(source, base)
     if physical:
         location["physicalLocation"] = physical
     location["logicalLocations"] = [{"fullyQualifiedName": source.address, "kind": "resource"}]
     return location
 
 
-def result(item: Reported, rule_index: dict[str, int]) -> dict[str, Any]:
+def result(item: Reported, rule_index: dict[str, int], base: str | None = None) -> dict[str, Any]:
+    base = base or base_directory()
     f = item.finding
     if f.verdict is Verdict.UNKNOWN:
         rule_id = UNDECIDED_CHECK
@@ -88,15 +109,15 @@ def result(item: Reported, rule_index: dict[str, int]) -> dict[str, Any]:
         "ruleId": rule_id,
         "level": LEVELS.get(item.severity, "warning"),
         "message": {"text": text},
-        "locations": [_location(f.resource)],
-        "partialFingerprints": {"pcxguard/v1": item.fingerprint},
+        "locations": [_location(f.resource, base)],
+        "partialFingerprints": {"pcxguard/v2": item.fingerprint},
         "properties": {"check": f.check_id, "verdict": f.verdict.value, "severity": item.severity,
                        "resourceType": f.resource.resource_type},
     }
     if rule_id in rule_index:
         out["ruleIndex"] = rule_index[rule_id]
     if f.related:
-        out["relatedLocations"] = [_location(s, id=i, message={"text": s.address}) for i, s in enumerate(f.related)]
+        out["relatedLocations"] = [_location(s, base, id=i, message={"text": s.address}) for i, s in enumerate(f.related)]
     if f.fix:
         out["properties"]["fix"] = f.fix
     if f.missing:
@@ -107,6 +128,7 @@ def result(item: Reported, rule_index: dict[str, int]) -> dict[str, Any]:
 def as_data(report: Report) -> dict[str, Any]:
     policies = list(catalogue().values())
     rule_index = {p.id: i for i, p in enumerate(policies)}
+    base = base_directory(report.base_dir)
     notifications = [
         {"level": "error", "message": {"text": f"{p.file}: {p.message}" + (f" ({p.address})" if p.address else "")},
          "descriptor": {"id": "input-problem"}}
@@ -115,8 +137,11 @@ def as_data(report: Report) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "pcxguard", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI, "rules": [rule(p) for p in policies]}},
-        "results": [result(r, rule_index) for r in report.failed + report.unknown],
+        "results": [result(r, rule_index, base) for r in report.failed + report.unknown] + [
+            {**result(s.item, rule_index, base), "suppressions": [{"kind": "inSource", "justification": s.reason}]}
+            for s in report.skipped if s.item.verdict is not Verdict.PASSED],
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
+        "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
         "properties": {"suppressedByBaseline": report.suppressed},
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}

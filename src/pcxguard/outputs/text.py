@@ -85,9 +85,19 @@ def render(report: Report, colour: bool = False, **_: Any) -> str:
         for problem in report.problems:
             out.append(f"  {problem.file}: " + (f"{problem.address}: " if problem.address else "") + problem.message)
         out.append("")
+    if report.skipped:
+        out.append(paint("Skipped (suppressed in the code)", "bold"))
+        for skipped in report.skipped:
+            f = skipped.item.finding
+            where = f" ({_where(f.resource)})" if f.resource.file else ""
+            out.append(f"  {f.check_id} {_VERDICT_WORD[f.verdict]} on {f.resource.address}{where}: "
+                       f"skipped: {skipped.reason}")
+        out.append("")
     counts = report.counts()
     summary = (f"{counts['failed']} failed, {counts['unknown']} cannot tell, {counts['passed']} passed, "
                f"{counts['problems']} input problem(s); {len(report.inputs)} input(s) scanned")
+    if report.skipped:
+        summary += f"; {len(report.skipped)} skipped"
     if report.suppressed:
         summary += f"; {report.suppressed} known failure(s) suppressed by the baseline"
     colour_name = "red" if counts["failed"] else ("yellow" if counts["unknown"] else "green")

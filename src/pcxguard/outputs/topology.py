@@ -2,6 +2,10 @@
 
 An edge's verdict is the worst verdict of the findings about that peering:
 findings on the peering itself and findings that name it as related (routes).
+Its label tells failed and "cannot tell" apart (``FAILED: ids`` / ``CANNOT TELL: ids``),
+not only its colour. VPCs outside the scan (referenced, never described) are drawn
+apart in a box of their own, VPCs of the scan whose region is unknown in another, and
+the Mermaid picture carries its own legend.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from pcxguard.scan import Report
 
 COLOURS = {Verdict.FAILED: "#d73a49", Verdict.UNKNOWN: "#8a8a8a", Verdict.PASSED: "#28a745"}
 UNKNOWN_REGION = "region unknown"
+OUTSIDE_BOX = "outside the scan (referenced, not described)"
+UNPLACED_BOX = "region unknown"
 
 
 @dataclass
@@ -32,6 +38,17 @@ class Edge:
     label: str  # the peering's address
     verdict: Verdict
     checks: list[str] = field(default_factory=list)  # failed / undecided checks
+    failed_checks: list[str] = field(default_factory=list)
+    unknown_checks: list[str] = field(default_factory=list)
+
+    def verdict_label(self) -> str:
+        """What the edge says besides its colour: which checks failed, which could not tell."""
+        parts = []
+        if self.failed_checks:
+            parts.append(f"FAILED: {', '.join(self.failed_checks)}")
+        if self.unknown_checks:
+            parts.append(f"CANNOT TELL: {', '.join(self.unknown_checks)}")
+        return "; ".join(parts)
 
 
 @dataclass
@@ -86,13 +103,20 @@ def build(report: Report) -> Topology:
             found = verdicts.get((peering.source.file, peering.source.address), [])
             verdict = max((v for v, _ in found), key=lambda v: v.rank, default=Verdict.PASSED)
             checks = sorted({c for v, c in found if v is not Verdict.PASSED})
+            failed = sorted({c for v, c in found if v is Verdict.FAILED}, key=_check_order)
+            unknown = sorted({c for v, c in found if v is Verdict.UNKNOWN} - set(failed), key=_check_order)
             topology.edges.append(Edge(node_for(peering.requester_vpc), node_for(peering.accepter_vpc),
-                                       peering.source.address, verdict, checks))
+                                       peering.source.address, verdict, checks, failed, unknown))
     # nodes and edges outside the scan last: the layout then keeps them at the edge of the picture
     topology.nodes.sort(key=lambda n: n.origin == "outside")
     outside = {n.id for n in topology.nodes if n.origin == "outside"}
     topology.edges.sort(key=lambda e: e.source in outside or e.target in outside)
     return topology
+
+
+def _check_order(check_id: str) -> tuple[int, str]:
+    tail = check_id.rsplit("_", 1)[-1]
+    return (int(tail) if tail.isdigit() else 10**6, check_id)
 
 
 # ----------------------------------------------------------------- Mermaid
@@ -102,35 +126,77 @@ def _mermaid_text(text: str) -> str:
     return text.replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
 
 
-def mermaid(topology: Topology, direction: str = "LR") -> str:
+LEGEND = ((Verdict.FAILED, "failed"), (Verdict.UNKNOWN, "cannot tell"), (Verdict.PASSED, "passed"))
+
+
+def _boxes(topology: Topology) -> list[tuple[str, str, list[Node]]]:
+    """(box id, title, nodes): one box per known region, then VPCs of the scan with an unknown region,
+    then VPCs outside the scan, each apart from the others."""
+    boxes: list[tuple[str, str, list[Node]]] = []
+    unplaced: list[Node] = []
+    outside: list[Node] = []
+    for index, (region, nodes) in enumerate(topology.regions().items()):
+        if region != UNKNOWN_REGION:
+            boxes.append((f"region{index}", region, nodes))
+            continue
+        unplaced.extend(n for n in nodes if n.origin != "outside")
+        outside.extend(n for n in nodes if n.origin == "outside")
+    if unplaced:
+        boxes.append(("unplaced", UNPLACED_BOX, unplaced))
+    if outside:
+        boxes.append(("outside", OUTSIDE_BOX, outside))
+    return boxes
+
+
+def mermaid(topology: Topology, direction: str = "LR", legend: bool = True) -> str:
     lines = [f"flowchart {direction}"]
-    for r_index, (region, nodes) in enumerate(topology.regions().items()):
-        # VPCs whose region is unknown stay outside every region box
-        grouped = region != UNKNOWN_REGION
-        if grouped:
-            lines.append(f'  subgraph region{r_index}["{_mermaid_text(region)}"]')
+    for box, title, nodes in _boxes(topology):
+        lines.append(f'  subgraph {box}["{_mermaid_text(title)}"]')
         for node in nodes:
-            parts = [_mermaid_text(node.label), *(_mermaid_text(b) for b in node.blocks), _mermaid_text(node.region)]
+            parts = [_mermaid_text(node.label), *(_mermaid_text(b) for b in node.blocks)]
+            if node.origin != "outside":
+                parts.append(_mermaid_text(node.region))
             if node.origin == "inventory":
                 parts.append("(inventory)")
             elif node.origin == "outside":
                 parts.append("(not in scan or inventory)")
-            lines.append(f'    {node.id}["{"<br/>".join(parts)}"]' if grouped else f'  {node.id}["{"<br/>".join(parts)}"]')
-        if grouped:
-            lines.append("  end")
+            lines.append(f'    {node.id}["{"<br/>".join(parts)}"]')
+        lines.append("  end")
+    outside_ids = {n.id for n in topology.nodes if n.origin == "outside"}
     for edge in topology.edges:
-        label = edge.label + (f" ({', '.join(edge.checks)})" if edge.checks else "")
-        lines.append(f'  {edge.source} -- "{_mermaid_text(label)}" --- {edge.target}')
-    by_verdict: dict[Verdict, list[int]] = {}
+        label = _mermaid_text(edge.label)
+        verdict = edge.verdict_label()
+        if verdict:
+            label += "<br/>" + _mermaid_text(verdict)
+        # an edge to a VPC outside the scan is one rank longer: those VPCs get a column of their own,
+        # so no edge between VPCs of the scan is drawn across them (measured in a browser: the test
+        # tests/test_topology_render.py)
+        link = "----" if edge.source in outside_ids or edge.target in outside_ids else "---"
+        lines.append(f'  {edge.source} -- "{label}" {link} {edge.target}')
+    styles: dict[Verdict, list[int]] = {}
     for index, edge in enumerate(topology.edges):
-        by_verdict.setdefault(edge.verdict, []).append(index)
+        styles.setdefault(edge.verdict, []).append(index)
+    if legend and topology.edges:
+        lines.append('  subgraph legend["Legend"]')
+        lines.append("    direction LR")
+        next_index = len(topology.edges)
+        for number, (verdict, word) in enumerate(LEGEND):
+            lines.append(f'    lg{number}a[" "] -- "{word}" --- lg{number}b[" "]')
+            styles.setdefault(verdict, []).append(next_index)
+            next_index += 1
+        lines.append('    lgx["VPC outside the scan"]')
+        lines.append("  end")
     for verdict in (Verdict.FAILED, Verdict.UNKNOWN, Verdict.PASSED):
-        if verdict in by_verdict:
+        if verdict in styles:
             width = "3px" if verdict is Verdict.FAILED else "2px"
             dash = ",stroke-dasharray:5 5" if verdict is Verdict.UNKNOWN else ""
-            indices = ",".join(str(i) for i in by_verdict[verdict])
+            indices = ",".join(str(i) for i in styles[verdict])
             lines.append(f"  linkStyle {indices} stroke:{COLOURS[verdict]},stroke-width:{width}{dash}")
     outside = [n.id for n in topology.nodes if n.origin != "scan"]
+    if legend and topology.edges:
+        outside.append("lgx")
+        lines.append("  classDef legendEnd fill:#ffffff,stroke:#ffffff")
+        lines.append(f"  class {','.join(f'lg{n}{end}' for n in range(len(LEGEND)) for end in 'ab')} legendEnd")
     if outside:
         lines.append("  classDef external stroke-dasharray:4 4")
         lines.append(f"  class {','.join(outside)} external")
@@ -141,12 +207,12 @@ def mermaid(topology: Topology, direction: str = "LR") -> str:
 
 
 def _dot(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def dot(topology: Topology) -> str:
     lines = ["graph pcxguard {", "  rankdir=LR;", "  node [shape=box, fontname=Helvetica];"]
-    for r_index, (region, nodes) in enumerate(topology.regions().items()):
+    for r_index, (_, region, nodes) in enumerate(_boxes(topology)):
         lines.append(f"  subgraph cluster_{r_index} {{")
         lines.append(f"    label={_dot(region)};")
         for node in nodes:
@@ -156,7 +222,8 @@ def dot(topology: Topology) -> str:
         lines.append("  }")
     for edge in topology.edges:
         style = ", style=dashed" if edge.verdict is Verdict.UNKNOWN else ""
-        lines.append(f"  {edge.source} -- {edge.target} [label={_dot(edge.label)}, color={_dot(COLOURS[edge.verdict])}, "
+        label = edge.label + (f"\n{edge.verdict_label()}" if edge.verdict_label() else "")
+        lines.append(f"  {edge.source} -- {edge.target} [label={_dot(label)}, color={_dot(COLOURS[edge.verdict])}, "
                      f"penwidth={3 if edge.verdict is Verdict.FAILED else 2}{style}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
