@@ -146,7 +146,7 @@ def _read(path: Path) -> tuple[Any, dict[tuple, int]]:
     except yaml.YAMLError as error:
         raise ConfigError(f"{where}: not valid YAML: {error}") from error
     if depth_exceeds(raw):
-        raise ConfigError(f"{where}: refused: the configuration nests deeper than {MAX_DEPTH} levels (the limit)")
+        raise ConfigError(f"{where}: the configuration nests deeper than {MAX_DEPTH} levels (the limit), so it is refused")
     return ({} if raw is None else raw), _yaml_lines(text)
 
 

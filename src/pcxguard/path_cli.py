@@ -44,8 +44,9 @@ def add_parser(commands: Any) -> None:
                                                  "(icmp; default 8, echo request)")
     parser.add_argument("--protocol", default="tcp", choices=("tcp", "udp", "icmp", "-1"),
                         help="default tcp; -1 asks about all traffic")
-    parser.add_argument("--format", "-f", choices=FORMATS, default="text")
-    parser.add_argument("--config", metavar="FILE", help="configuration file (default: as for scan)")
+    parser.add_argument("--format", "-f", choices=FORMATS, default="text", metavar="FORMAT",
+                        help=f"answer format: {', '.join(FORMATS)} (default: text)")
+    parser.add_argument("--config", metavar="FILE", help="configuration file; by default the one scan would use")
     parser.add_argument("--output", "-o", metavar="FILE", help="write the answer to FILE (default: stdout)")
 
 

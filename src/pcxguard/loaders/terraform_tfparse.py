@@ -849,7 +849,7 @@ class TfparseReader:
 
     def account_of(self, instance: Instance) -> Any:
         return Unknown(f"the account of {instance.address}",
-                       "set the account in the inventory or configuration (accounts: PROVIDER: ID)")
+                       "give the provider an assume_role role_arn or a single allowed_account_ids, or list the VPC with its account in the inventory (inventory: vpcs: account)")
 
 
 _MISSING_REGION = object()
