@@ -34,6 +34,10 @@ MAX_YAML_ALIASES = 10_000
 MAX_CIDR_COUNT = 256            # Fn::Cidr: CloudFormation allows 1..256 blocks
 MAX_INSTANCES = 10_000          # count / for_each / range() instances of one block
 MAX_RESOURCES = 1_000_000       # resources of one input
+# The Terraform evaluator (tfparse, Go) cannot be interrupted in-process: it runs in a child process
+# that is killed after this many seconds (count = 1000000000 would otherwise hang the scan).
+# PCXGUARD_TFPARSE_SECONDS overrides it (a very large tree on a slow machine).
+TFPARSE_SECONDS = 120
 
 
 class InputRefused(ValueError):

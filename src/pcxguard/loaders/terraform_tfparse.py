@@ -35,6 +35,8 @@ import os
 import re
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
@@ -328,6 +330,38 @@ def _tfparse() -> Any:
     return tfparse
 
 
+# tfparse runs in a child interpreter: Go code cannot be interrupted from Python, so a hostile root
+# (count = 1000000000, for_each over range(100000000)) is stopped by killing the child.
+_EVALUATOR = (
+    "import json, sys\n"
+    "import tfparse\n"
+    "data = tfparse.load_from_path(sys.argv[1], vars_paths=sys.argv[2:])\n"
+    "sys.stdout.write(json.dumps(data, default=str))\n"
+)
+
+
+def _evaluate(path: str, var_paths: list[str]) -> Any:
+    """tfparse's answer for one root, bounded in time (``limits.TFPARSE_SECONDS``)."""
+    from pcxguard import limits
+
+    _tfparse()  # a missing dependency is said as such, not as a child's traceback
+    seconds = limits.TFPARSE_SECONDS
+    try:
+        seconds = max(1, int(os.environ.get("PCXGUARD_TFPARSE_SECONDS", seconds)))
+    except ValueError:
+        pass
+    try:
+        done = subprocess.run([sys.executable, "-c", _EVALUATOR, path, *var_paths], capture_output=True,
+                              timeout=seconds, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise TimeoutError(f"it took longer than {seconds} s (the limit; PCXGUARD_TFPARSE_SECONDS sets it), "
+                           "for example a count or for_each of millions of instances") from None
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.decode("utf-8", "replace").strip().splitlines() if line.strip()]
+        raise RuntimeError(lines[-1] if lines else f"the evaluator exited with status {done.returncode}")
+    return json.loads(done.stdout)
+
+
 def _strip(value: Any) -> Any:
     """tfparse nested blocks carry ``__tfmeta`` and an ``id``; drop them (and normalise to lists)."""
     if isinstance(value, dict):
@@ -387,7 +421,7 @@ class TfparseReader:
                                                        "not a regular file, or a path not known from the source; "
                                                        "not read (its value is unknown)"))
             try:
-                data = _tfparse().load_from_path(sandbox.copy_path(self.directory), vars_paths=sandbox.var_paths)
+                data = _evaluate(sandbox.copy_path(self.directory), list(sandbox.var_paths or []))
             except Exception as error:  # tfparse raises ParseError and others; a bad root must not stop the scan
                 first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
                 self.problems.append(LoadProblem(self.directory, f"the Terraform evaluator (tfparse) could not read "
