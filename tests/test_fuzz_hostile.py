@@ -281,7 +281,17 @@ def mutated_tree(draw: Any) -> str:
 def test_no_mutated_tf_tree_crashes_the_scan_or_breaks_an_output(tmp_path_factory, text):
     root = tmp_path_factory.mktemp("tf")
     (root / "main.tf").write_text(text)
-    _scan_and_render([str(root)])
+    # a count of a billion is stopped by the evaluator's time limit (tests/test_tfparse_bound.py); a short
+    # limit here keeps each such example to seconds
+    previous = os.environ.get("PCXGUARD_TFPARSE_SECONDS")
+    os.environ["PCXGUARD_TFPARSE_SECONDS"] = "5"
+    try:
+        _scan_and_render([str(root)])
+    finally:
+        if previous is None:
+            del os.environ["PCXGUARD_TFPARSE_SECONDS"]
+        else:
+            os.environ["PCXGUARD_TFPARSE_SECONDS"] = previous
 
 
 @pytest.mark.parametrize("name", PLAN_FIXTURES)
