@@ -41,7 +41,7 @@ from pcxguard.loaders.cfn_intrinsics import (
     finish_text,
 )
 from pcxguard.loaders.cfn_yaml import LineDict, TemplateError, load_template_text
-from pcxguard.loaders.completeness import gaps_for
+from pcxguard.loaders.completeness import gaps_for, why_unplaced
 from pcxguard.model import (
     CidrBlock,
     Estate,
@@ -283,13 +283,7 @@ class CloudFormationBuilder:
                                          f"{logical} in {template.path}: {why}", hint, logical, template.path,
                                          source.start_line))
 
-    @staticmethod
-    def _why(ref: Any, what: str) -> str:
-        if isinstance(ref, Unknown):
-            return f"its {what} is not known ({ref.describe()})"
-        if ref is None:
-            return f"its {what} is not set"
-        return f"its {what} {ref} is outside the scan"
+    _why = staticmethod(why_unplaced)
 
     def _record_conditions(self) -> None:
         """A resource under a Condition the scan cannot evaluate may or may not exist: a Gap in its sets."""

@@ -7,7 +7,9 @@ each set the missing element would be part of, so no rule concludes from its abs
 
 from __future__ import annotations
 
-from pcxguard.model import GAP_KINDS, Gap
+from typing import Any
+
+from pcxguard.model import GAP_KINDS, Gap, Unknown
 
 # resource type (Terraform or CloudFormation) -> the sets its instances belong to
 KINDS_OF_TYPE: dict[str, tuple[str, ...]] = {
@@ -61,3 +63,12 @@ def gaps_for(resource_type: str, vpc: str | None, what: str, hint: str = "", add
              file: str | None = None, line: int | None = None) -> list[Gap]:
     """A Gap in every set an element of ``resource_type`` belongs to (none for types no rule reads)."""
     return [Gap(kind, vpc, what, hint, address, file, line) for kind in KINDS_OF_TYPE.get(resource_type, ())]
+
+
+def why_unplaced(ref: Any, what: str) -> str:
+    """Why an element cannot be placed: its ``what`` (a table, a peering, ...) is unknown, unset or outside."""
+    if isinstance(ref, Unknown):
+        return f"its {what} is not known ({ref.describe()})"
+    if ref is None:
+        return f"its {what} is not set"
+    return f"its {what} {ref} is outside the scan"

@@ -39,7 +39,7 @@ from pcxguard.model import (
     Vpc,
     is_known,
 )
-from pcxguard.loaders.completeness import gaps_for
+from pcxguard.loaders.completeness import gaps_for, why_unplaced
 from pcxguard.userdata import largest_interface_mtu, route_pins
 from pcxguard.values import family_of, parse_cidr
 from pcxguard.userdata.host import read_into
@@ -469,13 +469,7 @@ class EstateBuilder:
                                          f"{instance.address}: {why}", hint, instance.address, source.file,
                                          source.start_line))
 
-    @staticmethod
-    def _why(ref: Any, what: str) -> str:
-        if isinstance(ref, Unknown):
-            return f"its {what} is not known ({ref.describe()})"
-        if ref is None:
-            return f"its {what} is not set"
-        return f"its {what} {ref} is outside the scan"
+    _why = staticmethod(why_unplaced)
 
     def _vpc(self, instance: Any) -> None:
         key = instance.address
