@@ -53,7 +53,8 @@ from pcxguard.loaders.hcl_expressions import (
     parse_template,
 )
 from pcxguard.loaders.terraform_common import ModuleStep, ResourceTarget, build_estate
-from pcxguard.model import Estate, LoadProblem, Unknown
+from pcxguard.loaders.provider_identity import ProviderPlace, data_source_value, provider_place, unknown_provider
+from pcxguard.model import Estate, LoadProblem, Placed, Unknown
 
 _LINES = ("__start_line__", "__end_line__")
 _META = {"count", "for_each", "provider", "depends_on", "lifecycle", "provisioner", "connection"}
@@ -94,6 +95,7 @@ class ModuleConfig:
     locals: dict[str, Any] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
     providers: dict[str, dict[str, Any]] = field(default_factory=dict)  # "aws" / "aws.west" -> body
+    data_sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # "aws_region.current" -> body
     problems: list[LoadProblem] = field(default_factory=list)
 
     @property
@@ -164,6 +166,11 @@ def _read_module_cached(directory: str, stamps: tuple) -> ModuleConfig:
             for oname, body in (entry or {}).items():
                 if isinstance(body, dict) and "value" in body:
                     config.outputs[oname] = _unwrap(body["value"])
+        for entry in data.get("data") or []:
+            for dtype, named in (entry or {}).items():
+                for dname, body in (named or {}).items():
+                    if isinstance(body, dict):
+                        config.data_sources[f"{dtype}.{dname}"] = body
         for entry in data.get("provider") or []:
             for pname, body in (entry or {}).items():
                 if not isinstance(body, dict):
@@ -517,44 +524,68 @@ class SourceReader:
         return value if isinstance(value, (str, Unknown)) else Unknown(f"{attribute} of {instance.address}")
 
     def region_of(self, instance: Instance) -> Any:
-        own = self.value(instance, ("region",))
+        own = self.value(instance, ("region",))  # the provider v6 per-resource region
         if isinstance(own, str) and own:
-            return own
+            return Placed(own, f"the region argument of {instance.address}")
         if isinstance(own, (Unknown, ResourceTarget)):
             return Unknown(f"the region argument of {instance.address}", "give it a literal or a variable")
-        provider = instance.block.body.get("provider")
-        local_name = "aws"
-        if provider is not None:
-            local_name = _provider_name(_unwrap(provider)) or "aws"
-        return self.provider_region(instance.context, local_name)
+        return self.provider_place(instance.context, _block_provider(instance.block.body)).region
 
     def provider_region(self, context: ModuleInstance, local_name: str, depth: int = 0) -> Any:
+        return self.provider_place(context, local_name).region
+
+    def account_of(self, instance: Instance) -> Any:
+        return self.provider_place(instance.context, _block_provider(instance.block.body)).account
+
+    def provider_place(self, context: ModuleInstance, local_name: str) -> ProviderPlace:
+        """Where provider ``local_name`` of module instance ``context`` acts (see ``provider_identity``):
+        the provider block that configures it, found through the module calls' ``providers`` maps."""
+        found = self._provider_block(context, local_name)
+        if found is None:
+            return unknown_provider(local_name, "declare the provider with a region (AWS_REGION from the environment "
+                                                "is not in the source)", f"{context.label}:{local_name}")
+        where, name, body = found
+        label = name if not where.path else f"{name} in {where.label}"
+        scope = Scope(where)
+        attributes: dict[str, Any] = {}
+        for argument in ("region", "allowed_account_ids", "forbidden_account_ids"):
+            if argument in body:
+                attributes[argument] = self.evaluate(_unwrap(body[argument]), scope)
+        for argument in ("assume_role", "assume_role_with_web_identity"):
+            blocks = body.get(argument)
+            blocks = blocks if isinstance(blocks, list) else [blocks] if isinstance(blocks, dict) else []
+            attributes[argument] = [{"role_arn": self.evaluate(_unwrap(b["role_arn"]), scope)}
+                                    for b in blocks if isinstance(b, dict) and "role_arn" in b]
+        return provider_place(label, attributes, f"{where.label}:{name}")
+
+    def _provider_block(self, context: ModuleInstance, local_name: str,
+                        depth: int = 0) -> tuple[ModuleInstance, str, dict[str, Any]] | None:
         if depth > _MAX_MODULE_DEPTH:
-            return Unknown(f"the region of provider {local_name}")
+            return None
         body = context.config.providers.get(local_name)
         if body is not None:
-            if "region" not in body:
-                return Unknown(f"the region of provider {local_name} in {context.label}",
-                               "set region in the provider block (AWS_REGION from the environment is not in the source)")
-            region = self.evaluate(_unwrap(body["region"]), Scope(context))
-            if isinstance(region, str):
-                return region
-            return Unknown(f"the region of provider {local_name} in {context.label}",
-                           "give the provider region as a literal or a variable with a value")
+            return context, local_name, body
         if context.parent is not None and context.call is not None:
             mapping = _unwrap(context.call.body.get("providers"))
             if isinstance(mapping, dict) and local_name in mapping:
                 parent_name = _provider_name(mapping[local_name])
                 if parent_name:
-                    return self.provider_region(context.parent, parent_name, depth + 1)
+                    return self._provider_block(context.parent, parent_name, depth + 1)
             if local_name == "aws" or "." not in local_name:
-                return self.provider_region(context.parent, local_name, depth + 1)
-        return Unknown(f"the region of provider {local_name}",
-                       "declare the provider with a region (AWS_REGION from the environment is not in the source)")
+                return self._provider_block(context.parent, local_name, depth + 1)
+        return None
 
-    def account_of(self, instance: Instance) -> Any:
-        return Unknown(f"the account of {instance.address}",
-                       "set the account in the inventory or configuration (accounts: PROVIDER: ID)")
+    def data_source(self, context: ModuleInstance, dtype: str, name: str, attribute: str | None) -> Any:
+        """``data.aws_caller_identity.X.account_id`` / ``data.aws_region.X.name`` through the data source's
+        provider; None when this is not one of those (the caller says "unknown")."""
+        body = context.config.data_sources.get(f"{dtype}.{name}")
+        if body is None or attribute is None:
+            return None
+        scope = Scope(context)
+        arguments = {a: self.evaluate(_unwrap(body[a]), scope) for a in ("region", "name") if a in body}
+        address = f"{module_prefix(context.path)}data.{dtype}.{name}"
+        return data_source_value(dtype, attribute, arguments,
+                                 self.provider_place(context, _block_provider(body)), address)
 
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, raw: Any, scope: Scope, depth: int = 0) -> Any:
@@ -691,6 +722,10 @@ class SourceReader:
             return context.config.directory if name == "module" else self.directory
         if root == "data":
             what = ".".join(s[1] for s in steps[:2] if s[0] == "attr")
+            if len(steps) >= 3 and all(s[0] == "attr" for s in steps[:3]):
+                placed = self.data_source(context, steps[0][1], steps[1][1], steps[2][1])
+                if placed is not None:
+                    return self._apply(placed, steps[3:], scope, depth)
             return Unknown(f"data.{what} (data sources are read from AWS at plan time)",
                            "give the value as a literal or a variable, or scan a plan")
         if root == "module" and name:
@@ -871,6 +906,12 @@ def _parse(raw: str) -> Any:
 def _short(raw: str) -> str:
     text = raw.replace("\n", " ")
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _block_provider(body: dict[str, Any]) -> str:
+    """The provider a resource or data block names (``provider = aws.west``), else ``aws``."""
+    provider = body.get("provider")
+    return (_provider_name(_unwrap(provider)) or "aws") if provider is not None else "aws"
 
 
 def _provider_name(raw: Any) -> str | None:
