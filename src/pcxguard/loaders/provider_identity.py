@@ -20,7 +20,10 @@ block does not set it, or an ``Unknown`` when the reader cannot evaluate it:
 - ``assume_role``: a list of blocks (or one block) with ``role_arn``; with several (role chaining) the
   last role is the one the provider acts as;
 - ``assume_role_with_web_identity``: the same, one block;
-- ``allowed_account_ids`` / ``forbidden_account_ids``: lists of account ids.
+- ``allowed_account_ids`` / ``forbidden_account_ids``: lists of account ids;
+- every other argument of the block (``profile``, ``access_key``, ``shared_config_files``, ...), so
+  that two provider blocks using the same credentials are known to act in one account
+  (``credentials_fingerprint``): pass them all when you can.
 
 What the account is, in order: the account in the ``role_arn`` the provider assumes (AWS: the ARN of
 an IAM role names the account that owns it; the provider acts with that role's credentials); else a
@@ -28,6 +31,11 @@ single ``allowed_account_ids`` entry (the provider refuses any other account). W
 the answer is a ``SameAs``: unknown as a value, but "the account of provider X" by identity, so
 ``peer_owner_id = data.aws_caller_identity.current.account_id`` read through the requester's own
 provider is the requester's account by construction (``model.same``). Regions likewise.
+
+Two providers whose credential arguments (all but region, alias, tags and a few transport settings)
+are known and equal resolve the same credentials from the same environment: their accounts share an
+identity even when the value is unknown (``provider "aws" {region = "us-east-1"}`` and
+``provider "aws" {alias = "west" region = "us-west-2"}`` act in one account).
 
 ``identity`` must name one provider configuration in one estate (the plan's provider config key
 ``aws`` / ``aws.prod`` / ``module.net:aws``, or the source reader's module instance and provider
@@ -123,7 +131,45 @@ def provider_account(label: str, attributes: Mapping[str, Any], identity: str | 
         what += f" (one of its allowed_account_ids {', '.join(allowed_ids)})"
     if undecided:
         return Unknown(what, "; ".join(undecided))
-    return SameAs(what, ACCOUNT_HINT, identity=f"account of {identity or label}")
+    credentials = credentials_fingerprint(attributes)
+    return SameAs(what, ACCOUNT_HINT, identity=f"account of credentials {credentials}" if credentials
+                  else f"account of {identity or label}")
+
+
+# Provider arguments that never change which credentials (so which account) a provider uses. Every
+# other argument counts: two provider blocks of one configuration whose other arguments are all known
+# and equal resolve the same credentials from the same environment, so they act in the same account,
+# whatever their regions.
+NOT_CREDENTIALS = frozenset({
+    "region", "alias", "default_tags", "ignore_tags", "skip_region_validation", "skip_requesting_account_id",
+    "max_retries", "retry_mode", "http_proxy", "https_proxy", "no_proxy", "insecure", "custom_ca_bundle",
+    "s3_use_path_style", "s3_us_east_1_regional_endpoint", "use_dualstack_endpoint", "use_fips_endpoint",
+})
+
+
+def credentials_fingerprint(attributes: Mapping[str, Any]) -> str | None:
+    """A stable text of the credential arguments of a provider block, or None when one of them is unknown
+    (or holds something that is not a plain value): then no two providers are assumed to share an account."""
+    import hashlib
+    import json
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Unknown):
+            raise ValueError
+        if isinstance(value, Mapping):
+            return {str(k): plain(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        if value is None or isinstance(value, (str, int, float, bool)):
+            return value
+        raise ValueError
+
+    try:
+        kept = {k: plain(v) for k, v in attributes.items() if k not in NOT_CREDENTIALS}
+    except ValueError:
+        return None
+    # a digest, so no credential text is kept in the model
+    return hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def provider_place(label: str, attributes: Mapping[str, Any], identity: str | None = None) -> ProviderPlace:

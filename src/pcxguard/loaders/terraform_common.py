@@ -28,6 +28,7 @@ from pcxguard.model import (
     NetworkAclRule,
     PeeringConnection,
     PeeringOptions,
+    PeeringRequest,
     Route,
     RouteTable,
     SecurityGroup,
@@ -497,6 +498,7 @@ class EstateBuilder:
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),
         )
+        peering.request = PeeringRequest(peering.peer_region, peering.peer_owner_id)  # before accepters add to it
         peering.reason_unaccepted = self._accepter_tag(instance)
         self.estate.peerings[instance.address] = peering
 

@@ -512,22 +512,19 @@ class PlanReader:
         module = tuple(ModuleStep(p, None) for p in module_path.split(".")[1::2]) if module_path else ()
         expressions = config.get("expressions") or {}
         attributes: dict[str, Any] = {}
-        for argument in ("region", "allowed_account_ids", "forbidden_account_ids"):
-            if argument in expressions:
-                attributes[argument] = self._provider_value(expressions[argument], module, label, argument)
-        for argument in ("assume_role", "assume_role_with_web_identity"):
-            blocks = expressions.get(argument)
-            if isinstance(blocks, dict):
-                blocks = [blocks]
-            if isinstance(blocks, list):
+        for argument, expression in expressions.items():  # every argument: the credential ones say the account
+            if isinstance(expression, list):  # nested blocks: assume_role, endpoints, ...
                 attributes[argument] = [
-                    {"role_arn": self._provider_value(b.get("role_arn"), module, label, f"{argument}.role_arn")}
-                    for b in blocks if isinstance(b, dict) and "role_arn" in b]
+                    {k: self._provider_value(v, module, label, f"{argument}.{k}") for k, v in block.items()}
+                    if isinstance(block, dict) else Unknown(f"the {argument} of provider {label}")
+                    for block in expression]
+            else:
+                attributes[argument] = self._provider_value(expression, module, label, argument)
         return provider_place(label, attributes, key)
 
     def _provider_value(self, expression: Any, module: tuple[ModuleStep, ...], label: str, argument: str) -> Any:
         if not isinstance(expression, dict):
-            return None
+            return None if expression is None else Unknown(f"the {argument} of provider {label}")
         if "constant_value" in expression:
             return expression["constant_value"]
         refs = [r for r in expression.get("references") or [] if isinstance(r, str)]

@@ -548,14 +548,14 @@ class SourceReader:
         label = name if not where.path else f"{name} in {where.label}"
         scope = Scope(where)
         attributes: dict[str, Any] = {}
-        for argument in ("region", "allowed_account_ids", "forbidden_account_ids"):
-            if argument in body:
-                attributes[argument] = self.evaluate(_unwrap(body[argument]), scope)
-        for argument in ("assume_role", "assume_role_with_web_identity"):
-            blocks = body.get(argument)
-            blocks = blocks if isinstance(blocks, list) else [blocks] if isinstance(blocks, dict) else []
-            attributes[argument] = [{"role_arn": self.evaluate(_unwrap(b["role_arn"]), scope)}
-                                    for b in blocks if isinstance(b, dict) and "role_arn" in b]
+        for argument, raw in _strip(body).items():  # every argument: the credential ones say the account
+            if argument in _NESTED_PROVIDER_BLOCKS:  # assume_role { ... }, endpoints { ... }
+                blocks = raw if isinstance(raw, list) else [raw]
+                attributes[argument] = [
+                    {k: self.evaluate(_unwrap(v), scope) for k, v in _strip(b).items()} if isinstance(b, dict)
+                    else Unknown(f"the {argument} of provider {label}") for b in blocks]
+            else:
+                attributes[argument] = self.evaluate(_unwrap(raw), scope)
         return provider_place(label, attributes, f"{where.label}:{name}")
 
     def _provider_block(self, context: ModuleInstance, local_name: str,
@@ -906,6 +906,10 @@ def _parse(raw: str) -> Any:
 def _short(raw: str) -> str:
     text = raw.replace("\n", " ")
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+_NESTED_PROVIDER_BLOCKS = frozenset({"assume_role", "assume_role_with_web_identity", "endpoints", "default_tags",
+                                     "ignore_tags"})
 
 
 def _block_provider(body: dict[str, Any]) -> str:

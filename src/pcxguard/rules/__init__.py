@@ -11,6 +11,7 @@ from pcxguard.rules import (
     ipv6_peering_route,
     overlapping_peers,
     peer_destination,
+    peer_place,
     peering_acceptance,
     peering_dns,
     peering_quota,
@@ -37,4 +38,5 @@ RULES: dict[str, Rule] = {
     ipv6_peering_route.CHECK_ID: ipv6_peering_route.evaluate,
     peering_dns.CHECK_ID: peering_dns.evaluate,
     pmtud_icmp.CHECK_ID: pmtud_icmp.evaluate,
+    peer_place.CHECK_ID: peer_place.evaluate,
 }
