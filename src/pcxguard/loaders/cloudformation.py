@@ -222,7 +222,7 @@ class CloudFormationBuilder:
     def _place_stacks(self) -> None:
         """Region and account per template: configuration, then what peerings say about their peers."""
         for template in self.templates.values():
-            settings = f"the stack settings of {template.path} in {template.stack.config_file or '.pcxguard.yaml'}"
+            settings = f"the stack settings of {template.path} in {Path(template.stack.config_file or '.pcxguard.yaml').name}"
             # unknown ones are still one place each: a stack's AWS::Region / AWS::AccountId equal themselves
             template.region = Placed(template.stack.region, settings) if template.stack.region else \
                 SameAs(f"region of stack {template.path}", REGION_HINT, identity=f"region of stack {template.path}")
@@ -280,7 +280,7 @@ class CloudFormationBuilder:
     def _peer_account(self, template: Template, logical: str) -> Any:
         owner = self.prop(template, logical, "PeerOwnerId")
         if owner is not None:
-            return str(owner) if isinstance(owner, (int, str)) else owner
+            return owner if isinstance(owner, str) else str(owner) if isinstance(owner, int) else owner
         role = self.prop(template, logical, "PeerRoleArn")
         if isinstance(role, str) and role.count(":") >= 5 and role.split(":")[4].isdigit():
             return role.split(":")[4]
@@ -393,7 +393,7 @@ class CloudFormationBuilder:
     def _named_owner(self, template: Template, logical: str) -> Any:
         """The account the request itself names: PeerOwnerId (PeerRoleArn only says who accepts)."""
         owner = self.prop(template, logical, "PeerOwnerId")
-        return str(owner) if isinstance(owner, (int, str)) else owner
+        return owner if isinstance(owner, str) else str(owner) if isinstance(owner, int) else owner
 
     def _route_table(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringRequest, Placed, Unknown, Vpc, place_text, same
+from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringRequest, Placed, SameAs, Unknown, Vpc, place_text, same
 from pcxguard.rules._describe import missing_vpc
 from pcxguard.settings import Settings
 
@@ -40,6 +40,25 @@ def _named(estate: Estate, peering: PeeringConnection, requester: Vpc | None, wh
     if not isinstance(own, str) and requester is not None and isinstance(getattr(requester, what), str):
         own = getattr(requester, what)  # the requester VPC is in the request's own region and account
     return own, f"{default}, as its {attribute} is unset"
+
+
+def _same_identity(what: str, named: object, how: str, declared: object) -> str:
+    """Two places known only by identity, that are one place: say why."""
+    why = "; providers with the same credentials act in one account" if isinstance(named, SameAs) and \
+        named.identity.startswith("account of credentials") else ""
+    if isinstance(named, Unknown) and isinstance(declared, Unknown):
+        if named.what == declared.what:
+            return f"the same {what} ({named.what}: {how})"
+        return f"the same {what} ({named.what}: {how}; and {declared.what}{why})"
+    return f"the same {what}"
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + "."
+
+
+def _from(value: object, before: str = "; from ", after: str = "") -> str:
+    return f"{before}{value.source}{after}" if isinstance(value, Placed) and value.source else ""
 
 
 def _declared(vpc: Vpc, what: str) -> Maybe[str]:
@@ -66,10 +85,11 @@ def judge(estate: Estate, peering: PeeringConnection) -> Finding:
         declared = _declared(accepter, what)
         verdict = same(named, declared)
         if verdict is False:
-            wrong.append(f"it names {what} {place_text(named)} ({how}), but {accepter.source.address} is declared "
-                         f"in {what} {place_text(declared)}")
+            wrong.append(f"it names {what} {named} ({how}{_from(named)}), but {accepter.source.address} is "
+                         f"declared in {what} {declared}{_from(declared, ' (from ', ')')}")
         elif verdict is True:
-            right.append(f"{what} {place_text(named)}")
+            right.append(f"{what} {named}{_from(declared, ' (from ', ')')}" if isinstance(named, str) else
+                         _same_identity(what, named, how, declared))
         else:
             missing.extend(
                 f"the {what} {role}: {value.describe()}" for role, value in
@@ -85,19 +105,21 @@ def judge(estate: Estate, peering: PeeringConnection) -> Finding:
         if any(w.startswith("it names account") for w in wrong):
             fix.append(f"set {'PeerOwnerId' if peering.source.kind == 'cloudformation' else 'peer_owner_id'} on "
                        f"{name} to the account of {accepter.source.address}")
+        attributes = "PeerRegion / PeerOwnerId" if peering.source.kind == "cloudformation" else \
+            "peer_region / peer_owner_id"
         return failed(
             CHECK_ID, peering.source,
-            f"{name} requests a peering with {accepter.source.address}, but {'; and '.join(wrong)}. AWS looks for "
+            f"{name} requests a peering with {accepter.source.address}: {'; and '.join(wrong)}. AWS looks for "
             "the accepter VPC in the region and account the request names (the request's own region and account "
-            "when peer_region / peer_owner_id are unset), so the request fails (Terraform AWS provider, "
+            f"when {attributes} are unset), so the request fails (Terraform AWS provider, "
             "aws_vpc_peering_connection; CloudFormation AWS::EC2::VPCPeeringConnection PeerRegion / PeerOwnerId).",
             related=(accepter.source,),
-            fix="; ".join(fix).capitalize() + ".",
+            fix=_sentence("; ".join(fix)),
         )
     if missing:
         return cannot_tell(CHECK_ID, peering.source,
                            f"Cannot tell whether {name} names the place {accepter.source.address} is in"
-                           + (f" (its {' and '.join(right)} match)." if right else "."), missing,
+                           + (f" (its {' and '.join(right)} matches)." if right else "."), missing,
                            related=(accepter.source,))
     return passed(CHECK_ID, peering.source,
                   f"{name} names the place {accepter.source.address} is declared in: {' and '.join(right)}.",
