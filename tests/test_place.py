@@ -291,3 +291,23 @@ def test_checkov_reports_ckv2_pcx_16_both_ways(framework, target, expected):
     for (path, check_id, resource), record in run.records.items():
         if check_id == "CKV2_PCX_16" and record["check_result"]["result"] == "FAILED":
             assert any("names" in line for line in record.get("details") or []), record.get("details")
+
+
+def test_the_plan_reader_reads_assume_role_and_allowed_account_ids_from_provider_config():
+    """Terraform cannot finish a plan with these offline (STS first), but the errored plan it saves shows
+    their shape in configuration.provider_config: ``assume_role`` is a list of blocks of expressions."""
+    from pcxguard.loaders.terraform_plan import load_plan_data
+
+    data = json.loads((PLANS / "place_region" / "plan.json").read_text())
+    providers = data["configuration"]["provider_config"]
+    providers["aws.west"]["expressions"]["assume_role"] = [
+        {"role_arn": {"constant_value": "arn:aws:iam::222222222222:role/network"}}]
+    providers["aws"]["expressions"]["allowed_account_ids"] = {"constant_value": ["111111111111"]}
+    estate = load_plan_data(data, "derived-plan.json")
+    west, east = estate.vpcs["aws_vpc.west_a"], estate.vpcs["aws_vpc.east"]
+    assert west.account == "222222222222" and west.account.source == "the role_arn of provider aws.west"
+    assert east.account == "111111111111"
+    assert east.account.source == "the single allowed_account_ids entry of provider aws"
+    result = finding(estate, "CKV2_PCX_16", "aws_vpc_peering_connection.literal_region")
+    assert result.verdict.value == "FAILED" and "it names account 111111111111 (the requester's account" in \
+        result.message
