@@ -169,6 +169,27 @@ def test_caller_identity_through_the_requesters_provider_is_its_own_account():
         ".pcxguard.yaml)")
 
 
+def test_assume_role_allowed_account_ids_and_caller_identity_in_a_plan():
+    """A real plan (planned against scripts/fake_sts.py): before, the plan reader knew only the
+    allowed_account_ids accounts; aws.peer's VPCs had no account."""
+    estate = load_plan(PLANS / "place_accounts" / "plan.json")
+    peer = estate.vpcs["aws_vpc.peer_b"]
+    assert peer.account == "222222222222" and peer.account.source == "the role_arn of provider aws.peer"
+    app = estate.vpcs["aws_vpc.app"]
+    assert app.account == "111111111111"
+    assert app.account.source == "the single allowed_account_ids entry of provider aws"
+    # the caller identity was read at plan time here: the plan itself knows the number
+    assert estate.peerings["aws_vpc_peering_connection.caller_identity"].peer_owner_id == "222222222222"
+    assert verdicts(estate, "CKV2_PCX_16") == {
+        "aws_vpc_peering_connection.named": "PASSED",
+        "aws_vpc_peering_connection.region_only": "FAILED",
+        "aws_vpc_peering_connection.caller_identity": "PASSED",
+        "aws_vpc_peering_connection.auto_cross_account": "FAILED",
+    }
+    assert finding(estate, "CKV2_PCX_16", "aws_vpc_peering_connection.region_only").fix == (
+        "Set peer_owner_id on aws_vpc_peering_connection.region_only to the account of aws_vpc.peer_b.")
+
+
 # --------------------------------------------------------------------------- Terraform source
 
 
@@ -291,23 +312,3 @@ def test_checkov_reports_ckv2_pcx_16_both_ways(framework, target, expected):
     for (path, check_id, resource), record in run.records.items():
         if check_id == "CKV2_PCX_16" and record["check_result"]["result"] == "FAILED":
             assert any("names" in line for line in record.get("details") or []), record.get("details")
-
-
-def test_the_plan_reader_reads_assume_role_and_allowed_account_ids_from_provider_config():
-    """Terraform cannot finish a plan with these offline (STS first), but the errored plan it saves shows
-    their shape in configuration.provider_config: ``assume_role`` is a list of blocks of expressions."""
-    from pcxguard.loaders.terraform_plan import load_plan_data
-
-    data = json.loads((PLANS / "place_region" / "plan.json").read_text())
-    providers = data["configuration"]["provider_config"]
-    providers["aws.west"]["expressions"]["assume_role"] = [
-        {"role_arn": {"constant_value": "arn:aws:iam::222222222222:role/network"}}]
-    providers["aws"]["expressions"]["allowed_account_ids"] = {"constant_value": ["111111111111"]}
-    estate = load_plan_data(data, "derived-plan.json")
-    west, east = estate.vpcs["aws_vpc.west_a"], estate.vpcs["aws_vpc.east"]
-    assert west.account == "222222222222" and west.account.source == "the role_arn of provider aws.west"
-    assert east.account == "111111111111"
-    assert east.account.source == "the single allowed_account_ids entry of provider aws"
-    result = finding(estate, "CKV2_PCX_16", "aws_vpc_peering_connection.literal_region")
-    assert result.verdict.value == "FAILED" and "it names account 111111111111 (the requester's account" in \
-        result.message
