@@ -312,3 +312,27 @@ def test_checkov_reports_ckv2_pcx_16_both_ways(framework, target, expected):
     for (path, check_id, resource), record in run.records.items():
         if check_id == "CKV2_PCX_16" and record["check_result"]["result"] == "FAILED":
             assert any("names" in line for line in record.get("details") or []), record.get("details")
+
+
+def test_an_inventory_vpc_is_placed_by_its_entry(tmp_path):
+    from pcxguard.config import load_config
+    from pcxguard.inventory import merge_inventory
+
+    partner = "vpc-0a1b2c3d4e5f67890"
+    config_file = tmp_path / ".pcxguard.yaml"
+    config_file.write_text(f"""\
+inventory:
+  vpcs:
+    - id: {partner}
+      cidr_blocks: [192.168.0.0/16]
+      region: us-west-2
+      account: "111122223333"
+""")
+    plan = PLANS / "cli_report" / "plan.json"
+    estate = merge_inventory(load_plan(plan), load_config(config_file))
+    vpc = estate.vpcs[partner]
+    assert vpc.region.source == f"the inventory entry of {partner} in .pcxguard.yaml"
+    result = finding(estate, "CKV2_PCX_16", "aws_vpc_peering_connection.app_partner")
+    assert result.verdict.value == "FAILED"
+    assert f"{partner} is declared in region us-west-2 (from the inventory entry of {partner} in .pcxguard.yaml)" \
+        in result.message

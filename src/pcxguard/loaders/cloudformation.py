@@ -222,7 +222,8 @@ class CloudFormationBuilder:
     def _place_stacks(self) -> None:
         """Region and account per template: configuration, then what peerings say about their peers."""
         for template in self.templates.values():
-            settings = f"the stack settings of {template.path} in {Path(template.stack.config_file or '.pcxguard.yaml').name}"
+            config_name = Path(template.stack.config_file or ".pcxguard.yaml").name
+            settings = f"the stack settings of {template.path} in {config_name}"
             # unknown ones are still one place each: a stack's AWS::Region / AWS::AccountId equal themselves
             template.region = Placed(template.stack.region, settings) if template.stack.region else \
                 SameAs(f"region of stack {template.path}", REGION_HINT, identity=f"region of stack {template.path}")

@@ -569,7 +569,8 @@ class PlanReader:
                 if not isinstance(module, dict):
                     return
                 for resource in module.get("resources") or []:
-                    if isinstance(resource, dict) and resource.get("mode") == "data" and isinstance(resource.get("address"), str):
+                    if isinstance(resource, dict) and resource.get("mode") == "data" \
+                            and isinstance(resource.get("address"), str):
                         found[resource["address"]] = resource.get("values")
                 for child in module.get("child_modules") or []:
                     walk(child)

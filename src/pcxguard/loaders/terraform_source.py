@@ -582,7 +582,8 @@ class SourceReader:
         if body is None or attribute is None:
             return None
         scope = Scope(context)
-        arguments = {a: self.evaluate(_unwrap(body[a]), scope) for a in ("region", "name") if a in body}
+        arguments: dict[str, Any] = {a: self.evaluate(_unwrap(body[a]), scope)
+                                     for a in ("region", "name") if a in body}
         address = f"{module_prefix(context.path)}data.{dtype}.{name}"
         return data_source_value(dtype, attribute, arguments,
                                  self.provider_place(context, _block_provider(body)), address)

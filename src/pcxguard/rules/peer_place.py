@@ -16,7 +16,18 @@ from __future__ import annotations
 from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringRequest, Placed, SameAs, Unknown, Vpc, place_text, same
+from pcxguard.model import (
+    Estate,
+    Maybe,
+    PeeringConnection,
+    PeeringRequest,
+    Placed,
+    SameAs,
+    Unknown,
+    Vpc,
+    place_text,
+    same,
+)
 from pcxguard.rules._describe import missing_vpc
 from pcxguard.settings import Settings
 
