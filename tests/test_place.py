@@ -336,3 +336,44 @@ inventory:
     assert result.verdict.value == "FAILED"
     assert f"{partner} is declared in region us-west-2 (from the inventory entry of {partner} in .pcxguard.yaml)" \
         in result.message
+
+
+# --------------------------------------------------------------------------- invariants
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_PLACES = st.one_of(
+    st.sampled_from(["us-east-1", "us-west-2"]),
+    st.builds(lambda r, s: Placed(r, s), st.sampled_from(["us-east-1", "us-west-2"]), st.sampled_from(["a", "b"])),
+    st.builds(lambda i: SameAs(f"the region of provider {i}", identity=f"region of {i}"), st.sampled_from(["p", "q"])),
+    st.just(Unknown("a region nobody knows")),
+)
+
+
+@given(_PLACES, _PLACES)
+def test_same_is_symmetric_and_decides_only_on_values_or_one_identity(a, b):
+    assert same(a, b) == same(b, a)
+    if same(a, b) is False:
+        assert isinstance(a, str) and isinstance(b, str) and a != b
+    if same(a, b) is True:
+        assert (isinstance(a, str) and a == b) or (isinstance(a, SameAs) and a.identity == b.identity)
+    if isinstance(a, Unknown) and not isinstance(a, SameAs):
+        assert same(a, b) is None
+
+
+@given(_PLACES, st.one_of(st.none(), _PLACES), _PLACES)
+def test_rule_16_fails_only_on_two_known_different_places(requester_region, peer_region, declared):
+    b = EstateBuilder()
+    b.vpc("a", "10.0.0.0/16")
+    b.vpc("b", "10.1.0.0/16", region=declared)
+    b.peering("p", "a", "b", region=requester_region, peer_region=peer_region, account="111111111111")
+    [result] = peer_place.evaluate(b.done(), Settings())
+    # unset peer_region: the region the request is made in; when that is not known as a value, the requester
+    # VPC's (us-east-1 here: a request names a requester VPC of its own region)
+    named = peer_region if peer_region is not None else \
+        requester_region if isinstance(requester_region, str) else "us-east-1"
+    expected = {False: "FAILED", True: "PASSED", None: "UNKNOWN"}[same(named, declared)]
+    assert result.verdict.value == expected
+    if expected == "UNKNOWN":
+        assert result.missing
