@@ -179,7 +179,8 @@ def test_assume_role_allowed_account_ids_and_caller_identity_in_a_plan():
     assert app.account == "111111111111"
     assert app.account.source == "the single allowed_account_ids entry of provider aws"
     # the caller identity was read at plan time here: the plan itself knows the number
-    assert estate.peerings["aws_vpc_peering_connection.caller_identity"].peer_owner_id == "222222222222"
+    read = estate.peerings["aws_vpc_peering_connection.caller_identity"].peer_owner_id
+    assert read == "222222222222" and read.source == "data.aws_caller_identity.peer, as the plan read it"
     assert verdicts(estate, "CKV2_PCX_16") == {
         "aws_vpc_peering_connection.named": "PASSED",
         "aws_vpc_peering_connection.region_only": "FAILED",

@@ -29,6 +29,7 @@ from pcxguard.model import (
     PeeringConnection,
     PeeringOptions,
     PeeringRequest,
+    Placed,
     Route,
     RouteTable,
     SecurityGroup,
@@ -482,8 +483,18 @@ class EstateBuilder:
         return PeeringOptions(value, self.source(instance), set_in_region=self.reader.region_of(instance),
                               set_in_account=self.reader.account_of(instance))
 
+    def _placed(self, instance: Any, attribute: str) -> Any:
+        """An optional attribute that names a place, with its source when the configuration gives one
+        (``peer_region = data.aws_region.current.name``: a plan prints only the value)."""
+        value = self.optional(instance, attribute)
+        if isinstance(value, str) and not isinstance(value, Placed):
+            for ref in self.reader.references(instance, (attribute,)):
+                if isinstance(ref, Placed) and ref == value:
+                    return ref
+        return value
+
     def _peering(self, instance: Any) -> None:
-        peer_region = self.optional(instance, "peer_region")
+        peer_region = self._placed(instance, "peer_region")
         peering = PeeringConnection(
             instance.address,
             self.source(instance),
@@ -493,7 +504,7 @@ class EstateBuilder:
             region=self.reader.region_of(instance),
             peer_region=peer_region,
             account=self.reader.account_of(instance),
-            peer_owner_id=self.optional(instance, "peer_owner_id"),
+            peer_owner_id=self._placed(instance, "peer_owner_id"),
             auto_accept=self.optional(instance, "auto_accept"),
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),

@@ -548,7 +548,7 @@ class PlanReader:
         address = ".".join(f"module.{s.name}" for s in module) + ("." if module else "") + f"data.{dtype}.{name}"
         read = self._data_values.get(address)
         if isinstance(read, dict) and isinstance(read.get(attribute), str) and read[attribute]:
-            return Placed(read[attribute], f"{address} in the plan")
+            return Placed(read[attribute], f"{address}, as the plan read it")
         if not isinstance(config, dict):
             return unknown
         arguments: dict[str, Any] = {}

@@ -540,6 +540,13 @@ class SourceReader:
     def provider_place(self, context: ModuleInstance, local_name: str) -> ProviderPlace:
         """Where provider ``local_name`` of module instance ``context`` acts (see ``provider_identity``):
         the provider block that configures it, found through the module calls' ``providers`` maps."""
+        cache = self.__dict__.setdefault("_places", {})  # module instances live as long as the reader
+        key = (id(context), local_name)
+        if key not in cache:
+            cache[key] = (context, self._provider_place(context, local_name))
+        return cache[key][1]
+
+    def _provider_place(self, context: ModuleInstance, local_name: str) -> ProviderPlace:
         found = self._provider_block(context, local_name)
         if found is None:
             return unknown_provider(local_name, "declare the provider with a region (AWS_REGION from the environment "
