@@ -378,3 +378,14 @@ def test_rule_16_fails_only_on_two_known_different_places(requester_region, peer
     assert result.verdict.value == expected
     if expected == "UNKNOWN":
         assert result.missing
+
+
+def test_data_sources_in_a_module_are_read_through_the_provider_it_is_given():
+    estate = load_root_module(SOURCES / "module_provider")
+    assert estate.problems == []
+    peering = estate.peerings["aws_vpc_peering_connection.p"]
+    assert peering.peer_owner_id == "222222222222" and peering.peer_owner_id.source == (
+        "module.peer.data.aws_caller_identity.current, read through the role_arn of provider aws.peer")
+    assert peering.peer_region == "eu-west-1"
+    assert verdicts(estate, "CKV2_PCX_16") == {"aws_vpc_peering_connection.p": "PASSED"}
+    assert verdicts(estate, "CKV2_PCX_8") == {"aws_vpc_peering_connection.p": "FAILED"}
