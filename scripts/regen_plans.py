@@ -231,11 +231,23 @@ def _make_git_module(case: str, source: Path, env: dict[str, str]) -> str | None
     return None
 
 
-def regen(cases: list[str], terraform: str, plugin_dir: str, jobs: int,
-          cases_dir: Path = CASES_DIR) -> int:
-    digests = load_digests(cases_dir)
-    digests.setdefault("cases", {})
-    failed = []
+def _fake_sts_for(cases: list[str], cases_dir: Path):
+    """Start scripts/fake_sts.py when a case's providers point their STS endpoint at it (providers with
+    assume_role or allowed_account_ids ask STS before terraform can plan; see that script)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import fake_sts
+
+    marker = f"127.0.0.1:{fake_sts.PORT}"
+    if not any(marker in p.read_text(errors="replace") for c in cases for p in (cases_dir / c).rglob("*.tf")):
+        return None
+    try:
+        return fake_sts.start()
+    except OSError:  # the port is taken: another regeneration's fake STS answers the same way
+        return None
+
+
+def _regen_all(cases: list[str], terraform: str, plugin_dir: str, jobs: int, cases_dir: Path,
+               digests: dict, failed: list[str]) -> None:
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(regen_case, cases_dir / c, terraform, plugin_dir) for c in cases]
         for fut in concurrent.futures.as_completed(futures):
@@ -246,6 +258,19 @@ def regen(cases: list[str], terraform: str, plugin_dir: str, jobs: int,
             else:
                 failed.append(res.case)
                 print(f"FAILED  {res.case}\n{res.log}", file=sys.stderr)
+
+
+def regen(cases: list[str], terraform: str, plugin_dir: str, jobs: int,
+          cases_dir: Path = CASES_DIR) -> int:
+    digests = load_digests(cases_dir)
+    digests.setdefault("cases", {})
+    failed = []
+    sts = _fake_sts_for(cases, cases_dir)
+    try:
+        _regen_all(cases, terraform, plugin_dir, jobs, cases_dir, digests, failed)
+    finally:
+        if sts is not None:
+            sts.shutdown()
     existing = set(list_cases(cases_dir))
     for gone in set(digests["cases"]) - existing:
         del digests["cases"][gone]

@@ -33,7 +33,7 @@ def test_json_report_is_valid_and_exact(capsys):
     jsonschema.Draft202012Validator(json.loads(schema_path("report.schema.json").read_text())).validate(data)
     assert code == 1
     assert data["inputs"] == [{"path": CLI_PLAN, "kind": "terraform_plan"}]
-    assert data["summary"] == {"failed": 2, "unknown": 3, "passed": 17, "problems": 0, "suppressed": 0, "skipped": 0}
+    assert data["summary"] == {"failed": 2, "unknown": 4, "passed": 19, "problems": 0, "suppressed": 0, "skipped": 0}
     failed = {(f["check_id"], f["resource"]["address"]) for f in data["findings"] if f["verdict"] == "FAILED"}
     assert failed == {("CKV2_PCX_1", APP_WEST), ("CKV2_PCX_2", "aws_route.app_to_west")}
     overlap = next(f for f in data["findings"] if f["check_id"] == "CKV2_PCX_1" and f["verdict"] == "FAILED")
@@ -48,7 +48,8 @@ def test_json_report_is_valid_and_exact(capsys):
     assert source[overlap["resource"]["start_line"] - 1].startswith(f'resource "aws_vpc_peering_connection" "{APP_WEST.split(".")[-1]}"')
     assert overlap["fix"].startswith("Re-address aws_vpc.west or aws_vpc.app")
     assert sorted((u["check_id"], u["resource"]["address"]) for u in data["unknowns"]) == [
-        ("CKV2_PCX_1", APP_PARTNER), ("CKV2_PCX_10", "aws_vpc.app"), ("CKV2_PCX_8", APP_PARTNER)]
+        ("CKV2_PCX_1", APP_PARTNER), ("CKV2_PCX_10", "aws_vpc.app"), ("CKV2_PCX_16", APP_PARTNER),
+        ("CKV2_PCX_8", APP_PARTNER)]
     unknown = next(u for u in data["unknowns"] if u["check_id"] == "CKV2_PCX_1")
     assert (unknown["check_id"], unknown["resource"]["address"], unknown["severity"]) == ("CKV2_PCX_1", APP_PARTNER, "INFO")
     assert PARTNER in unknown["missing"][0] and "inventory" in unknown["missing"][0]
@@ -84,12 +85,12 @@ def test_sarif_validates_against_the_official_schema(capsys):
 def test_github_annotations(capsys):
     _, out, _ = run(capsys, "scan", CLI_PLAN, "--format", "github")
     lines = out.splitlines()
-    assert len(lines) == 5  # two failures, three "cannot tell" notices
+    assert len(lines) == 6  # two failures, four "cannot tell" notices
     pattern = re.compile(r"^::(error|warning|notice) ((?:[a-zA-Z]+=[^,:]*)(?:,[a-zA-Z]+=[^,:]*)*)::(.*)$")
     parsed = [pattern.match(line) for line in lines]
     assert all(parsed), lines
     levels = [m.group(1) for m in parsed]
-    assert levels == ["error", "error", "notice", "notice", "notice"]
+    assert levels == ["error", "error", "notice", "notice", "notice", "notice"]
     props = dict(p.split("=", 1) for p in parsed[0].group(2).split(","))
     assert (props["file"], props["line"]) == (CLI_TF, "68")
     assert props["title"] == f"CKV2_PCX_1 Peered VPCs must not have overlapping CIDR blocks%3A {APP_WEST}"
@@ -105,7 +106,7 @@ def test_github_escaping():
 
 def test_markdown_summary_and_mermaid(capsys):
     _, out, _ = run(capsys, "scan", CLI_PLAN, "--format", "markdown")
-    assert "| :x: Failed | 2 |" in out and "| :grey_question: Cannot tell | 3 |" in out
+    assert "| :x: Failed | 2 |" in out and "| :grey_question: Cannot tell | 4 |" in out
     assert f"| HIGH | [CKV2_PCX_1](https://github.com/pcxguard/pcxguard/blob/main/docs/rules/CKV2_PCX_1.md) | `{APP_WEST}` |" in out
     assert "### Cannot tell" in out and f"`{APP_PARTNER}`" in out
     mermaid = "\n".join(line.strip() for line in out.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines())
@@ -132,7 +133,7 @@ def test_markdown_summary_and_mermaid(capsys):
     # failed and cannot tell are told apart on the edge, not only by colour
     labels = {label.split("<br/>")[0]: label for _, label, _ in edges}
     assert labels[APP_WEST].endswith("<br/>FAILED: CKV2_PCX_1, CKV2_PCX_2")
-    assert labels[APP_PARTNER].endswith("<br/>CANNOT TELL: CKV2_PCX_1, CKV2_PCX_8")
+    assert labels[APP_PARTNER].endswith("<br/>CANNOT TELL: CKV2_PCX_1, CKV2_PCX_8, CKV2_PCX_16")
     assert labels[APP_DATA] == APP_DATA
     # the legend's three edges carry the three styles, after the real edges
     assert [styles[len(edges) + i] for i in range(3)] == ["#d73a49", "#8a8a8a", "#28a745"]
@@ -147,7 +148,7 @@ def test_text_report_groups_by_peering_and_colours_only_when_asked(capsys):
     assert "CKV2_PCX_1 [HIGH]" in west and "CKV2_PCX_2 [HIGH]" in west and "on aws_route.app_to_west" in west
     partner = next(b for b in blocks if b.startswith(APP_PARTNER))
     assert "CANNOT TELL" in partner and f"missing: the accepter VPC {PARTNER}" in partner
-    assert plain.rstrip().endswith("2 failed, 3 cannot tell, 17 passed, 0 input problem(s); 1 input(s) scanned")
+    assert plain.rstrip().endswith("2 failed, 4 cannot tell, 19 passed, 0 input problem(s); 1 input(s) scanned")
     _, coloured, _ = run(capsys, "scan", CLI_PLAN, "--color")
     assert "\x1b[31mFAILED" in coloured
 
@@ -164,7 +165,7 @@ def test_unknowns_fail_only_with_fail_on_info(capsys, tmp_path):
     assert run(capsys, "scan", CLI_PLAN, "--config", str(config), "--fail-on", "LOW")[0] == 1
     assert run(capsys, "scan", CLI_PLAN, "--config", str(config), "--fail-on", "INFO")[0] == 1
     config.write_text("checks:\n  CKV2_PCX_1: {enabled: false}\n  CKV2_PCX_2: {enabled: false}\n"
-                      "  CKV2_PCX_8: {enabled: false}\n  CKV2_PCX_10: {enabled: false}\n")
+                      "  CKV2_PCX_8: {enabled: false}\n  CKV2_PCX_10: {enabled: false}\n  CKV2_PCX_16: {enabled: false}\n")
     code, out, _ = run(capsys, "scan", CLI_PLAN, "--config", str(config), "--format", "json")
     assert code == 0 and json.loads(out)["summary"]["unknown"] == 0
     code, _, _ = run(capsys, "scan", CLI_PLAN, "--config", str(config), "--fail-on", "INFO")

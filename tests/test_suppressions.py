@@ -119,11 +119,11 @@ def test_every_format_reports_the_skip_with_its_reason(capsys, tf_root):
 @pytest.mark.parametrize(("check", "skip", "kept"), [
     (["CKV2_PCX_1"], None, {"CKV2_PCX_1"}),
     (["CKV2_PCX_1*"], None, {"CKV2_PCX_1", "CKV2_PCX_10", "CKV2_PCX_11", "CKV2_PCX_12", "CKV2_PCX_13",
-                             "CKV2_PCX_14", "CKV2_PCX_15"}),
+                             "CKV2_PCX_14", "CKV2_PCX_15", "CKV2_PCX_16"}),
     (["HIGH"], None, {"CKV2_PCX_1", "CKV2_PCX_2", "CKV2_PCX_4", "CKV2_PCX_6", "CKV2_PCX_7", "CKV2_PCX_8",
-                      "CKV2_PCX_10", "CKV2_PCX_11", "CKV2_PCX_15"}),
+                      "CKV2_PCX_10", "CKV2_PCX_11", "CKV2_PCX_15", "CKV2_PCX_16"}),
     (None, ["MEDIUM"], {"CKV2_PCX_1", "CKV2_PCX_2", "CKV2_PCX_4", "CKV2_PCX_6", "CKV2_PCX_7", "CKV2_PCX_8",
-                        "CKV2_PCX_10", "CKV2_PCX_11", "CKV2_PCX_15"}),
+                        "CKV2_PCX_10", "CKV2_PCX_11", "CKV2_PCX_15", "CKV2_PCX_16"}),
     (["CKV2_PCX_1,CKV2_PCX_3"], ["CKV2_PCX_3"], {"CKV2_PCX_1"}),
 ])
 def test_check_and_skip_check_read_ids_wildcards_and_severities_like_checkov(check, skip, kept):

@@ -21,7 +21,19 @@ from typing import Any
 from netaddr import AddrFormatError, IPNetwork
 
 from pcxguard.config import Config
-from pcxguard.model import CidrBlock, Estate, LoadProblem, Route, RouteTable, SecurityGroup, Source, Subnet, Unknown, Vpc
+from pcxguard.model import (
+    CidrBlock,
+    Estate,
+    LoadProblem,
+    Placed,
+    Route,
+    RouteTable,
+    SecurityGroup,
+    Source,
+    Subnet,
+    Unknown,
+    Vpc,
+)
 from pcxguard.values import parse_cidr
 
 KIND = "inventory"
@@ -83,12 +95,14 @@ class _Merger:
             for i, text in enumerate(entry.get("cidr_blocks") or [])
         ] + [CidrBlock(_network(text), "ipv6", source) for text in entry.get("ipv6_cidr_blocks") or []]
         hint = f"add {{}} to {vpc_id} in the inventory in {self.file or '.pcxguard.yaml'}"
+        listed = f"the inventory entry of {vpc_id} in {os.path.basename(self.file or '.pcxguard.yaml')}"
         vpc = Vpc(
             key=vpc_id,
             source=source,
             aws_id=vpc_id,
-            region=entry.get("region") or Unknown(f"the region of {vpc_id}", hint.format("region")),
-            account=entry.get("account") or Unknown(f"the account of {vpc_id}", hint.format("account")),
+            region=_placed(entry.get("region"), listed) or Unknown(f"the region of {vpc_id}", hint.format("region")),
+            account=_placed(entry.get("account"), listed) or Unknown(f"the account of {vpc_id}",
+                                                                     hint.format("account")),
             blocks=blocks,
         )
         self.estate.vpcs[vpc_id] = vpc
@@ -164,3 +178,9 @@ def merge_inventory(estate: Estate, config: Config) -> Estate:
     if config.inventory.get("vpcs"):
         _Merger(estate, config).merge()
     return estate
+
+
+def _placed(value: Any, source: str) -> Any:
+    """An inventory region or account, with where it was learnt."""
+    return Placed(str(value), source) if isinstance(value, (str, int)) and not isinstance(value, bool) \
+        and str(value) else None

@@ -45,6 +45,62 @@ def is_known(value: object) -> bool:
     return not isinstance(value, Unknown)
 
 
+# --------------------------------------------------------------------------- places (accounts, regions)
+
+
+class Placed(str):
+    """An account or region that is known, with where it was learnt (``source``), so a message can say
+    "account 111111111111 (from the role_arn of provider aws.prod)". It is a ``str``: every rule that
+    compares accounts and regions as strings keeps working. ``inferred`` is True when the value was
+    inferred from what a peering request itself names (CloudFormation peers placed by the requester's
+    PeerRegion / PeerOwnerId): it is no independent evidence against that request (CKV2_PCX_16)."""
+
+    source: str
+    inferred: bool
+
+    def __new__(cls, value: str, source: str, inferred: bool = False) -> "Placed":
+        placed = super().__new__(cls, value)
+        placed.source = source
+        placed.inferred = inferred
+        return placed
+
+    def __reduce__(self) -> Any:  # copy / pickle keep the provenance
+        return (Placed, (str(self), self.source, self.inferred))
+
+
+@dataclass(frozen=True)
+class SameAs(Unknown):
+    """An account or region whose value the scan does not know, but whose *identity* it does: "the account
+    of provider aws" (``identity``). Two ``SameAs`` with one identity are the same place by construction
+    (``peer_owner_id = data.aws_caller_identity.current.account_id`` read through the requester's own
+    provider). It is an ``Unknown``: code that only knows ``is_known`` treats it as "cannot tell"; ``same``
+    decides with it."""
+
+    identity: str = ""
+
+
+def same(a: object, b: object) -> bool | None:
+    """Whether two accounts (or two regions) are the same place: True / False, None when it cannot be told."""
+    if isinstance(a, SameAs) and isinstance(b, SameAs) and a.identity and a.identity == b.identity:
+        return True
+    if isinstance(a, str) and isinstance(b, str):
+        return a == b
+    return None
+
+
+def provenance(value: object) -> str:
+    """`` (from ...)`` for a value whose source is recorded, else ``""``."""
+    return f" (from {value.source})" if isinstance(value, Placed) and value.source else ""
+
+
+def place_text(value: object) -> str:
+    """An account or region for a message: ``111111111111 (from the role_arn of provider aws.prod)``, or for a
+    value known only by identity, what it is (``the account of provider aws``)."""
+    if isinstance(value, Unknown):
+        return value.what
+    return f"{value}{provenance(value)}"
+
+
 @dataclass(frozen=True)
 class Source:
     """Where an element comes from, so findings land on the right file and line."""
@@ -130,6 +186,18 @@ class PeeringConnection:
     accepter_options: PeeringOptions = field(default_factory=PeeringOptions)
     reason_unaccepted: str | None = None  # a documented reason the accepter is elsewhere
     peer_role_arn: Maybe[str] | None = None  # CloudFormation PeerRoleArn: the stack accepts through it
+    # what the request itself names, as written, before a loader infers the peer's place from an accepter or
+    # another stack (peer_region / peer_owner_id may be filled in so): None when the loader did not record it
+    request: PeeringRequest | None = None
+
+
+@dataclass(frozen=True)
+class PeeringRequest:
+    """The place a peering request names for its accepter: ``peer_region`` / ``peer_owner_id`` as the
+    request sets them (None: not set, so the requester's own region / account)."""
+
+    peer_region: Maybe[str] | None = None
+    peer_owner_id: Maybe[str] | None = None
 
 
 # --------------------------------------------------------------------------- routing

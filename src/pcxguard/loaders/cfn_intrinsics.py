@@ -17,7 +17,7 @@ from typing import Any
 from netaddr import AddrFormatError, IPNetwork
 
 from pcxguard.limits import MAX_CIDR_COUNT
-from pcxguard.model import Unknown
+from pcxguard.model import Placed, Unknown
 from pcxguard.stack_config import StackSettings
 
 REGION_HINT = "set cloudformation.stacks.<template glob>.region in .pcxguard.yaml"
@@ -304,10 +304,11 @@ class Scope:
             return Unknown(f"Ref to a non-name value in {template.path}")
         if name == "AWS::NoValue":
             return NO_VALUE
-        if name == "AWS::Region":
-            return template.region
-        if name == "AWS::AccountId":
-            return template.account
+        if name in ("AWS::Region", "AWS::AccountId"):
+            value = template.region if name == "AWS::Region" else template.account
+            if isinstance(value, Placed):
+                return Placed(str(value), f"{name} of {template.path}: {value.source}", value.inferred)
+            return value
         if name == "AWS::StackName":
             return template.stack.stack_name or Unknown(f"the stack name of {template.path}",
                                                         "set cloudformation.stacks.<template glob>.stack_name")

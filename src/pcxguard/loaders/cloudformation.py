@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from pathlib import Path
 from typing import Any, Iterable
 
 from netaddr import AddrFormatError
@@ -43,6 +44,9 @@ from pcxguard.loaders.cfn_intrinsics import (
 from pcxguard.loaders.cfn_yaml import LineDict, TemplateError, load_template_text
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
 from pcxguard.model import (
+    PeeringRequest,
+    Placed,
+    SameAs,
     CidrBlock,
     Estate,
     Host,
@@ -309,8 +313,13 @@ class CloudFormationBuilder:
     def _place_stacks(self) -> None:
         """Region and account per template: configuration, then what peerings say about their peers."""
         for template in self.templates.values():
-            template.region = template.stack.region or Unknown(f"region of stack {template.path}", REGION_HINT)
-            template.account = template.stack.account or Unknown(f"account of stack {template.path}", ACCOUNT_HINT)
+            config_name = Path(template.stack.config_file or ".pcxguard.yaml").name
+            settings = f"the stack settings of {template.path} in {config_name}"
+            # unknown ones are still one place each: a stack's AWS::Region / AWS::AccountId equal themselves
+            template.region = Placed(template.stack.region, settings) if template.stack.region else \
+                SameAs(f"region of stack {template.path}", REGION_HINT, identity=f"region of stack {template.path}")
+            template.account = Placed(template.stack.account, settings) if template.stack.account else \
+                SameAs(f"account of stack {template.path}", ACCOUNT_HINT, identity=f"account of stack {template.path}")
         self.scope.collect_exports()
         # physical ids the configuration gives resources: a literal id in one template names them
         owners = {physical: template for template in self.templates.values()
@@ -330,26 +339,33 @@ class CloudFormationBuilder:
                         continue
                     peer_region = self.prop(template, logical, "PeerRegion")
                     peer_account = self._peer_account(template, logical)
-                    changed |= self._settle(other, "region", peer_region, template)
-                    changed |= self._settle(other, "account", peer_account, template)
+                    changed |= self._settle(other, "region", peer_region, template, f"the PeerRegion of {logical}")
+                    changed |= self._settle(other, "account", peer_account, template,
+                                            f"the PeerOwnerId (or PeerRoleArn) of {logical}")
             if not changed:
                 break
             self.scope.collect_exports()
 
     @staticmethod
-    def _settle(other: Template, attribute: str, stated: Any, requester: Template) -> bool:
-        """Give ``other`` (the peer's stack) the region/account the peering states, or the requester's."""
+    def _settle(other: Template, attribute: str, stated: Any, requester: Template, via: str = "") -> bool:
+        """Give ``other`` (the peer's stack) the region/account the peering states, or the requester's.
+
+        Such a place is inferred from the request itself (``Placed.inferred``): it is no evidence that the
+        request names the right place (CKV2_PCX_16)."""
         current = getattr(other, attribute)
+        where = f"{via} in {requester.path}"
         if isinstance(current, str):
             if stated is None and isinstance(getattr(requester, attribute), Unknown):
-                setattr(requester, attribute, current)  # unset PeerRegion: the requester is in the peer's region
+                # unset PeerRegion: the requester is in the peer's region
+                setattr(requester, attribute, Placed(current, f"{where}, unset, so {other.path}'s", inferred=True))
                 return True
             return False
         if isinstance(stated, str) and stated:
-            setattr(other, attribute, stated)
+            setattr(other, attribute, Placed(stated, where, inferred=True))
             return True
         if stated is None and isinstance(getattr(requester, attribute), str):
-            setattr(other, attribute, getattr(requester, attribute))
+            setattr(other, attribute, Placed(getattr(requester, attribute), f"{where}, unset, so the requester's",
+                                             inferred=True))
             return True
         return False
 
@@ -359,7 +375,7 @@ class CloudFormationBuilder:
             return Unknown(f"PeerOwnerId of {logical} in {template.path} ({owner!r} is not an account id)",
                            "fix the value")
         if owner is not None:
-            return str(owner) if isinstance(owner, (int, str)) else owner
+            return owner if isinstance(owner, str) else str(owner) if isinstance(owner, int) else owner
         role = self.prop(template, logical, "PeerRoleArn")
         if isinstance(role, str) and role.count(":") >= 5 and role.split(":")[4].isdigit():
             return role.split(":")[4]
@@ -477,7 +493,13 @@ class CloudFormationBuilder:
             account=template.account,
             peer_owner_id=peer_account,
             peer_role_arn=self.prop(template, logical, "PeerRoleArn"),
+            request=PeeringRequest(peer_region, self._named_owner(template, logical)),
         )
+
+    def _named_owner(self, template: Template, logical: str) -> Any:
+        """The account the request itself names: PeerOwnerId (PeerRoleArn only says who accepts)."""
+        owner = self.prop(template, logical, "PeerOwnerId")
+        return owner if isinstance(owner, str) else str(owner) if isinstance(owner, int) else owner
 
     def _route_table(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)

@@ -29,6 +29,8 @@ from pcxguard.model import (
     NetworkAclRule,
     PeeringConnection,
     PeeringOptions,
+    PeeringRequest,
+    Placed,
     Route,
     RouteTable,
     SecurityGroup,
@@ -545,18 +547,29 @@ class EstateBuilder:
                               set_in_account=self.reader.account_of(instance))
 
     def _checked(self, instance: Any, attribute: str, value: Any, kind: type) -> Any:
-        """An optional value as it enters the model: None (unset), a value of ``kind``, or an Unknown
-        with a problem for anything else (``auto_accept = 5`` or ``"true"``, an empty region or
-        account): a wrong value is never read as "not set"."""
-        if value is None or isinstance(value, Unknown) or (type(value) is kind and value != ""):
+        """An optional value as it enters the model: None (unset), a value of ``kind`` (a ``Placed`` string
+        counts as a string), or an Unknown with a problem for anything else (``auto_accept = 5`` or ``"true"``,
+        an empty region or account): a wrong value is never read as "not set"."""
+        if value is None or isinstance(value, Unknown) or (
+                (type(value) is kind or (kind is str and isinstance(value, str))) and value != ""):
             return value
         what = "an empty string" if value == "" else f"{value!r}"
         expected = "true or false" if kind is bool else "a non-empty string"
         self.problem(instance, f"{attribute} of {instance.address} is {what}, not {expected}")
         return Unknown(f"{attribute} of {instance.address} ({what} is not {expected})", "fix the value")
 
+    def _placed(self, instance: Any, attribute: str) -> Any:
+        """An optional attribute that names a place, checked, with its source when the configuration gives
+        one (``peer_region = data.aws_region.current.name``: a plan prints only the value)."""
+        value = self._checked(instance, attribute, self._raw_optional(instance, attribute), str)
+        if isinstance(value, str) and not isinstance(value, Placed):
+            for ref in self.reader.references(instance, (attribute,)):
+                if isinstance(ref, Placed) and ref == value:
+                    return ref
+        return value
+
     def _peering(self, instance: Any) -> None:
-        peer_region = self._checked(instance, "peer_region", self._raw_optional(instance, "peer_region"), str)
+        peer_region = self._placed(instance, "peer_region")
         peering = PeeringConnection(
             instance.address,
             self.source(instance),
@@ -566,11 +579,12 @@ class EstateBuilder:
             region=self.reader.region_of(instance),
             peer_region=peer_region,
             account=self.reader.account_of(instance),
-            peer_owner_id=self._checked(instance, "peer_owner_id", self._raw_optional(instance, "peer_owner_id"), str),
+            peer_owner_id=self._placed(instance, "peer_owner_id"),
             auto_accept=self._checked(instance, "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),
         )
+        peering.request = PeeringRequest(peering.peer_region, peering.peer_owner_id)  # before accepters add to it
         peering.reason_unaccepted = self._accepter_tag(instance)
         self.estate.peerings[instance.address] = peering
 

@@ -24,7 +24,8 @@ from pcxguard.loaders.terraform_common import (
     parse_instance_address,
     parse_reference,
 )
-from pcxguard.model import Estate, LoadProblem, Unknown
+from pcxguard.loaders.provider_identity import ProviderPlace, data_source_value, provider_place, unknown_provider
+from pcxguard.model import Estate, LoadProblem, Placed, Unknown
 
 _MISSING = object()
 
@@ -434,6 +435,8 @@ class PlanReader:
             return index if index is not None else Unknown("count.index outside a counted resource")
         if head == "module" and len(parts) >= 3:
             return self._module_output(parts, module, index, siblings, depth)
+        if head == "data":
+            return self._data_source(parts, module, ref)
         if head in ("local", "data", "path", "terraform", "self"):
             what = {"local": "locals are not recorded in a plan", "data": "data sources are read at apply time "
                     "offline"}.get(head, "not recorded in a plan")
@@ -564,45 +567,103 @@ class PlanReader:
                 return target
         return Unknown(f"output {output} of module.{name} is not resolvable from the plan")
 
-    # ------------------------------------------------------------------ regions
+    # ------------------------------------------------------------------ regions and accounts
     def region_of(self, instance: Instance) -> Any:
-        own = instance.values.get("region")
+        own = instance.values.get("region")  # the provider v6 per-resource region
         if isinstance(own, str) and own:
-            return own
-        key = instance.provider_key or "aws"
-        config = self.provider_config.get(key)
-        if not isinstance(config, dict):
-            return Unknown(f"the region of provider {key}", "declare the provider with a region")
-        expression = (config.get("expressions") or {}).get("region")
-        if not isinstance(expression, dict):
-            return Unknown(f"the region of provider {key}",
-                           "set region in the provider block (AWS_REGION from the environment is not in the plan)")
-        if "constant_value" in expression:
-            return expression["constant_value"]
-        module = ()
-        if ":" in key:
-            module_path = key.split(":", 1)[0]
-            module = tuple(ModuleStep(p, None) for p in module_path.split(".")[1::2])
-        refs = _ref_list(expression)
-        if refs:
-            value = self.resolve(refs[0], module, None, refs)
-            if isinstance(value, str):
-                return value
-        return Unknown(f"the region of provider {key} ({', '.join(refs) or 'an expression'})",
-                       "give the provider region as a literal or a root variable")
+            return Placed(own, f"the region argument of {instance.address}")
+        return self.provider_place(instance.provider_key or "aws").region
 
     def account_of(self, instance: Instance) -> Any:
         owner = instance.values.get("owner_id")
         if isinstance(owner, str) and owner:
-            return owner
-        # a provider restricted to exactly one account (allowed_account_ids = ["1111..."]) acts in it
-        config = self.provider_config.get(instance.provider_key or "aws")
-        allowed = ((config or {}).get("expressions") or {}).get("allowed_account_ids") if isinstance(config, dict) else None
-        if isinstance(allowed, dict) and isinstance(allowed.get("constant_value"), list) \
-                and len(allowed["constant_value"]) == 1 and isinstance(allowed["constant_value"][0], str):
-            return allowed["constant_value"][0]
-        return Unknown(f"the account of {instance.address}",
-                       "restrict its provider to that one account (allowed_account_ids = [\"ACCOUNT\"])")
+            return Placed(owner, f"the owner_id of {instance.address} in the plan")
+        return self.provider_place(instance.provider_key or "aws").account
+
+    def provider_place(self, key: str) -> ProviderPlace:
+        """Where provider configuration ``key`` (``aws``, ``aws.prod``, ``module.net:aws``) acts, from the
+        plan's ``configuration.provider_config`` (see ``provider_identity``)."""
+        cache = self.__dict__.setdefault("_places", {})
+        if key not in cache:
+            cache[key] = self._provider_place(key)
+        return cache[key]
+
+    def _provider_place(self, key: str) -> ProviderPlace:
+        module_path, _, name = key.rpartition(":")
+        label = name + (f" in {module_path}" if module_path else "")
+        config = self.provider_config.get(key)
+        if not isinstance(config, dict):
+            return unknown_provider(label, f"provider {label} has no configuration in the plan; declare it with a "
+                                           "region (and an assume_role or allowed_account_ids for its account)", key)
+        module = tuple(ModuleStep(p, None) for p in module_path.split(".")[1::2]) if module_path else ()
+        expressions = config.get("expressions") or {}
+        attributes: dict[str, Any] = {}
+        for argument, expression in expressions.items():  # every argument: the credential ones say the account
+            if isinstance(expression, list):  # nested blocks: assume_role, endpoints, ...
+                attributes[argument] = [
+                    {k: self._provider_value(v, module, label, f"{argument}.{k}") for k, v in block.items()}
+                    if isinstance(block, dict) else Unknown(f"the {argument} of provider {label}")
+                    for block in expression]
+            else:
+                attributes[argument] = self._provider_value(expression, module, label, argument)
+        return provider_place(label, attributes, key)
+
+    def _provider_value(self, expression: Any, module: tuple[ModuleStep, ...], label: str, argument: str) -> Any:
+        if not isinstance(expression, dict):
+            return None if expression is None else Unknown(f"the {argument} of provider {label}")
+        if "constant_value" in expression:
+            return expression["constant_value"]
+        refs = [r for r in _ref_list(expression) if isinstance(r, str)]
+        kept = self._longest(refs)
+        if len(kept) == 1:
+            value = self.resolve(kept[0], module, None, refs)
+            if not isinstance(value, (Unknown, ResourceTarget)):
+                return value
+        return Unknown(f"the {argument} of provider {label} ({', '.join(kept) or 'an expression'})",
+                       f"give the provider {argument} as a literal or a root variable")
+
+    def _data_source(self, parts: list[Any], module: tuple[ModuleStep, ...], ref: str) -> Any:
+        """``data.aws_caller_identity.X.account_id`` / ``data.aws_region.X.name``: the account / region of the
+        provider the data source is read through (a value the plan read wins); anything else is unknown."""
+        unknown = Unknown(f"{ref} (data sources are read at apply time offline)",
+                          "use a variable or a literal, or supply the value in the inventory")
+        if len(parts) < 4 or not all(isinstance(p, str) for p in parts[1:4]):
+            return unknown
+        dtype, name, attribute = parts[1], parts[2], parts[3]
+        config = self._resource_configs.get((tuple(s.name for s in module), f"data.{dtype}.{name}"))
+        address = ".".join(f"module.{s.name}" for s in module) + ("." if module else "") + f"data.{dtype}.{name}"
+        read = self._data_values.get(address)
+        if isinstance(read, dict) and isinstance(read.get(attribute), str) and read[attribute]:
+            return Placed(read[attribute], f"{address}, as the plan read it")
+        if not isinstance(config, dict):
+            return unknown
+        arguments: dict[str, Any] = {}
+        for argument, expression in (config.get("expressions") or {}).items():
+            if argument in ("region", "name"):
+                arguments[argument] = self._provider_value(expression, module, address, argument)
+        place = self.provider_place(config.get("provider_config_key") or "aws")
+        value = data_source_value(dtype, attribute, arguments, place, address)
+        return unknown if value is None else value
+
+    @property
+    def _data_values(self) -> dict[str, Any]:
+        """Data sources the plan read (``prior_state``): address -> values."""
+        if "_data_cache" not in self.__dict__:
+            found: dict[str, Any] = {}
+
+            def walk(module: Any) -> None:
+                if not isinstance(module, dict):
+                    return
+                for resource in module.get("resources") or []:
+                    if isinstance(resource, dict) and resource.get("mode") == "data" \
+                            and isinstance(resource.get("address"), str):
+                        found[resource["address"]] = resource.get("values")
+                for child in module.get("child_modules") or []:
+                    walk(child)
+
+            walk(((self.data.get("prior_state") or {}).get("values") or {}).get("root_module"))
+            self.__dict__["_data_cache"] = found
+        return self.__dict__["_data_cache"]
 
     def estate(self) -> Estate:
         estate = build_estate(self, name=self.path)

@@ -60,7 +60,8 @@ from pcxguard.loaders.terraform_common import (
     parse_instance_address,
     parse_reference,
 )
-from pcxguard.model import Estate, LoadProblem, Unknown
+from pcxguard.loaders.provider_identity import ProviderPlace, data_source_value, provider_place, unknown_provider
+from pcxguard.model import Estate, LoadProblem, Placed, Unknown
 
 MAX_MODULE_DIRS = 500
 MAX_MODULE_DEPTH = 10
@@ -406,6 +407,10 @@ class TfparseReader:
         self.instances: dict[str, Instance] = {}
         self._by_uuid: dict[str, tuple[str, str]] = {}  # uuid -> ("resource"|"data"|..., address)
         self._providers: dict[tuple[str, str], Any] = {}  # (module prefix, "aws"/"aws.west") -> region value
+        self._provider_entries: dict[tuple[str, str], dict[str, Any]] = {}  # same key -> tfparse provider entry
+        self._data_sources: dict[tuple[str, str], dict[str, Any]] = {}  # (prefix, "aws_region.x") -> entry
+        self._places: dict[tuple[str, str], ProviderPlace] = {}
+        self._outputs: dict[str, dict[str, Any]] = {}  # "module.a.output.x" -> tfparse output entry
         self._module_calls: dict[str, dict[str, Any]] = {}  # "module.a[0]." -> tfparse module entry
         self._module_dirs: dict[str, str] = {}  # module prefix -> directory
         self._memo: dict[tuple[str, str], Any] = {}
@@ -451,6 +456,14 @@ class TfparseReader:
                     alias = entry.get("alias")
                     name = f"{label}.{alias}" if isinstance(alias, str) else label
                     self._providers[(prefix, name)] = entry.get("region", _MISSING_REGION)
+                    self._provider_entries[(prefix, name)] = entry
+            if rtype == "output" and isinstance(path, str):
+                self._outputs[path] = entry
+            if meta.get("type") == "data" and isinstance(path, str):
+                label = path.rsplit(".", 1)[-1] if "." in path else ""
+                suffix = f"data.{rtype}.{label}"
+                if path.endswith(suffix):
+                    self._data_sources[(path[: -len(suffix)], f"{rtype}.{label}")] = entry
         self._read_probes(entries, sandbox)
         skipped_modules = self._unknown_module_counts()
         seen_blocks: dict[tuple[str, str], list[Instance]] = {}
@@ -663,7 +676,10 @@ class TfparseReader:
         key = (instance.address, path[0])
         if key not in self._memo:
             raw = self._values(instance).get(path[0])
-            if raw is None:
+            placed = self._place_reference(instance, path[0])
+            if placed is not None:
+                self._memo[key] = placed
+            elif raw is None:
                 self._memo[key] = self._from_syntax(instance, path[0])
             else:
                 self._memo[key] = self._translate(raw, instance, path[0])
@@ -741,6 +757,10 @@ class TfparseReader:
                            "give the module input a value the source knows (a literal, a root variable with a "
                            "value via --var-file / terraform.tfvars), or scan the plan")
         if head == "data":
+            if len(parts) >= 4 and all(isinstance(p, str) for p in parts[1:4]):
+                placed = self.data_source(prefix, parts[1], parts[2], parts[3])
+                if placed is not None and len(parts) == 4:
+                    return placed
             return Unknown(f"{text} is read from AWS at apply time",
                            "scan the plan, or list the resource in the inventory")
         if head == "local":
@@ -831,44 +851,130 @@ class TfparseReader:
         return value if isinstance(value, (str, Unknown)) else Unknown(f"{attribute} of {instance.address}")
 
     def region_of(self, instance: Instance) -> Any:
-        own = self.value(instance, ("region",))
+        own = self.value(instance, ("region",))  # the provider v6 per-resource region
         if isinstance(own, str) and own:
-            return own
+            return Placed(own, f"the region argument of {instance.address}")
         if isinstance(own, (Unknown, ResourceTarget)):
             return Unknown(f"the region argument of {instance.address}", "give it a literal or a variable")
-        provider = instance.raw.get("provider")
-        local_name = "aws"
-        if isinstance(provider, dict) and isinstance(provider.get("__attribute__"), str):
-            local_name = provider["__attribute__"]
-        elif isinstance(provider, str):
-            local_name = provider
-        return self.provider_region(_module_prefix(instance.module), local_name)
+        return self.provider_place(_module_prefix(instance.module), _provider_local_name(instance.raw)).region
+
+    def account_of(self, instance: Instance) -> Any:
+        return self.provider_place(_module_prefix(instance.module), _provider_local_name(instance.raw)).account
 
     def provider_region(self, prefix: str, local_name: str, depth: int = 0) -> Any:
+        return self.provider_place(prefix, local_name).region
+
+    def provider_place(self, prefix: str, local_name: str) -> ProviderPlace:
+        """Where provider ``local_name`` of module instance ``prefix`` acts (see ``provider_identity``): the
+        provider block that configures it, found through the module calls' ``providers`` maps."""
+        key = (prefix, local_name)
+        if key not in self._places:
+            self._places[key] = self._provider_place(prefix, local_name)
+        return self._places[key]
+
+    def _provider_place(self, prefix: str, local_name: str) -> ProviderPlace:
+        found = self._provider_block(prefix, local_name)
+        if found is None:
+            return unknown_provider(local_name, "declare the provider with a region (AWS_REGION from the environment "
+                                                "is not in the source)", f"{prefix.rstrip('.')}:{local_name}")
+        where, name, entry = found
+        label = name if not where else f"{name} in {where.rstrip('.')}"
+        attributes: dict[str, Any] = {}
+        for argument, raw in entry.items():  # every argument: the credential ones say the account
+            if argument in ("__tfmeta", "id"):
+                continue
+            attributes[argument] = self._provider_value(raw, label, argument)
+        return provider_place(label, attributes, f"{where.rstrip('.')}:{name}")
+
+    def _provider_value(self, raw: Any, label: str, argument: str) -> Any:
+        """A provider argument as a plain value; a reference tfparse could not evaluate is Unknown."""
+        if isinstance(raw, dict):
+            if "__attribute__" in raw:
+                names = _marker_names(raw)
+                return Unknown(f"the {argument} of provider {label}"
+                               + (f" ({', '.join(names)} has no value in the source)" if names else ""),
+                               f"give the provider {argument} as a literal or a variable with a value "
+                               "(--var-file, terraform.tfvars)")
+            if TEMPLATE_KEY in raw:
+                return Unknown(f"the {argument} of provider {label}")
+            return {k: self._provider_value(v, label, f"{argument}.{k}") for k, v in raw.items()
+                    if k not in ("__tfmeta", "id") or "__tfmeta" not in raw}
+        if isinstance(raw, list):
+            return [self._provider_value(v, label, argument) for v in raw]
+        if isinstance(raw, str) and _UUID.match(raw) and raw in self._by_uuid:
+            return Unknown(f"the {argument} of provider {label} ({self._by_uuid[raw][1]})")
+        return raw
+
+    def _provider_block(self, prefix: str, local_name: str,
+                        depth: int = 0) -> tuple[str, str, dict[str, Any]] | None:
         if depth > MAX_MODULE_DEPTH:
-            return Unknown(f"the region of provider {local_name}")
-        label = prefix.rstrip(".") or "the root module"
-        if (prefix, local_name) in self._providers:
-            region = self._providers[(prefix, local_name)]
-            if region is _MISSING_REGION:
-                return Unknown(f"the region of provider {local_name} in {label}",
-                               "set region in the provider block (AWS_REGION from the environment is not in the source)")
-            if isinstance(region, str):
-                return region
-            names = _marker_names(region)
-            return Unknown(f"the region of provider {local_name} in {label}"
-                           + (f" ({', '.join(names)} has no value in the source)" if names else ""),
-                           "give the provider region as a literal or a variable with a value (--var-file, "
-                           "terraform.tfvars)")
+            return None
+        if (prefix, local_name) in self._provider_entries:
+            return prefix, local_name, self._provider_entries[(prefix, local_name)]
         if prefix:
             parent = prefix[: prefix.rstrip(".").rfind("module.")]
             mapping = self._provider_mapping(prefix)
             if local_name in mapping:
-                return self.provider_region(parent, mapping[local_name], depth + 1)
+                return self._provider_block(parent, mapping[local_name], depth + 1)
             if "." not in local_name:
-                return self.provider_region(parent, local_name, depth + 1)
-        return Unknown(f"the region of provider {local_name}",
-                       "declare the provider with a region (AWS_REGION from the environment is not in the source)")
+                return self._provider_block(parent, local_name, depth + 1)
+        return None
+
+    def _place_reference(self, instance: Instance, attribute: str) -> Any:
+        """An attribute written as ``data.aws_region.X.name`` / ``data.aws_caller_identity.X.account_id`` (or
+        a module output that is one): its place through the data source's provider. tfparse makes up a
+        value for such a data source (``"current-region"``), so the syntax decides; None otherwise."""
+        block = self._syntax_block(instance)
+        text = block.attributes.get(attribute) if block is not None else None
+        if not text or not _PLACE_REFERENCE.fullmatch(text.strip()):
+            return None
+        try:
+            parts = parse_reference(text.strip())
+        except ValueError:
+            return None
+        if not all(isinstance(p, str) for p in parts):
+            return None
+        prefix = _module_prefix(instance.module)
+        if len(parts) == 4 and parts[0] == "data":
+            placed = self.data_source(prefix, parts[1], parts[2], parts[3])
+            return placed if placed is not None else Unknown(
+                f"{text.strip()} is read from AWS at apply time", "scan the plan, or list the resource in the inventory")
+        if len(parts) == 3 and parts[0] == "module":
+            return self._output_place(f"{prefix}module.{parts[1]}.", parts[2])
+        return None
+
+    def _output_place(self, child: str, output: str) -> Any:
+        """Module output ``output`` of module instance ``child`` when it is a caller identity / region data
+        source of that module; None otherwise."""
+        entry = self._outputs.get(f"{child}output.{output}")
+        if entry is None:
+            return None
+        value = entry.get("value")
+        if isinstance(value, dict) and isinstance(value.get("__attribute__"), str):
+            try:
+                parts = parse_reference(value["__attribute__"])
+            except ValueError:
+                return None
+            if len(parts) == 4 and parts[0] == "data" and all(isinstance(p, str) for p in parts):
+                return self.data_source(child, parts[1], parts[2], parts[3])
+            return None
+        references = (entry.get("__tfmeta") or {}).get("references") or []
+        if isinstance(value, str) and len(references) == 1 and isinstance(references[0], dict) \
+                and references[0].get("label") == "aws_region" and isinstance(references[0].get("name"), str) \
+                and (child, f"aws_region.{references[0]['name']}") in self._data_sources:
+            return self.data_source(child, "aws_region", references[0]["name"], "name")
+        return None
+
+    def data_source(self, prefix: str, dtype: str, name: str, attribute: str) -> Any:
+        """``data.aws_caller_identity.X.account_id`` / ``data.aws_region.X.name`` through the data source's
+        provider; None when this is not one of those (the caller says "unknown")."""
+        entry = self._data_sources.get((prefix, f"{dtype}.{name}"))
+        if entry is None:
+            return None
+        address = f"{prefix}data.{dtype}.{name}"
+        arguments = {a: self._provider_value(entry[a], address, a) for a in ("region", "name") if a in entry}
+        return data_source_value(dtype, attribute, arguments,
+                                 self.provider_place(prefix, _provider_local_name(entry)), address)
 
     def _provider_mapping(self, prefix: str) -> dict[str, str]:
         """``providers = { aws = aws.west }`` of a module call, read from the syntax: tfparse gives
@@ -881,12 +987,20 @@ class TfparseReader:
         text = call.attributes.get("providers") if call else None
         return dict(_PROVIDER_MAP.findall(text)) if text else {}
 
-    def account_of(self, instance: Instance) -> Any:
-        return Unknown(f"the account of {instance.address}",
-                       "give the provider an assume_role role_arn or a single allowed_account_ids, or list the VPC with its account in the inventory (inventory: vpcs: account)")
 
 
 _MISSING_REGION = object()
+_PLACE_REFERENCE = re.compile(r"(?:data\.[\w-]+\.[\w-]+|module\.[\w-]+)\.[\w-]+")
+
+
+def _provider_local_name(raw: dict[str, Any]) -> str:
+    """The provider a resource or data block names (``provider = aws.west``), else ``aws``."""
+    provider = raw.get("provider")
+    if isinstance(provider, dict) and isinstance(provider.get("__attribute__"), str):
+        return provider["__attribute__"]
+    if isinstance(provider, str) and provider:
+        return provider
+    return "aws"
 
 
 def _render_template(raw: dict[str, Any], address: str, attribute: str) -> Any:

@@ -12,6 +12,7 @@ from pcxguard.rules import (
     network_intent,
     overlapping_peers,
     peer_destination,
+    peer_place,
     peering_acceptance,
     peering_dns,
     peering_quota,
@@ -39,4 +40,5 @@ RULES: dict[str, Rule] = {
     peering_dns.CHECK_ID: peering_dns.evaluate,
     pmtud_icmp.CHECK_ID: pmtud_icmp.evaluate,
     network_intent.CHECK_ID: network_intent.evaluate,
+    peer_place.CHECK_ID: peer_place.evaluate,
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, is_known
+from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, is_known, place_text, same
 from pcxguard.rules._describe import vpc_name
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
@@ -22,12 +22,10 @@ def crossing(estate: Estate, peering: PeeringConnection) -> tuple[bool | None, l
     unknown: list[str] = []
     for what, (mine, theirs), unset in (("account", estate.peering_accounts(peering), peering.peer_owner_id is None),
                                         ("region", estate.peering_regions(peering), peering.peer_region is None)):
-        if is_known(mine) and is_known(theirs):
-            if mine != theirs:
-                how.append(f"{what} {mine} to {what} {theirs}")
-        elif unset:
-            continue  # peer_owner_id / peer_region unset: the accepter is in the requester's account / region
-        else:
+        verdict = same(mine, theirs)  # "the account of provider aws" is the same account as itself
+        if verdict is False:
+            how.append(f"{what} {place_text(mine)} to {what} {place_text(theirs)}")
+        elif verdict is None and not unset:  # unset: the accepter is in the requester's account / region
             unknown.extend(f"the {role} {what}: {v.describe()}" for role, v in (("requester", mine), ("accepter", theirs))
                            if isinstance(v, Unknown))
     if how:
@@ -54,7 +52,7 @@ def judge_cloudformation(estate: Estate, peering: PeeringConnection) -> Finding:
     if peering.peer_role_arn is not None:
         return passed(CHECK_ID, peering.source, f"{name} is accepted by the stack through PeerRoleArn.")
     mine, theirs = estate.peering_accounts(peering)
-    if peering.peer_owner_id is None or (is_known(mine) and is_known(theirs) and mine == theirs):
+    if peering.peer_owner_id is None or same(mine, theirs):
         return passed(CHECK_ID, peering.source, f"{name} stays within one account, so CloudFormation accepts it.")
     if is_known(mine) and is_known(theirs):
         return failed(

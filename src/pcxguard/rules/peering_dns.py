@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringOptions, Unknown, is_known
+from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringOptions, Unknown, is_known, place_text, same
 from pcxguard.rules._describe import missing_vpc
 from pcxguard.rules.peering_acceptance import crossing
 from pcxguard.settings import Settings
@@ -35,11 +35,11 @@ def _wrong_side(estate: Estate, peering: PeeringConnection, side: str, options: 
     for what, expected, actual in (("account", account, options.set_in_account), ("region", region, options.set_in_region)):
         if actual is None or expected is None:
             continue
-        if is_known(expected) and is_known(actual):
-            if expected != actual:
-                return (f"{setter.address} sets the {side} side from {what} {actual}, but the {side} VPC is in "
-                        f"{what} {expected}"), []
-        elif what == "region" or is_known(expected) or is_known(actual):
+        verdict = same(expected, actual)
+        if verdict is False:
+            return (f"{setter.address} sets the {side} side from {what} {place_text(actual)}, but the {side} VPC is "
+                    f"in {what} {place_text(expected)}"), []
+        elif verdict is None and (what == "region" or is_known(expected) or is_known(actual)):
             unknown.append(f"the {what} {setter.address} acts in: "
                            + "; ".join(v.describe() for v in (expected, actual) if isinstance(v, Unknown)))
     return None, unknown

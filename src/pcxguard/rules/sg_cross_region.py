@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, SecurityGroupRule, is_known
+from pcxguard.model import Estate, SecurityGroupRule, is_known, place_text, same
 from pcxguard.rules._describe import block_list
 from pcxguard.rules._sg_reference import Reference, resolve
 from pcxguard.settings import Settings
@@ -20,13 +20,14 @@ def judge(estate: Estate, rule: SecurityGroupRule) -> Finding | None:
         return found
     label, subject = found.label, rule.key
     own, theirs, own_vpc, their_vpc = found.own, found.theirs, found.own_vpc, found.their_vpc
-    if not is_known(own_vpc.region) or not is_known(their_vpc.region):
+    verdict = same(own_vpc.region, their_vpc.region)  # "the region of provider aws" is the same as itself
+    if verdict is None:
         return cannot_tell(CHECK_ID, rule.holder, f"Cannot tell whether {label} crosses regions.",
                            [f"region of {v.source.address}: {v.region.describe()}"  # type: ignore[union-attr]
                             for v in (own_vpc, their_vpc) if not is_known(v.region)], subject=subject)
-    if own_vpc.region == their_vpc.region:
+    if verdict:
         return passed(CHECK_ID, rule.holder,
-                      f"{label} references {theirs.source.address} in the same region ({own_vpc.region}).",  # type: ignore[union-attr]
+                      f"{label} references {theirs.source.address} in the same region ({place_text(own_vpc.region)}).",  # type: ignore[union-attr]
                       subject=subject)
     peerings = [p for p in estate.peerings_of(own_vpc) if estate.other_side(p, own_vpc) is not None
                 and estate.vpc(estate.other_side(p, own_vpc)) is their_vpc]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Maybe, PeeringConnection, SecurityGroupRule, Vpc, is_known
+from pcxguard.model import Estate, Maybe, PeeringConnection, SecurityGroupRule, Vpc, is_known, same
 from pcxguard.rules._sg_reference import Reference, resolve
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
@@ -74,8 +74,9 @@ def judge(estate: Estate, rule: SecurityGroupRule) -> Finding | None:
     peering = peerings[0]
     mine, others = _accounts(estate, own_vpc, their_vpc, peering)
     written = _account_written(rule)
-    if is_known(mine) and is_known(others):
-        if mine == others:
+    verdict = same(mine, others)  # "the account of provider aws" is the same account as itself
+    if verdict is not None:
+        if verdict:
             return passed(CHECK_ID, rule.holder,
                           f"{label} references {theirs.source.address} across {peering.source.address} "
                           "within one account.", related=(peering.source,), subject=subject)
