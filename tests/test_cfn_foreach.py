@@ -69,3 +69,13 @@ def test_without_the_loop_that_routes_back_the_route_fails(tmp_path):
     estate = load_cloudformation([str(tmp_path)], name=str(tmp_path))
     assert estate.problems == [] and estate.gaps == []
     assert _verdicts(estate)[("CKV2_PCX_2", "RouteAToB")] == "FAILED"
+
+
+def test_a_rain_source_is_named_as_one(tmp_path):
+    # aws-cloudformation-templates keeps sources for the rain packager beside templates (!Rain::Embed)
+    (tmp_path / "site.yaml").write_text("Resources:\n  Bucket:\n    Type: AWS::S3::Bucket\n"
+                                        "    Properties:\n      BucketName: !Rain::Embed name.txt\n")
+    estate = load_cloudformation([str(tmp_path / "site.yaml")], name=str(tmp_path))
+    assert [p.message for p in estate.problems] == [
+        f"{tmp_path / 'site.yaml'} is not a readable template: line 5: unsupported YAML tag '!Rain::Embed' "
+        "(a source for the rain tool, not a template: scan what `rain pkg` writes); skipped"]

@@ -196,7 +196,10 @@ CfnLoader.add_constructor("!Condition", _short_form("Condition"))
 
 
 def _refuse(loader: CfnLoader, suffix: str, node: Node) -> Any:
-    raise TemplateError(f"line {node.start_mark.line + 1}: unsupported YAML tag {node.tag!r}")
+    hint = ""
+    if isinstance(node.tag, str) and node.tag.startswith("!Rain::"):
+        hint = " (a source for the rain tool, not a template: scan what `rain pkg` writes)"
+    raise TemplateError(f"line {node.start_mark.line + 1}: unsupported YAML tag {node.tag!r}{hint}")
 
 
 CfnLoader.add_multi_constructor("!", _refuse)
