@@ -79,3 +79,30 @@ def test_a_rain_source_is_named_as_one(tmp_path):
     assert [p.message for p in estate.problems] == [
         f"{tmp_path / 'site.yaml'} is not a readable template: line 5: unsupported YAML tag '!Rain::Embed' "
         "(a source for the rain tool, not a template: scan what `rain pkg` writes); skipped"]
+
+
+def test_under_checkov_a_failure_on_a_loop_made_resource_fails_the_template_closed(tmp_path):
+    # checkov does not expand Fn::ForEach: it never asks about RouteAToB, so a FAILED there must not pass
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from checkov_run import pcx_checks, run_checkov
+
+    text = (CASE / "network.yaml").read_text()
+    broken = text.replace("          DestinationCidrBlock: 10.1.0.0/16\n", "          DestinationCidrBlock: 0.0.0.0/0\n", 1)
+    assert broken != text
+    (tmp_path / "network.yaml").write_text(broken)
+    estate = load_cloudformation([str(tmp_path / "network.yaml")], name=str(tmp_path))
+    assert _verdicts(estate)[("CKV2_PCX_6", "RouteAToB")] == "FAILED"
+    run = run_checkov("-d", str(tmp_path), "--framework", "cloudformation", "--check", pcx_checks(*range(17)),
+                      "--soft-fail-on", "CKV2_PCX_0")
+    assert run.returncode == 1
+    record = run.record("network.yaml", "CKV2_PCX_1", "AWS::EC2::VPCPeeringConnection.PcxAB")
+    assert record["check_result"]["result"] == "FAILED"
+    assert {run.verdict("network.yaml", "CKV2_PCX_1", r) for r in
+            ("AWS::EC2::VPC.VpcA", "AWS::EC2::VPC.VpcB", "AWS::EC2::VPCPeeringConnection.PcxAB")} == {None, "FAILED"}
+    assert "pcxguard found failures checkov cannot show" in run.stderr
+    assert "CKV2_PCX_6 FAILED on RouteAToB, which Fn::ForEach::Routes makes" in run.stderr
+    # the template as committed has no failure on a loop-made resource: nothing fails closed
+    clean = run_checkov("-d", str(CASE), "--framework", "cloudformation", "--check", pcx_checks(*range(17)))
+    assert clean.returncode == 0

@@ -37,6 +37,7 @@ def expand(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> tuple[di
     if not any(isinstance(k, str) and k.startswith(PREFIX) for k in resources):
         return resources, []
     out = LineDict()
+    out.made_by = {}  # name -> the loop that made it (checkov, which does not expand loops, never sees these)
     lines = getattr(resources, "lines", {})
     unexpanded: list[Unexpanded] = []
     for key, value in resources.items():
@@ -44,6 +45,7 @@ def expand(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> tuple[di
         if isinstance(key, str) and key.startswith(PREFIX):
             for name, resource in _loop(key, value, resolve, where, unexpanded, 0):
                 out[name] = resource
+                out.made_by[name] = key
                 if where is not None:
                     out.lines[name] = where
         else:

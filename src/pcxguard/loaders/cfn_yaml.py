@@ -36,10 +36,12 @@ class LineDict(dict):
     """A dict that knows the lines of its keys: ``lines[key] = (key_line, value_end_line)``."""
 
     lines: dict[Any, tuple[int, int]]
+    made_by: dict[Any, str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lines = {}
+        self.made_by = {}
 
 
 _FN_TAGS = {

@@ -188,6 +188,7 @@ def _absorb(estate: Estate, other: Estate) -> None:
     estate.sg_rules.extend(other.sg_rules)
     estate.problems.extend(other.problems)
     estate.gaps.extend(other.gaps)
+    estate.loop_made.update(other.loop_made)
 
 
 class CloudFormationBuilder:
@@ -208,6 +209,8 @@ class CloudFormationBuilder:
             expanded, unexpanded = expand_foreach(resources, lambda value, t=template: self.scope.resolve(t, value))
             if expanded is not resources:
                 template.body = {**template.body, "Resources": expanded}
+                for name, loop in getattr(expanded, "made_by", {}).items():
+                    self.estate.loop_made[self.key(template, name)] = loop
             for loop in unexpanded:
                 line = loop.lines[0] if loop.lines else None
                 what = f"the resources of {loop.key} in {template.path}: {loop.why}"
