@@ -105,3 +105,54 @@ resource "aws_vpc_peering_connection" "default" {
                            "so no check judged it.")
     assert one.missing[0].startswith("count of aws_vpc_peering_connection.default is not known from the source")
     assert one.resource.file.endswith("main.tf") and one.resource.start_line == 15
+
+
+def test_a_template_over_a_variable_without_a_value_is_unknown_not_its_text_or_empty(tmp_path):
+    # epomatti/aws-vpc-peering: cidr_block = "${var.cidr_prefix}.0.0/16" in a module whose input comes from
+    # a root variable with no value: tfparse returns the template's own text at the root and "" in a module
+    (tmp_path / "modules" / "vpc").mkdir(parents=True)
+    (tmp_path / "modules" / "vpc" / "main.tf").write_text('''
+variable "cidr_prefix" {
+  type = string
+}
+resource "aws_vpc" "main" {
+  cidr_block = "${var.cidr_prefix}.0.0/16"
+}
+''')
+    estate = _load(tmp_path, '''
+variable "prefix" {
+  type = string
+}
+variable "known" {
+  default = "10.7"
+}
+resource "aws_vpc" "root" {
+  cidr_block = "${var.prefix}.0.0/16"
+}
+module "vpc" {
+  source      = "./modules/vpc"
+  cidr_prefix = var.prefix
+}
+module "known" {
+  source      = "./modules/vpc"
+  cidr_prefix = var.known
+}
+''')
+    assert estate.problems == []
+    root = estate.vpcs["aws_vpc.root"].blocks[0].network
+    inner = estate.vpcs["module.vpc.aws_vpc.main"].blocks[0].network
+    assert isinstance(root, Unknown) and "var.prefix has no value" in root.describe()
+    assert isinstance(inner, Unknown) and "var.cidr_prefix has no value" in inner.describe()
+    assert str(estate.vpcs["module.known.aws_vpc.main"].blocks[0].network) == "10.7.0.0/16"
+
+
+def test_an_escaped_shell_variable_in_user_data_stays_text(tmp_path):
+    estate = _load(tmp_path, '''
+resource "aws_instance" "host" {
+  ami       = "ami-12345678"
+  user_data = "#!/bin/sh\\nip link set dev eth0 mtu 9001 # $${HOME}\\n"
+}
+''')
+    assert estate.problems == []
+    (host,) = estate.hosts.values()
+    assert not isinstance(host.user_data, Unknown) and "${HOME}" in host.user_data
