@@ -156,3 +156,24 @@ resource "aws_instance" "host" {
     assert estate.problems == []
     (host,) = estate.hosts.values()
     assert not isinstance(host.user_data, Unknown) and "${HOME}" in host.user_data
+
+
+def test_the_text_report_names_module_calls_it_could_not_evaluate(tmp_path):
+    # pwyoung/vpc-peering-example: every root calls a registry or git module that is not installed; the
+    # report said only "0 failed, 0 cannot tell, 0 passed"
+    from pcxguard.cli import main
+
+    (tmp_path / "main.tf").write_text(PROVIDER + 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n')
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["scan", str(tmp_path)])  # not a terminal: no colours
+    text = out.getvalue()
+    assert code == 0
+    assert "Not evaluated (what these declare is judged by no check)" in text
+    assert (f"  module.vpc ({tmp_path / 'main.tf'}:4): module module.vpc (terraform-aws-modules/vpc/aws) is not "
+            "installed (run terraform init)") in text
+    assert text.rstrip().endswith("1 input(s) scanned; 1 module call(s) not evaluated")
+
