@@ -119,7 +119,16 @@ _UNEVALUATED = re.compile(r"\$\{\s*((?:var|local|module|data|each|count|self|pat
 
 _VARIABLE = re.compile(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
-_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+_ANY_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+
+
+def data_unknown(text: str) -> Unknown:
+    """A value a data source reads when Terraform plans: not in the source."""
+    if text.startswith("data.terraform_remote_state."):
+        return Unknown(f"{text} is read from another configuration's state (terraform_remote_state) when "
+                       "Terraform plans", "scan the plan, or list the VPC in the inventory of known VPCs")
+    return Unknown(f"{text} is read from AWS when Terraform plans (a data source)",
+                   "scan the plan, or list the resource in the inventory of known VPCs")
 
 
 def _module_prefix(path: tuple[ModuleStep, ...]) -> str:
@@ -717,8 +726,7 @@ class TfparseReader:
                 if kind == "resource":
                     return ResourceTarget(address, ("id",))
                 if kind == "data":
-                    return Unknown(f"{address}.id is read from AWS at apply time",
-                                   "scan the plan, or list the resource in the inventory")
+                    return data_unknown(f"{address}.id")
                 return Unknown(f"{attribute} of {instance.address} refers to {address}")
             unevaluated = _UNEVALUATED.search(raw)
             if unevaluated:
@@ -781,8 +789,7 @@ class TfparseReader:
                 placed = self.data_source(prefix, parts[1], parts[2], parts[3])
                 if placed is not None and len(parts) == 4:
                     return placed
-            return Unknown(f"{text} is read from AWS at apply time",
-                           "scan the plan, or list the resource in the inventory")
+            return data_unknown(text)
         if head == "local":
             return Unknown(f"{text} of {instance.address} is not known from the source")
         if head == "module":
@@ -852,7 +859,7 @@ class TfparseReader:
         if not text:
             return ""
         for template in _QUOTED.findall(text):
-            if "${" in template and _INTERPOLATION.sub("", template).strip():
+            if "${" in template and _ANY_INTERPOLATION.sub("", template).strip():
                 names = list(dict.fromkeys(_VARIABLE.findall(template)))
                 why = ", ".join(f"var.{n}" for n in names) or "an interpolation"
                 return Unknown(f"{attribute} of {instance.address} ({text.strip()[:80]}) is not known from the source "
@@ -974,8 +981,7 @@ class TfparseReader:
         prefix = _module_prefix(instance.module)
         if len(parts) == 4 and parts[0] == "data":
             placed = self.data_source(prefix, parts[1], parts[2], parts[3])
-            return placed if placed is not None else Unknown(
-                f"{text.strip()} is read from AWS at apply time", "scan the plan, or list the resource in the inventory")
+            return placed if placed is not None else data_unknown(text.strip())
         if len(parts) == 3 and parts[0] == "module":
             return self._output_place(f"{prefix}module.{parts[1]}.", parts[2])
         return None
