@@ -177,3 +177,46 @@ def test_the_text_report_names_module_calls_it_could_not_evaluate(tmp_path):
             "installed (run terraform init)") in text
     assert text.rstrip().endswith("1 input(s) scanned; 1 module call(s) not evaluated")
 
+
+
+def test_cannot_tell_names_the_range_a_table_serves_when_none_of_it_is_known(tmp_path):
+    from pcxguard.engine import analyse
+
+    estate = _load(tmp_path, '''
+variable "prefix" {
+  type = string
+}
+resource "aws_vpc" "peer" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_subnet" "s" {
+  vpc_id     = aws_vpc.this.id
+  cidr_block = "${var.prefix}.1.0/24"
+}
+resource "aws_route_table" "t" {
+  vpc_id = aws_vpc.this.id
+}
+resource "aws_route_table_association" "s" {
+  subnet_id      = aws_subnet.s.id
+  route_table_id = aws_route_table.t.id
+}
+resource "aws_vpc_peering_connection" "p" {
+  vpc_id      = aws_vpc.this.id
+  peer_vpc_id = aws_vpc.peer.id
+  auto_accept = true
+}
+resource "aws_route" "to_this" {
+  route_table_id            = aws_vpc.peer.main_route_table_id
+  destination_cidr_block    = "10.0.1.0/24"
+  vpc_peering_connection_id = aws_vpc_peering_connection.p.id
+}
+resource "aws_route" "back" {
+  route_table_id            = aws_route_table.t.id
+  destination_cidr_block    = "10.1.0.0/16"
+  vpc_peering_connection_id = aws_vpc_peering_connection.p.id
+}
+''')
+    messages = {f.message for f in analyse(estate).findings
+                if f.check_id == "CKV2_PCX_2" and f.resource.address == "aws_route.back"}
+    assert messages == {"Cannot tell whether aws_vpc.peer routes the range aws_route_table.t serves (not known) back "
+                        "over aws_vpc_peering_connection.p."}
