@@ -17,7 +17,7 @@ and friends resolve either form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, TypeVar, Union
+from typing import Any, Callable, Iterable, Iterator, TypeVar
 
 from netaddr import IPNetwork, IPSet
 
@@ -38,7 +38,7 @@ class Unknown:
         return f"{self.what} ({self.hint})" if self.hint else self.what
 
 
-Maybe = Union[T, Unknown]
+Maybe = T | Unknown
 
 
 def is_known(value: object) -> bool:
@@ -58,7 +58,7 @@ class Placed(str):
     source: str
     inferred: bool
 
-    def __new__(cls, value: str, source: str, inferred: bool = False) -> "Placed":
+    def __new__(cls, value: str, source: str, inferred: bool = False) -> Placed:
         placed = super().__new__(cls, value)
         placed.source = source
         placed.inferred = inferred

@@ -109,7 +109,7 @@ class Scope:
     def collect_exports(self) -> None:
         self.exports.clear()
         for template in self.templates.values():
-            for name, output in template.section("Outputs").items():
+            for output in template.section("Outputs").values():
                 if not isinstance(output, dict) or not isinstance(output.get("Export"), dict):
                     continue
                 export_name = self.resolve(template, output["Export"].get("Name"))

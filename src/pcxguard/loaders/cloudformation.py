@@ -64,7 +64,6 @@ from pcxguard.model import (
     Vpc,
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
-from pcxguard.userdata import largest_interface_mtu, route_pins
 from pcxguard.values import family_of, parse_cidr
 from pcxguard.userdata.host import read_into
 

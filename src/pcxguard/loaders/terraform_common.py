@@ -42,7 +42,6 @@ from pcxguard.model import (
     is_known,
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
-from pcxguard.userdata import largest_interface_mtu, route_pins
 from pcxguard.values import family_of, parse_cidr
 from pcxguard.userdata.host import read_into
 
@@ -780,7 +779,7 @@ class EstateBuilder:
                 continue
             referenced: list[Any] = []
             some_unknown = False
-            for index, block in enumerate(blocks):
+            for index in range(len(blocks)):
                 groups = self.reader.value(instance, (direction, index, "security_groups"))
                 rule = SecurityGroupRule(
                     f"{key}/{direction}[{index}]", self.source(instance), group=key, direction=direction,

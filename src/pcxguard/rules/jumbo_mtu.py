@@ -64,7 +64,7 @@ def crossing_routes(
 ) -> tuple[list[tuple[Route, PeeringConnection, str, str]], list[str]]:
     crossing = []
     unknown = []
-    for table, vpc in tables:
+    for table, _vpc in tables:
         for route in table.routes:
             if not route.via_peering:
                 continue

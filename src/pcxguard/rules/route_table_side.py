@@ -40,7 +40,7 @@ def judge_route(estate: Estate, route: Route) -> Finding:
                       related=(peering.source,), subject=subject)
     sides = (peering.requester_vpc, peering.accepter_vpc)
     missing = []
-    for role, ref in zip(("requester", "accepter"), sides):
+    for role, ref in zip(("requester", "accepter"), sides, strict=True):
         if ref is None or isinstance(ref, Unknown):
             missing.append(f"the {role} VPC of {peering.source.address}: "
                            + (ref.describe() if isinstance(ref, Unknown) else "not set"))
