@@ -17,7 +17,7 @@ and friends resolve either form.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, TypeVar
+from typing import Any, Callable, Iterable, Iterator, TypeGuard, TypeVar, Union
 
 from netaddr import IPNetwork, IPSet
 
@@ -38,10 +38,11 @@ class Unknown:
         return f"{self.what} ({self.hint})" if self.hint else self.what
 
 
-Maybe = T | Unknown
+Maybe = Union[T, Unknown]  # noqa: UP007 - mypy takes a TypeVar alias only in this spelling
 
 
-def is_known(value: object) -> bool:
+def is_known(value: Maybe[T]) -> TypeGuard[T]:
+    """True when ``value`` is a value, not an ``Unknown``; a type checker then treats it as ``T``."""
     return not isinstance(value, Unknown)
 
 
@@ -223,7 +224,7 @@ class Route:
     @property
     def family(self) -> int | None:
         if self.destination is not None and is_known(self.destination):
-            return self.destination.version  # type: ignore[union-attr]
+            return self.destination.version
         return self.version
 
 
@@ -419,8 +420,8 @@ class Estate:
     # -- lookups by key or AWS id ------------------------------------------
     def _index(self) -> None:
         self._by_id: dict[str, str] = {}
-        for table in (self.vpcs, self.peerings, self.route_tables, self.subnets, self.security_groups):
-            for key, element in table.items():  # type: ignore[attr-defined]
+        for elements in (self.vpcs, self.peerings, self.route_tables, self.subnets, self.security_groups):
+            for key, element in elements.items():
                 aws_id = getattr(element, "aws_id", None)
                 if isinstance(aws_id, str):
                     self._by_id[aws_id] = key
@@ -429,13 +430,13 @@ class Estate:
         self._tables_by_vpc: dict[str, list[RouteTable]] = {}
         for table in self.route_tables.values():
             if is_known(table.vpc):
-                vpc = self.vpc(table.vpc)  # type: ignore[arg-type]
+                vpc = self.vpc(table.vpc)
                 if vpc is not None:
                     self._tables_by_vpc.setdefault(vpc.key, []).append(table)
         self._subnets_by_vpc: dict[str, list[Subnet]] = {}
         for subnet in self.subnets.values():
             if is_known(subnet.vpc):
-                vpc = self.vpc(subnet.vpc)  # type: ignore[arg-type]
+                vpc = self.vpc(subnet.vpc)
                 if vpc is not None:
                     self._subnets_by_vpc.setdefault(vpc.key, []).append(subnet)
         self._peerings_by_vpc: dict[str, list[PeeringConnection]] = {}
@@ -472,9 +473,9 @@ class Estate:
             return None
         if not self._indexed:
             self._index()
-        found = table.get(ref)  # type: ignore[arg-type]
+        found = table.get(ref)
         if found is None:
-            key = self._by_id.get(ref)  # type: ignore[arg-type]
+            key = self._by_id.get(ref)
             if key is not None:
                 found = table.get(key)
         return found
@@ -486,8 +487,8 @@ class Estate:
         if not self._indexed:
             self._index()
         if ref in self.vpcs or ref in self.peerings or ref in self.security_groups:
-            return ref  # type: ignore[return-value]
-        return self._by_id.get(ref, ref)  # type: ignore[arg-type]
+            return ref
+        return self._by_id.get(ref, ref)
 
     def vpc(self, ref: Maybe[str] | None) -> Vpc | None:
         return self._lookup(self.vpcs, ref)
@@ -757,7 +758,9 @@ class Estate:
                 yield table.source
             for route in table.routes:
                 yield route.holder
-        for element in (*self.subnets.values(), *self.security_groups.values(), *self.hosts.values()):
+        placed: list[Subnet | SecurityGroup | Host] = [*self.subnets.values(), *self.security_groups.values(),
+                                                       *self.hosts.values()]
+        for element in placed:
             yield element.source
         for rule in self.sg_rules:
             yield rule.holder

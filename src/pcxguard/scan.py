@@ -130,7 +130,8 @@ def reported(finding: Finding, config: Config, memo: dict | None = None, base_di
         known = (title, severity.upper())
         if memo is not None:
             memo[key] = known
-    return Reported(finding, *known, base_dir=base_dir)
+    title, severity = known
+    return Reported(finding, title, severity, base_dir=base_dir)
 
 
 def _selected(item: Reported, selection: Selection, config: Config) -> bool:

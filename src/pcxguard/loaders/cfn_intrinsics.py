@@ -232,7 +232,7 @@ class Scope:
             for key in keys:
                 if isinstance(key, Unknown):
                     return key
-            mapping = template.section("Mappings").get(keys[0])
+            mapping: Any = template.section("Mappings").get(keys[0])  # None: the lookup below raises
             try:
                 return self.resolve(template, mapping[keys[1]][keys[2]], depth)
             except (KeyError, TypeError):

@@ -153,7 +153,7 @@ def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | Non
         template = read_template(path, problems)
         if template is not None:
             templates[path] = template
-    name = name or ", ".join(paths)
+    name = name or ", ".join(map(str, paths))
     try:
         estate = CloudFormationBuilder(templates, name).build()
     except Exception:  # noqa: BLE001 - one template must not hide the others: find it and leave it out

@@ -957,8 +957,8 @@ class EstateBuilder:
                     continue
                 matches = []
                 for candidate in candidates:
-                    peering = estate.peering(candidate)
-                    far = estate.vpc(estate.other_side(peering, vpc)) if peering else None
+                    candidate_peering = estate.peering(candidate)
+                    far = estate.vpc(estate.other_side(candidate_peering, vpc)) if candidate_peering else None
                     if far is not None and is_known(route.destination) and route.destination is not None and any(
                         is_known(b.network) and (route.destination in b.network or b.network in route.destination)
                         for b in far.blocks

@@ -36,9 +36,9 @@ def host_tables(estate: Estate, host: Host) -> tuple[list[tuple[RouteTable, Vpc]
             tables.append((table, vpc))
     if subnets_known:
         return tables, unknown
-    for vpc in estate.host_vpcs(host):
-        if isinstance(vpc, Vpc):
-            tables.extend((t, vpc) for t in estate.tables_of(vpc))
+    for host_vpc in estate.host_vpcs(host):
+        if isinstance(host_vpc, Vpc):
+            tables.extend((t, host_vpc) for t in estate.tables_of(host_vpc))
             unknown = [u for u in unknown if "subnet" not in u]
     if not tables and not unknown:
         unknown.append(f"the VPC of {host.source.address}: set its subnet or security groups")
@@ -78,7 +78,7 @@ def crossing_routes(
                                + "; ".join(r.describe() for r in (here, there) if isinstance(r, Unknown)))
                 continue
             if here != there:
-                crossing.append((route, peering, here, there))  # type: ignore[arg-type]
+                crossing.append((route, peering, here, there))
     return crossing, unknown
 
 
@@ -134,7 +134,7 @@ def judge(estate: Estate, host: Host, limit: int, instance_default: str = DEFAUL
     mtu, how = host_mtu(host, instance_default)
     if mtu is None:
         return passed(CHECK_ID, host.source, f"{host.source.address} {how}.")
-    if is_known(mtu) and mtu <= limit:  # type: ignore[operator]
+    if is_known(mtu) and mtu <= limit:
         return passed(CHECK_ID, host.source, f"{host.source.address} {how}, within the {limit}-byte limit.")
     tables, unknown = host_tables(estate, host)
     crossing, route_unknown = crossing_routes(estate, tables)

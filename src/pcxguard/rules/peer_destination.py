@@ -68,7 +68,7 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     if not wide and peer is not None:
         # "outside the peer's blocks" concludes from absence: only when the scan sees all of them
         gaps = incomplete(estate, ("vpc_blocks",), [peer])
-        if gaps and not any(destination in b.network  # type: ignore[operator]
+        if gaps and not any(destination in b.network
                             for b in peer.blocks_of(version) if is_known(b.network)):
             return cannot_tell(CHECK_ID, route.holder, f"Cannot tell whether {destination} lies inside "
                                f"{peer.source.address}.", gaps, related=(peering.source,), subject=subject)

@@ -54,7 +54,7 @@ def judge(estate: Estate, peering: PeeringConnection) -> Finding | None:
         return None
     if not wanted:
         return cannot_tell(CHECK_ID, peering.source, f"Cannot tell whether {name} asks for remote DNS resolution.",
-                           [f"allow_remote_vpc_dns_resolution ({side}): {o.allow_remote_vpc_dns_resolution.describe()}"  # type: ignore[union-attr]
+                           [f"allow_remote_vpc_dns_resolution ({side}): {o.allow_remote_vpc_dns_resolution.describe()}"
                             for side, o in undecided.items()])
     requester, accepter = estate.peering_sides(peering)
     problems: list[str] = []

@@ -66,9 +66,9 @@ def sg_admits(estate: Estate, host: Host, source: IPNetwork) -> tuple[IPSet | No
             if not is_known(cidr):
                 unknown.append(f"a CIDR of {rule.holder.address}")
                 continue
-            if cidr.version == source.version and verdict:  # type: ignore[union-attr]
+            if cidr.version == source.version and verdict:
                 admitted.add(cidr)
-        if verdict is None and any(is_known(c) and c.version == source.version for c in rule.cidrs):  # type: ignore[union-attr]
+        if verdict is None and any(is_known(c) and c.version == source.version for c in rule.cidrs):
             unknown.append(f"the protocol or ICMP type of {rule.holder.address}")
     if unknown and (IPSet([source]) - admitted):
         return None, names, unknown
@@ -82,7 +82,7 @@ def acl_admits(acl: NetworkAcl, source: IPNetwork) -> tuple[IPSet | None, list[s
     remaining = IPSet([source])
     admitted = IPSet()
     for rule in sorted((r for r in acl.rules if not r.egress), key=lambda r: r.rule_number):
-        if rule.cidr is None or not is_known(rule.cidr) or rule.cidr.version != source.version:  # type: ignore[union-attr]
+        if rule.cidr is None or not is_known(rule.cidr) or rule.cidr.version != source.version:
             if rule.cidr is not None and not is_known(rule.cidr):
                 return None, [f"the CIDR of inbound rule {rule.rule_number} of {acl.source.address}"]
             continue
@@ -119,7 +119,7 @@ def host_acls(estate: Estate, host: Host) -> tuple[list[NetworkAcl], list[str]]:
 
 
 def _peer_range(estate: Estate, route: Route) -> IPNetwork | None:
-    return route.destination if route.destination is not None and is_known(route.destination) else None  # type: ignore[return-value]
+    return route.destination if route.destination is not None and is_known(route.destination) else None
 
 
 def judge(estate: Estate, host: Host, limit: int, instance_default: str = "1500") -> Finding:

@@ -54,13 +54,13 @@ def served_range(estate: Estate, table: RouteTable, vpc: Vpc, version: int) -> t
         for subnet in subnets:
             for block in subnet.blocks:
                 if not is_known(block):
-                    unknown.append(f"CIDR block of {subnet.source.address}: {block.describe()}")  # type: ignore[union-attr]
+                    unknown.append(f"CIDR block of {subnet.source.address}: {block.describe()}")
                 elif block.version == version:
                     networks.append(block)
         names = ", ".join(s.source.address for s in subnets)
         return IPSet(networks), unknown, f"the subnets using {table.source.address}: {names}"
     for block in vpc.unknown_blocks(version):
-        unknown.append(f"{block.role} block of {vpc.source.address}: {block.network.describe()}")  # type: ignore[union-attr]
+        unknown.append(f"{block.role} block of {vpc.source.address}: {block.network.describe()}")
     return vpc.known_set(version), unknown, f"the blocks of {vpc.source.address}"
 
 
@@ -141,7 +141,7 @@ def _routes_back_index(estate: Estate, table: RouteTable, version: int
         if over is None:
             continue
         if route.destination is not None and is_known(route.destination) and route.conditional is None:
-            by_peering.setdefault(over.key, []).append(route.destination)  # type: ignore[arg-type]
+            by_peering.setdefault(over.key, []).append(route.destination)
         else:
             unsure.add(over.key)  # its destination, or whether it exists at all, is not known
     return table, by_peering, unsure, anywhere  # holds the table (it may be an implicit one): its id stays unique
@@ -187,7 +187,7 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     unknown = list(unknown)
     destination = route.destination if route.destination is not None and is_known(route.destination) else None
     tables, table_unknown = estate.derived(
-        ("peer_tables", id(peer), destination), lambda: peer_tables(estate, peer, destination))  # type: ignore[arg-type]
+        ("peer_tables", id(peer), destination), lambda: peer_tables(estate, peer, destination))
     unknown += table_unknown
     lacking: list[tuple[RouteTable, IPSet]] = []
     for peer_table in tables:
