@@ -144,11 +144,6 @@ class _PcxCheck:
         self.details = []
         return CheckResult.UNKNOWN
 
-    def _cannot_run(self, reason: str) -> CheckResult:
-        if self.id == UNDECIDED_CHECK:  # type: ignore[attr-defined]
-            self.details = [reason]
-            return CheckResult.FAILED
-        return CheckResult.UNKNOWN
     def _fail_closed(self, reason: str) -> CheckResult:
         _announce(reason)
         self.details = fail_closed_details(reason)

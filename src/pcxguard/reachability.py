@@ -26,7 +26,7 @@ hop that certainly denies makes the path BLOCKED whatever else is unknown: every
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -1001,7 +1001,3 @@ def _reply_acl_hop(estate: Estate, subnet: Subnet | None, egress: bool, peer: IP
         return Hop(step, DENY, f"{hop.detail}; it admits neither the Linux (32768-60999) nor the Windows "
                                "(49152-65535) ephemeral ports, so replies are dropped", hop.resource)
     return hop
-
-
-def analyse_many(estate: Estate, queries: Iterable[Query], settings: Settings | None = None) -> list[PathResult]:
-    return [analyse_path(estate, q, settings) for q in queries]

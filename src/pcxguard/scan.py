@@ -145,10 +145,6 @@ def _selected(item: Reported, selection: Selection, config: Config) -> bool:
     return selection.runs(check_id, own) and selection.runs(UNDECIDED_CHECK, item.severity)
 
 
-class ConfigProblem(Exception):
-    pass
-
-
 def run_scan(
     paths: list[str],
     config: Config | None = None,

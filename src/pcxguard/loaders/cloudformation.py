@@ -193,7 +193,6 @@ class CloudFormationBuilder:
         self.templates = templates
         self.scope = Scope(templates)
         self.estate = Estate(name=name)
-        self._template_of: dict[str, Template] = {}
 
     # -- helpers ---------------------------------------------------------------
     def key(self, template: Template, logical: str) -> str:

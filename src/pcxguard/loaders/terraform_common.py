@@ -209,8 +209,6 @@ ROUTE_TARGETS = {
     "instance_id": "instance",
 }
 PEERING_TYPES = ("aws_vpc_peering_connection", "aws_vpc_peering_connection_accepter")
-SG_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
-HOST_TYPES = ("aws_instance", "aws_launch_template", "aws_launch_configuration")
 _HASH = re.compile(r"^[0-9a-f]{40}$")
 _IDENTITY_ATTRIBUTES = {"id", "arn", "name", "latest_version", "default_version"}
 ACCEPTER_TAG = "pcxguard:accepter"  # documented reason an accepter is outside the scan (CKV2_PCX_8)
@@ -247,7 +245,6 @@ class EstateBuilder:
         self.estate = Estate(name=name)
         self.instances = {self._address(i): i for i in reader.resources()}
         self.aliases: dict[str, str] = {}
-        self.asg_links: list[tuple[Any, list[Any]]] = []
         self.inline_candidates: dict[str, list[str]] = {}
         # per element table of the estate ("vpcs", ...): (size when indexed, AWS id -> first element with it)
         self._id_indexes: dict[str, tuple[int, dict[str, Any]]] = {}
