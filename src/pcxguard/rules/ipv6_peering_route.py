@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import peering_route_context
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route
 from pcxguard.rules._describe import missing_vpc, route_label
-from pcxguard.rules.reverse_route import peering_route_context
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import crossing
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringOptions, Unknown, is_known, place_text, same
 from pcxguard.rules._describe import missing_vpc
-from pcxguard.rules.peering_acceptance import crossing
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_13"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import peering_route_context
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route, Unknown, Vpc
 from pcxguard.rules._describe import route_label, vpc_name
-from pcxguard.rules.reverse_route import peering_route_context
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_7"
