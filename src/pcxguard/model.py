@@ -16,7 +16,8 @@ and friends resolve either form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterable, Iterator, TypeGuard, TypeVar, Union
 
 from netaddr import IPNetwork, IPSet
@@ -416,6 +417,27 @@ class Estate:
 
     def __post_init__(self) -> None:
         self._indexed = False
+        self._frozen = False
+
+    # -- building, then reading --------------------------------------------
+    # A loader builds an estate, then ``freeze``s it: the indexes are built once, from the finished
+    # sets, and a frozen estate is only ever read (``reindex`` is refused). To add to a loaded estate
+    # (the inventory does), take a ``thawed`` copy, add, and freeze that.
+    def freeze(self) -> Estate:
+        """The estate is built: index it once. Returns the estate (frozen ones unchanged)."""
+        if not self._frozen:
+            self._index()
+            self._frozen = True
+        return self
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def thawed(self) -> Estate:
+        """A copy to add to, not frozen: new sets holding the same elements, so adding to it leaves
+        this estate as it is."""
+        return Estate(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
 
     # -- lookups by key or AWS id ------------------------------------------
     def _index(self) -> None:
@@ -455,11 +477,14 @@ class Estate:
         self._indexed = True
 
     def reindex(self) -> None:
+        """For estates built by hand (tests): changed after a lookup, index again. Loaders ``freeze``."""
+        if self._frozen:
+            raise RuntimeError(f"estate {self.name} is frozen: change a thawed() copy and freeze that")
         self._indexed = False
 
     def derived(self, key: tuple, compute: Callable[[], T]) -> T:
-        """A fact derived from the estate, worked out once and shared by the rules (cleared with the
-        indexes: call ``reindex`` after changing the estate)."""
+        """A fact derived from the estate, worked out once and shared by the rules (a frozen estate
+        keeps it; one built by hand drops it with ``reindex``). ``key`` names elements by their keys."""
         if not self._indexed:
             self._index()
         try:
@@ -543,7 +568,7 @@ class Estate:
         """The rules of these groups (named by key or by the reference a rule uses), in estate order."""
         if not self._indexed:
             self._index()
-        if self._rules_indexed != len(self.sg_rules):  # rules appended since (tests, the inventory)
+        if not self._frozen and self._rules_indexed != len(self.sg_rules):  # rules appended since (tests)
             self._index_rules()
         found: dict[int, SecurityGroupRule] = {}
         for key in keys:
@@ -569,7 +594,7 @@ class Estate:
         """Gaps the estate shows by itself, whatever the loader: a route on a table whose VPC is not known
         (outside the scan, or unknown at plan time), a subnet, route table, security group, rule or
         network ACL whose VPC or owner is unknown, a peering whose side is unknown. Worked out once per
-        index (call ``reindex`` after changing the estate)."""
+        estate (it is frozen once built)."""
         return self.derived(("link_gaps",), self._link_gaps)
 
     def _link_gaps(self) -> list[Gap]:

@@ -187,7 +187,7 @@ def run_scan(
             report.fatal.append(problem)
             continue
         applied_configs.append(applied)
-        merge_inventory(estate, applied)
+        estate = merge_inventory(estate, applied)
         analysis = analyse(estate, applied.settings)
         report.analyses.append(analysis)
         report.problems.extend(estate.problems)

@@ -175,7 +175,7 @@ def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | Non
             for path, template in good.items():
                 alone = CloudFormationBuilder({path: template}, name).build()
                 _absorb(estate, alone)
-            estate.reindex()
+            estate.freeze()
     estate.problems[:0] = problems
     return estate
 
@@ -420,8 +420,7 @@ class CloudFormationBuilder:
         self._record_conditions()
         for file, message, address in dict.fromkeys(self.scope.problems):
             self.estate.problems.append(LoadProblem(file, message, address))
-        self.estate.reindex()
-        return self.estate
+        return self.estate.freeze()
 
     def _vpc(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)

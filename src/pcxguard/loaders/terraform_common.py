@@ -447,8 +447,7 @@ class EstateBuilder:
         self._resolve_links()
         self._attach_network_acls()
         self._record_unexpanded()
-        self.estate.reindex()
-        return self.estate
+        return self.estate.freeze()
 
     # -- completeness -------------------------------------------------------
     def _record_unexpanded(self) -> None:
@@ -940,7 +939,8 @@ class EstateBuilder:
             subnet.route_table = self._canon(subnet.route_table)
         for rule in estate.sg_rules:
             rule.group = self._canon(rule.group)
-        estate.reindex()
+        # the lookups below are the build's first: the estate indexes itself now, from the links just resolved
+        assert not estate._indexed, "a lookup before the links are resolved would index stale links"
         # inline routes whose peering id is unknown: pick the one peering whose far side owns the destination
         for table in estate.route_tables.values():
             vpc = estate.vpc(table.vpc)
