@@ -46,6 +46,11 @@ def page(entry: Policy) -> str:
     out += ["", "## What it does", "", entry.description, "", "## Why it matters", "", entry.rationale, ""]
     if entry.example_fail:
         out += ["## Example that fails", "", "```hcl", entry.example_fail, "```", ""]
+        if entry.example_config:
+            out += ["With this `.pcxguard.yaml`:", "", "```yaml", entry.example_config, "```", ""]
+        if entry.example_context:
+            out += ["<details><summary>The resources both examples refer to</summary>", "", "```hcl",
+                    entry.example_context, "```", "", "</details>", ""]
     if entry.reads:
         out += ["## What it reads", ""] + [f"- {r}" for r in entry.reads] + [""]
     if entry.does_not_read:

@@ -41,6 +41,8 @@ class Policy:
     settings: tuple[str, ...]
     reads: tuple[str, ...] = ()
     does_not_read: tuple[str, ...] = ()
+    example_context: str = ""  # the Terraform both examples stand in (tests/test_policy_examples.py runs them)
+    example_config: str = ""  # the .pcxguard.yaml they run with
 
     @property
     def guideline(self) -> str:
@@ -96,6 +98,8 @@ def load_policy(path: Path, validate: bool = True) -> Policy:
         settings=tuple(raw.get("settings", ())),
         reads=tuple(str(r).strip() for r in raw.get("reads", ())),
         does_not_read=tuple(str(r).strip() for r in raw.get("does_not_read", ())),
+        example_context=raw.get("example_context", "").rstrip(),
+        example_config=raw.get("example_config", "").rstrip(),
     )
 
 
