@@ -149,6 +149,8 @@ class Vpc:
     main_route_table: str | None = None
     dns_support: Maybe[bool] = True
     dns_hostnames: Maybe[bool] = False
+    # the change creates it (a plan's VPC that has no id yet), so it is none of the VPCs that exist
+    created: bool = False
 
     def blocks_of(self, version: int) -> list[CidrBlock]:
         return [b for b in self.blocks if b.version == version]
@@ -191,6 +193,9 @@ class PeeringConnection:
     # what the request itself names, as written, before a loader infers the peer's place from an accepter or
     # another stack (peer_region / peer_owner_id may be filled in so): None when the loader did not record it
     request: PeeringRequest | None = None
+    # what creates the request accepts it too, unless told otherwise (a CloudFormation stack does: within one
+    # account, or across accounts through peer_role_arn; CloudFormation reference, AWS::EC2::VPCPeeringConnection)
+    creator_accepts: bool = False
 
 
 @dataclass(frozen=True)

@@ -491,6 +491,7 @@ class CloudFormationBuilder:
             peer_owner_id=peer_account,
             peer_role_arn=self.prop(template, logical, "PeerRoleArn"),
             request=PeeringRequest(peer_region, self._named_owner(template, logical)),
+            creator_accepts=True,
         )
 
     def _named_owner(self, template: Template, logical: str) -> Any:

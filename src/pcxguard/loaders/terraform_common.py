@@ -472,6 +472,7 @@ class EstateBuilder:
         key = instance.address
         vpc = Vpc(key, self.source(instance), aws_id=self.known_id(instance),
                   region=self.reader.region_of(instance), account=self.reader.account_of(instance))
+        vpc.created = self.reader.kind == "terraform_plan" and vpc.aws_id is None  # a plan knows every existing id
         primary = self.value(instance, ("cidr_block",))
         if isinstance(primary, Unknown) and primary.what.endswith("until apply"):
             primary = Unknown(f"cidr_block of {key} is allocated at apply time (IPAM)",

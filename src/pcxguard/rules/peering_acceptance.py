@@ -55,7 +55,7 @@ def judge_cloudformation(estate: Estate, peering: PeeringConnection) -> Finding:
 
 def judge(estate: Estate, peering: PeeringConnection, settings: Settings) -> Finding:
     name = peering.source.address
-    if peering.source.kind == "cloudformation" and peering.auto_accept is None and not peering.accepters:
+    if peering.creator_accepts and peering.auto_accept is None and not peering.accepters:
         return judge_cloudformation(estate, peering)
     pair = f"{vpc_name(estate, peering.requester_vpc)} and {vpc_name(estate, peering.accepter_vpc)}"
     crosses, how, unknown = crossing(estate, peering)

@@ -16,6 +16,7 @@ from pcxguard.rules import _mtu
 from pcxguard.rules._describe import cidrs
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
+from pcxguard.syntax import phrase
 
 CHECK_ID = "CKV2_PCX_14"
 ALL = {"-1", "all"}
@@ -179,9 +180,7 @@ def judge(estate: Estate, host: Host, limit: int, instance_default: str = "1500"
             related=tuple(sorted(related, key=lambda s: s.address)),
             fix=f"Lower the MTU of {name} to {limit} or pin it on the peer routes (see CKV2_PCX_5: "
                 f"{'; '.join(_mtu.pin_command(r.destination, limit) for r, *_ in unpinned)}); or admit the "
-                "message from the peer's range: a security group ingress rule with protocol icmp, from_port 3, to_port 4 "
-                "(icmpv6: from_port 2, to_port -1) and the peer's CIDR, and a network ACL inbound rule allowing it "
-                "with a lower number than any deny.",
+                f"message from the peer's range: {phrase(host.source, 'icmp_ingress')}.",
         )
     if missing:
         return cannot_tell(CHECK_ID, host.source,

@@ -22,7 +22,7 @@ def _distinct_from_literal(vpc: Vpc) -> bool:
     """
     if isinstance(vpc.aws_id, str):
         return True
-    return vpc.source.kind == "terraform_plan" and vpc.aws_id is None
+    return vpc.created and vpc.aws_id is None
 
 
 def judge_route(estate: Estate, route: Route) -> Finding:
