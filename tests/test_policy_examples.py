@@ -10,6 +10,8 @@ fails here rather than on a reader of the rule page.
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ from pcxguard.catalogue import catalogue
 from pcxguard.config import load_config
 from pcxguard.engine import analyse
 from pcxguard.findings import Verdict
+from pcxguard.loaders.cloudformation import load_cloudformation
 from pcxguard.loaders.terraform_source import load_terraform_dir
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,3 +79,48 @@ def test_example_pass_passes(tmp_path, policy):
     # the check judges what the example shows (CKV2_PCX_4 judges no rule that names a CIDR: nothing to pass)
     if policy.id != "CKV2_PCX_4":
         assert verdicts, "the check said nothing about the example"
+
+
+# --------------------------------------------------------------------------- CloudFormation examples
+
+CFN_POLICIES = [p for p in catalogue(str(ROOT / "policies")).values() if p.example_fail_cloudformation]
+
+
+def template(policy, example: str) -> str:
+    resources = policy.example_context_cloudformation + "\n" + example
+    return 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n' + "".join(
+        ("  " + line if line.strip() else "") + "\n" for line in resources.split("\n"))
+
+
+def judge_template(tmp_path: Path, policy, example: str) -> dict[str, Verdict]:
+    path = tmp_path / "template.yaml"
+    path.write_text(template(policy, example))
+    estate = load_cloudformation([path])
+    assert estate.problems == [], [p.message for p in estate.problems]
+    return {f.resource.address: f.verdict for f in analyse(estate).findings if f.check_id == policy.id}
+
+
+def test_cloudformation_examples_come_in_pairs():
+    assert len(CFN_POLICIES) >= 5
+    assert all(p.example_pass_cloudformation and p.cloudformation_types for p in CFN_POLICIES)
+
+
+@pytest.mark.parametrize("policy", CFN_POLICIES, ids=[p.id for p in CFN_POLICIES])
+def test_cloudformation_example_fail_fails_and_example_pass_passes(tmp_path, policy):
+    failing = judge_template(tmp_path, policy, policy.example_fail_cloudformation)
+    assert Verdict.FAILED in failing.values(), failing
+    passing = judge_template(tmp_path, policy, policy.example_pass_cloudformation)
+    assert passing and set(passing.values()) == {Verdict.PASSED}, passing
+
+
+def test_cloudformation_examples_pass_cfn_lint(tmp_path):
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    if not cfn_lint.exists():
+        pytest.skip("cfn-lint is not installed (pip install -e '.[test]')")
+    files = []
+    for policy in CFN_POLICIES:
+        for kind, example in (("fail", policy.example_fail_cloudformation), ("pass", policy.example_pass_cloudformation)):
+            files.append(tmp_path / f"{policy.id}_{kind}.yaml")
+            files[-1].write_text(template(policy, example))
+    done = subprocess.run([str(cfn_lint), *map(str, files)], capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr

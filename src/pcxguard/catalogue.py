@@ -43,6 +43,10 @@ class Policy:
     does_not_read: tuple[str, ...] = ()
     example_context: str = ""  # the Terraform both examples stand in (tests/test_policy_examples.py runs them)
     example_config: str = ""  # the .pcxguard.yaml they run with
+    # the same, as Resources entries of a CloudFormation template (where the check reads templates)
+    example_fail_cloudformation: str = ""
+    example_pass_cloudformation: str = ""
+    example_context_cloudformation: str = ""
 
     @property
     def guideline(self) -> str:
@@ -100,6 +104,9 @@ def load_policy(path: Path, validate: bool = True) -> Policy:
         does_not_read=tuple(str(r).strip() for r in raw.get("does_not_read", ())),
         example_context=raw.get("example_context", "").rstrip(),
         example_config=raw.get("example_config", "").rstrip(),
+        example_fail_cloudformation=raw.get("example_fail_cloudformation", "").rstrip(),
+        example_pass_cloudformation=raw.get("example_pass_cloudformation", "").rstrip(),
+        example_context_cloudformation=raw.get("example_context_cloudformation", "").rstrip(),
     )
 
 
