@@ -101,7 +101,7 @@ def judge_template(tmp_path: Path, policy, example: str) -> dict[str, Verdict]:
 
 
 def test_cloudformation_examples_come_in_pairs():
-    assert len(CFN_POLICIES) >= 5
+    assert len(CFN_POLICIES) >= 7
     assert all(p.example_pass_cloudformation and p.cloudformation_types for p in CFN_POLICIES)
 
 
