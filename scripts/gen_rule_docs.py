@@ -46,6 +46,17 @@ def page(entry: Policy) -> str:
     out += ["", "## What it does", "", entry.description, "", "## Why it matters", "", entry.rationale, ""]
     if entry.example_fail:
         out += ["## Example that fails", "", "```hcl", entry.example_fail, "```", ""]
+        if entry.example_config:
+            out += ["With this `.pcxguard.yaml`:", "", "```yaml", entry.example_config, "```", ""]
+        if entry.example_context:
+            out += ["<details><summary>The resources both examples refer to</summary>", "", "```hcl",
+                    entry.example_context, "```", "", "</details>", ""]
+        if entry.example_fail_cloudformation:
+            out += ["In a CloudFormation template (`Resources:`):", "", "```yaml", entry.example_fail_cloudformation,
+                    "```", ""]
+        if entry.example_context_cloudformation:
+            out += ["<details><summary>The resources both CloudFormation examples refer to</summary>", "",
+                    "```yaml", entry.example_context_cloudformation, "```", "", "</details>", ""]
     if entry.reads:
         out += ["## What it reads", ""] + [f"- {r}" for r in entry.reads] + [""]
     if entry.does_not_read:
@@ -53,6 +64,8 @@ def page(entry: Policy) -> str:
     out += ["## How to fix it", "", entry.remediation, ""]
     if entry.example_pass:
         out += ["Write instead:", "", "```hcl", entry.example_pass, "```", ""]
+    if entry.example_pass_cloudformation:
+        out += ["In CloudFormation:", "", "```yaml", entry.example_pass_cloudformation, "```", ""]
     if entry.references:
         out += ["## References", ""] + [f"- [{r.title}]({r.url})" for r in entry.references] + [""]
     out += ["## Settings", ""]

@@ -30,7 +30,8 @@ class EstateBuilder:
 
     def vpc(self, key: str, *blocks: str, region: str | Unknown = "us-east-1", aws_id: str | None = None,
             unknown: tuple[str, ...] = ()) -> Vpc:
-        vpc = Vpc(key, src(key), aws_id=aws_id, region=region, account="111111111111")
+        vpc = Vpc(key, src(key), aws_id=aws_id, region=region, account="111111111111",
+                  created=aws_id is None)  # a plan's VPC (src) with no id yet is one the plan creates
         for i, block in enumerate(blocks):
             network = IPNetwork(block)
             role = "ipv6" if network.version == 6 else ("primary" if i == 0 else "secondary")

@@ -27,12 +27,12 @@ import pytest
 
 checkov = pytest.importorskip("checkov")
 
-from checkov.common.bridgecrew.severities import Severities
-from checkov.common.checks.base_check import BaseCheck
-from checkov.common.checks.base_check_registry import BaseCheckRegistry
-from checkov.common.models.enums import CheckCategories, CheckResult
+from checkov.common.bridgecrew.severities import Severities  # noqa: E402 - after importorskip
+from checkov.common.checks.base_check import BaseCheck  # noqa: E402
+from checkov.common.checks.base_check_registry import BaseCheckRegistry  # noqa: E402
+from checkov.common.models.enums import CheckCategories, CheckResult  # noqa: E402
 
-from pcxguard.catalogue import catalogue
+from pcxguard.catalogue import catalogue  # noqa: E402
 
 
 def _version() -> str:

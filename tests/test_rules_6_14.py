@@ -496,6 +496,7 @@ def test_cloudformation_peerings_are_accepted_by_the_stack_unless_cross_account_
     norole = b.peering("NoRole", "Vpc", "vpc-0ccc", peer_owner_id="222222222222")
     for peering in (same, role, norole):
         peering.source = cfn(peering.key)
+        peering.creator_accepts = True  # as the CloudFormation loader says of every stack's peering
     found = {f.resource.address: f for f in analyse(b.done()).findings if f.check_id == "CKV2_PCX_8"}
     assert {k: f.verdict.value for k, f in found.items()} == {
         "SameAccount": "PASSED", "WithRole": "PASSED", "NoRole": "FAILED"}

@@ -15,7 +15,7 @@ from pcxguard.engine import Analysis, analyse
 from pcxguard.model import Estate
 from pcxguard.settings import Settings
 
-_CACHE: "OrderedDict[tuple, Analysis]" = OrderedDict()
+_CACHE: OrderedDict[tuple, Analysis] = OrderedDict()
 _LIMIT = 16
 
 

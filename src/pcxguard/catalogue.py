@@ -41,6 +41,12 @@ class Policy:
     settings: tuple[str, ...]
     reads: tuple[str, ...] = ()
     does_not_read: tuple[str, ...] = ()
+    example_context: str = ""  # the Terraform both examples stand in (tests/test_policy_examples.py runs them)
+    example_config: str = ""  # the .pcxguard.yaml they run with
+    # the same, as Resources entries of a CloudFormation template (where the check reads templates)
+    example_fail_cloudformation: str = ""
+    example_pass_cloudformation: str = ""
+    example_context_cloudformation: str = ""
 
     @property
     def guideline(self) -> str:
@@ -96,6 +102,11 @@ def load_policy(path: Path, validate: bool = True) -> Policy:
         settings=tuple(raw.get("settings", ())),
         reads=tuple(str(r).strip() for r in raw.get("reads", ())),
         does_not_read=tuple(str(r).strip() for r in raw.get("does_not_read", ())),
+        example_context=raw.get("example_context", "").rstrip(),
+        example_config=raw.get("example_config", "").rstrip(),
+        example_fail_cloudformation=raw.get("example_fail_cloudformation", "").rstrip(),
+        example_pass_cloudformation=raw.get("example_pass_cloudformation", "").rstrip(),
+        example_context_cloudformation=raw.get("example_context_cloudformation", "").rstrip(),
     )
 
 

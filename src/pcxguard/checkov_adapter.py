@@ -84,6 +84,7 @@ class _PcxCheck:
     severity that honours the configuration, and a verdict that never raises."""
 
     resource_types_field = "terraform_types"
+    severity: Any  # checkov declares it None until a check sets it
 
     def __init__(self, check_id: str) -> None:
         entry = policy(check_id)
@@ -113,8 +114,8 @@ class _PcxCheck:
         self.severity = self._configured_severity  # a fail-closed result raises it for one resource only
         if skip_info or _DEBUG:
             return super().run(scanned_file, entity_configuration, entity_name, entity_type, skip_info)  # type: ignore[misc]
-        self.details = []
-        self.evaluated_keys = []
+        self.details: list[str] = []
+        self.evaluated_keys: list[str] = []
         self.entity_path = f"{scanned_file}:{entity_type}:{entity_name}"
         return {"result": self.scan_entity_conf(entity_configuration, entity_type), "evaluated_keys": []}
 
@@ -149,11 +150,6 @@ class _PcxCheck:
         self.details = []
         return CheckResult.UNKNOWN
 
-    def _cannot_run(self, reason: str) -> CheckResult:
-        if self.id == UNDECIDED_CHECK:  # type: ignore[attr-defined]
-            self.details = [reason]
-            return CheckResult.FAILED
-        return CheckResult.UNKNOWN
     def _fail_closed(self, reason: str) -> CheckResult:
         _announce(reason)
         self.details = fail_closed_details(reason)
@@ -271,13 +267,13 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
         its first call: checkov then asks once per resource, and most calls are a dict lookup.
         A resource absent from the table passes with nothing to say."""
         tables = analysis.__dict__.setdefault("_checkov_answers", {})
-        table = tables.get(self.id)  # type: ignore[attr-defined]
+        table = tables.get(self.id)
         if table is None:
             table = {}
-            for address in analysis.addresses_with(self.id):  # type: ignore[attr-defined]
+            for address in analysis.addresses_with(self.id):
                 result, findings = self._judge(analysis, address)
                 table[address] = (result, tuple(self.details), findings[0].resource if findings else None)
-            tables[self.id] = table  # type: ignore[attr-defined]
+            tables[self.id] = table
         return table
 
 
@@ -419,8 +415,8 @@ def cloudformation_analysis(root: str, template: str) -> Analysis:
         known = (keys, frozenset(keys), files)
         _CFN_ROOTS[(root, scope)] = known
     key = ("cloudformation", root, str(scope), known[0])
-    files = list(known[2])
-    return _for_this_run(key, lambda: configured_analysis(template, lambda: load_cloudformation(files, name=root),
+    file_list = list(known[2])
+    return _for_this_run(key, lambda: configured_analysis(template, lambda: load_cloudformation(file_list, name=root),
                                                           key=key))
 
 
@@ -461,7 +457,7 @@ class JudgedOnlyCheck(PeeringCheck):
     def _verdict(self, conf: dict[str, Any]) -> CheckResult:
         address = conf.get("__address__")
         analysis = self.analysis_for(conf)
-        if analysis is None or not isinstance(address, str) or not analysis.for_resource(self.id, address):  # type: ignore[attr-defined]
+        if analysis is None or not isinstance(address, str) or not analysis.for_resource(self.id, address):
             return CheckResult.UNKNOWN
         return super()._verdict(conf)
 
@@ -474,6 +470,6 @@ class CloudFormationJudgedOnlyCheck(CloudFormationPeeringCheck):
         template, root, logical = location
         analysis = cloudformation_analysis(root, template)
         if not any(f.resource.file and os.path.abspath(f.resource.file) == template
-                   for f in analysis.for_resource(self.id, logical)):  # type: ignore[attr-defined]
+                   for f in analysis.for_resource(self.id, logical)):
             return CheckResult.UNKNOWN
         return super()._verdict(conf)

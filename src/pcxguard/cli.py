@@ -216,7 +216,7 @@ def _checks(fmt: str) -> int:
     rows += [(e.id, e.severity, e.title, ", ".join((*e.terraform_types, *e.cloudformation_types))) for e in entries]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths)) + "  " + row[3])
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3])
     return 0
 
 

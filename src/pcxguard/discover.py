@@ -218,7 +218,7 @@ def _has_tf(directory: str, names: Iterable[str], root: str) -> bool:
                for n in names)
 
 
-def _walk(root: str, problems: list[LoadProblem]) -> Iterable[tuple[str, str | None]]:
+def _walk(root: str, problems: list[LoadProblem]) -> Iterable[tuple[str, str]]:
     """(path, kind) of every input under ``root``; kind TERRAFORM for directories of .tf.
 
     Only regular files inside ``root`` are read: a symbolic link that leaves it, a FIFO, a device
@@ -274,8 +274,8 @@ def discover(paths: Iterable[str]) -> Discovery:
             if not os.access(path, os.R_OK | os.X_OK):
                 found.missing.append(f"{path}: cannot read the directory")
                 continue
-            for sub, kind in _walk(path, found.problems):
-                add(sub, kind)
+            for sub, sub_kind in _walk(path, found.problems):
+                add(sub, sub_kind)
         else:
             kind, why = classify_file(path)
             if kind == TERRAFORM:

@@ -37,10 +37,6 @@ class Finding:
     missing: tuple[str, ...] = ()  # for UNKNOWN: what is missing and how to supply it
     subject: str | None = None  # the part of the resource judged, e.g. "route[1]"
 
-    @property
-    def resource_key(self) -> tuple[str, str | None]:
-        return (self.resource.address, self.resource.file)
-
 
 def worst(findings: list[Finding]) -> Verdict:
     if not findings:

@@ -85,7 +85,6 @@ class _Merger:
             if vpc_id in known_ids or vpc_id in self.estate.vpcs:
                 continue
             self.vpc(entry, ("inventory", "vpcs", index))
-        self.estate.reindex()
 
     def vpc(self, entry: dict[str, Any], path: tuple) -> None:
         vpc_id = entry["id"]
@@ -174,10 +173,12 @@ class _Merger:
 
 
 def merge_inventory(estate: Estate, config: Config) -> Estate:
-    """Add the configuration's inventory to ``estate`` (in place) and return it."""
+    """``estate`` with the configuration's inventory added: a new frozen estate when there is one
+    (the loaded estate stays as it is: it may be cached), else ``estate`` itself."""
     if config.inventory.get("vpcs"):
+        estate = estate.thawed()
         _Merger(estate, config).merge()
-    return estate
+    return estate.freeze()
 
 
 def _placed(value: Any, source: str) -> Any:

@@ -16,8 +16,9 @@ and friends resolve either form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, TypeVar, Union
+import copy
+from dataclasses import dataclass, field, fields
+from typing import Any, Callable, Iterable, Iterator, TypeGuard, TypeVar, Union
 
 from netaddr import IPNetwork, IPSet
 
@@ -38,10 +39,11 @@ class Unknown:
         return f"{self.what} ({self.hint})" if self.hint else self.what
 
 
-Maybe = Union[T, Unknown]
+Maybe = Union[T, Unknown]  # noqa: UP007 - mypy takes a TypeVar alias only in this spelling
 
 
-def is_known(value: object) -> bool:
+def is_known(value: Maybe[T]) -> TypeGuard[T]:
+    """True when ``value`` is a value, not an ``Unknown``; a type checker then treats it as ``T``."""
     return not isinstance(value, Unknown)
 
 
@@ -58,7 +60,7 @@ class Placed(str):
     source: str
     inferred: bool
 
-    def __new__(cls, value: str, source: str, inferred: bool = False) -> "Placed":
+    def __new__(cls, value: str, source: str, inferred: bool = False) -> Placed:
         placed = super().__new__(cls, value)
         placed.source = source
         placed.inferred = inferred
@@ -147,6 +149,8 @@ class Vpc:
     main_route_table: str | None = None
     dns_support: Maybe[bool] = True
     dns_hostnames: Maybe[bool] = False
+    # the change creates it (a plan's VPC that has no id yet), so it is none of the VPCs that exist
+    created: bool = False
 
     def blocks_of(self, version: int) -> list[CidrBlock]:
         return [b for b in self.blocks if b.version == version]
@@ -189,6 +193,9 @@ class PeeringConnection:
     # what the request itself names, as written, before a loader infers the peer's place from an accepter or
     # another stack (peer_region / peer_owner_id may be filled in so): None when the loader did not record it
     request: PeeringRequest | None = None
+    # what creates the request accepts it too, unless told otherwise (a CloudFormation stack does: within one
+    # account, or across accounts through peer_role_arn; CloudFormation reference, AWS::EC2::VPCPeeringConnection)
+    creator_accepts: bool = False
 
 
 @dataclass(frozen=True)
@@ -223,7 +230,7 @@ class Route:
     @property
     def family(self) -> int | None:
         if self.destination is not None and is_known(self.destination):
-            return self.destination.version  # type: ignore[union-attr]
+            return self.destination.version
         return self.version
 
 
@@ -418,12 +425,33 @@ class Estate:
 
     def __post_init__(self) -> None:
         self._indexed = False
+        self._frozen = False
+
+    # -- building, then reading --------------------------------------------
+    # A loader builds an estate, then ``freeze``s it: the indexes are built once, from the finished
+    # sets, and a frozen estate is only ever read (``reindex`` is refused). To add to a loaded estate
+    # (the inventory does), take a ``thawed`` copy, add, and freeze that.
+    def freeze(self) -> Estate:
+        """The estate is built: index it once. Returns the estate (frozen ones unchanged)."""
+        if not self._frozen:
+            self._index()
+            self._frozen = True
+        return self
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def thawed(self) -> Estate:
+        """A copy to add to, not frozen: new sets holding the same elements, so adding to it leaves
+        this estate as it is."""
+        return Estate(**{f.name: copy.copy(getattr(self, f.name)) for f in fields(self)})
 
     # -- lookups by key or AWS id ------------------------------------------
     def _index(self) -> None:
         self._by_id: dict[str, str] = {}
-        for table in (self.vpcs, self.peerings, self.route_tables, self.subnets, self.security_groups):
-            for key, element in table.items():  # type: ignore[attr-defined]
+        for elements in (self.vpcs, self.peerings, self.route_tables, self.subnets, self.security_groups):
+            for key, element in elements.items():
                 aws_id = getattr(element, "aws_id", None)
                 if isinstance(aws_id, str):
                     self._by_id[aws_id] = key
@@ -432,13 +460,13 @@ class Estate:
         self._tables_by_vpc: dict[str, list[RouteTable]] = {}
         for table in self.route_tables.values():
             if is_known(table.vpc):
-                vpc = self.vpc(table.vpc)  # type: ignore[arg-type]
+                vpc = self.vpc(table.vpc)
                 if vpc is not None:
                     self._tables_by_vpc.setdefault(vpc.key, []).append(table)
         self._subnets_by_vpc: dict[str, list[Subnet]] = {}
         for subnet in self.subnets.values():
             if is_known(subnet.vpc):
-                vpc = self.vpc(subnet.vpc)  # type: ignore[arg-type]
+                vpc = self.vpc(subnet.vpc)
                 if vpc is not None:
                     self._subnets_by_vpc.setdefault(vpc.key, []).append(subnet)
         self._peerings_by_vpc: dict[str, list[PeeringConnection]] = {}
@@ -457,11 +485,14 @@ class Estate:
         self._indexed = True
 
     def reindex(self) -> None:
+        """For estates built by hand (tests): changed after a lookup, index again. Loaders ``freeze``."""
+        if self._frozen:
+            raise RuntimeError(f"estate {self.name} is frozen: change a thawed() copy and freeze that")
         self._indexed = False
 
     def derived(self, key: tuple, compute: Callable[[], T]) -> T:
-        """A fact derived from the estate, worked out once and shared by the rules (cleared with the
-        indexes: call ``reindex`` after changing the estate)."""
+        """A fact derived from the estate, worked out once and shared by the rules (a frozen estate
+        keeps it; one built by hand drops it with ``reindex``). ``key`` names elements by their keys."""
         if not self._indexed:
             self._index()
         try:
@@ -475,9 +506,9 @@ class Estate:
             return None
         if not self._indexed:
             self._index()
-        found = table.get(ref)  # type: ignore[arg-type]
+        found = table.get(ref)
         if found is None:
-            key = self._by_id.get(ref)  # type: ignore[arg-type]
+            key = self._by_id.get(ref)
             if key is not None:
                 found = table.get(key)
         return found
@@ -489,8 +520,8 @@ class Estate:
         if not self._indexed:
             self._index()
         if ref in self.vpcs or ref in self.peerings or ref in self.security_groups:
-            return ref  # type: ignore[return-value]
-        return self._by_id.get(ref, ref)  # type: ignore[arg-type]
+            return ref
+        return self._by_id.get(ref, ref)
 
     def vpc(self, ref: Maybe[str] | None) -> Vpc | None:
         return self._lookup(self.vpcs, ref)
@@ -545,7 +576,7 @@ class Estate:
         """The rules of these groups (named by key or by the reference a rule uses), in estate order."""
         if not self._indexed:
             self._index()
-        if self._rules_indexed != len(self.sg_rules):  # rules appended since (tests, the inventory)
+        if not self._frozen and self._rules_indexed != len(self.sg_rules):  # rules appended since (tests)
             self._index_rules()
         found: dict[int, SecurityGroupRule] = {}
         for key in keys:
@@ -571,7 +602,7 @@ class Estate:
         """Gaps the estate shows by itself, whatever the loader: a route on a table whose VPC is not known
         (outside the scan, or unknown at plan time), a subnet, route table, security group, rule or
         network ACL whose VPC or owner is unknown, a peering whose side is unknown. Worked out once per
-        index (call ``reindex`` after changing the estate)."""
+        estate (it is frozen once built)."""
         return self.derived(("link_gaps",), self._link_gaps)
 
     def _link_gaps(self) -> list[Gap]:
@@ -760,7 +791,9 @@ class Estate:
                 yield table.source
             for route in table.routes:
                 yield route.holder
-        for element in (*self.subnets.values(), *self.security_groups.values(), *self.hosts.values()):
+        placed: list[Subnet | SecurityGroup | Host] = [*self.subnets.values(), *self.security_groups.values(),
+                                                       *self.hosts.values()]
+        for element in placed:
             yield element.source
         for rule in self.sg_rules:
             yield rule.holder

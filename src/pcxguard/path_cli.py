@@ -75,8 +75,7 @@ def run(args: argparse.Namespace) -> int:
         estates = []
         for item, estate in loaded:
             applied = config if config is not None else config_for(item.path)
-            merge_inventory(estate, applied)
-            estates.append((estate, applied.settings))
+            estates.append((merge_inventory(estate, applied), applied.settings))
     except ConfigError as error:
         return _error(str(error))
     for problem in [*found.problems, *problems]:

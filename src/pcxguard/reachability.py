@@ -26,7 +26,7 @@ hop that certainly denies makes the path BLOCKED whatever else is unknown: every
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -213,8 +213,8 @@ def _subnet_containing(estate: Estate, vpc: Vpc, network: IPNetwork) -> tuple[Su
     for subnet in estate.subnets_of(vpc):
         for block in subnet.blocks:
             if not is_known(block):
-                unsure.append(f"the CIDR block of {subnet.source.address}: {block.describe()}")  # type: ignore[union-attr]
-            elif block.version == network.version and network in block:  # type: ignore[union-attr,operator]
+                unsure.append(f"the CIDR block of {subnet.source.address}: {block.describe()}")
+            elif block.version == network.version and network in block:
                 return subnet, []
     gaps = estate.gaps_in("subnets", vpc)
     unsure += [g.describe() for g in gaps]
@@ -252,13 +252,13 @@ def resolve(estate: Estate, text: str) -> Endpoint:
         end.vpc = estate.vpc(subnet.vpc)
         if end.vpc is None:
             end.problems.append(f"the VPC of {subnet.source.address} is outside the scan")
-        known_blocks: list[IPNetwork] = [b for b in subnet.blocks if is_known(b)]  # type: ignore[misc]
+        known_blocks: list[IPNetwork] = [b for b in subnet.blocks if is_known(b)]
         blocks = [b for b in known_blocks if b.version == 4] or known_blocks
         if not blocks:
             end.problems.append(f"the CIDR block of {subnet.source.address} is not known"
-                                + (f": {subnet.blocks[0].describe()}" if subnet.blocks else ""))  # type: ignore[union-attr]
+                                + (f": {subnet.blocks[0].describe()}" if subnet.blocks else ""))
         else:
-            end.network = blocks[0]  # type: ignore[assignment]
+            end.network = blocks[0]
         return end
     network = _parse_network(text)
     if network is None:
@@ -288,11 +288,11 @@ class UsageError(ValueError):
 
 def _int(value: object) -> int | None | Unknown:
     if value is None or isinstance(value, Unknown):
-        return value  # type: ignore[return-value]
+        return value
     if isinstance(value, bool):
         return Unknown(f"{value!r} is not a number")
     try:
-        return int(value)  # type: ignore[call-overload,no-any-return]
+        return int(value)  # type: ignore[call-overload]  # text or a number; anything else raises below
     except (TypeError, ValueError):
         return Unknown(f"{value!r} is not a number")
 
@@ -324,7 +324,7 @@ def _rule_covers(protocol: object, from_port: object, to_port: object, want_prot
     """
     name = _protocol_name(protocol)
     if name is None:
-        return protocol if isinstance(protocol, Unknown) else Unknown("the protocol of a rule")  # type: ignore[return-value]
+        return protocol if isinstance(protocol, Unknown) else Unknown("the protocol of a rule")
     if name == "-1":
         return "all"
     if want_protocol == "-1":
@@ -445,8 +445,8 @@ def _acl_rule_matches(rule: NetworkAclRule, peer: IPNetwork, protocol: str, want
     if rule.cidr is None:
         return "none", f"the CIDR of rule {rule.rule_number} is not in the model"
     if not is_known(rule.cidr):
-        return "none", f"the CIDR of rule {rule.rule_number}: {rule.cidr.describe()}"  # type: ignore[union-attr]
-    where = _address_relation(rule.cidr, peer)  # type: ignore[arg-type]
+        return "none", f"the CIDR of rule {rule.rule_number}: {rule.cidr.describe()}"
+    where = _address_relation(rule.cidr, peer)
     if where == "none":
         return "none", None
     name = _protocol_name(rule.protocol)
@@ -571,9 +571,9 @@ def sg_hop(estate: Estate, end: Endpoint, other: Endpoint, egress: bool, protoco
             continue
         for cidr in rule.cidrs:
             if not is_known(cidr):
-                maybe.append(f"a CIDR of {rule.holder.address}: {cidr.describe()}")  # type: ignore[union-attr]
+                maybe.append(f"a CIDR of {rule.holder.address}: {cidr.describe()}")
                 continue
-            where = _address_relation(cidr, other.network)  # type: ignore[arg-type]
+            where = _address_relation(cidr, other.network)
             if where == "all" and covered == "all":
                 return Hop(step, ALLOW, f"{_rule_name(estate, rule, direction)} allows "
                                         f"{traffic} {'to' if egress else 'from'} {cidr}", rule.holder)
@@ -691,9 +691,9 @@ def route_hop(estate: Estate, subnet: Subnet, vpc: Vpc, destination: IPNetwork, 
         if not is_known(route.destination):
             if best is not None and best[1] is None and route.prefix_list is not None:
                 continue  # an AWS-managed prefix list never overrides the VPC's own range (local route)
-            unsure.append(f"the destination of {route.holder.address}: {route.destination.describe()}")  # type: ignore[union-attr]
+            unsure.append(f"the destination of {route.holder.address}: {route.destination.describe()}")
             continue
-        net: IPNetwork = route.destination  # type: ignore[assignment]
+        net: IPNetwork = route.destination
         if destination in net:
             if best is None or net.prefixlen > best[0]:
                 best = (net.prefixlen, route)
@@ -1001,7 +1001,3 @@ def _reply_acl_hop(estate: Estate, subnet: Subnet | None, egress: bool, peer: IP
         return Hop(step, DENY, f"{hop.detail}; it admits neither the Linux (32768-60999) nor the Windows "
                                "(49152-65535) ephemeral ports, so replies are dropped", hop.resource)
     return hop
-
-
-def analyse_many(estate: Estate, queries: Iterable[Query], settings: Settings | None = None) -> list[PathResult]:
-    return [analyse_path(estate, q, settings) for q in queries]

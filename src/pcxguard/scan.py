@@ -130,7 +130,8 @@ def reported(finding: Finding, config: Config, memo: dict | None = None, base_di
         known = (title, severity.upper())
         if memo is not None:
             memo[key] = known
-    return Reported(finding, *known, base_dir=base_dir)
+    title, severity = known
+    return Reported(finding, title, severity, base_dir=base_dir)
 
 
 def _selected(item: Reported, selection: Selection, config: Config) -> bool:
@@ -142,10 +143,6 @@ def _selected(item: Reported, selection: Selection, config: Config) -> bool:
     entry = catalogue().get(check_id)
     own = config.settings.severity_for(check_id, entry.severity if entry else "MEDIUM").upper()
     return selection.runs(check_id, own) and selection.runs(UNDECIDED_CHECK, item.severity)
-
-
-class ConfigProblem(Exception):
-    pass
 
 
 def run_scan(
@@ -190,7 +187,7 @@ def run_scan(
             report.fatal.append(problem)
             continue
         applied_configs.append(applied)
-        merge_inventory(estate, applied)
+        estate = merge_inventory(estate, applied)
         analysis = analyse(estate, applied.settings)
         report.analyses.append(analysis)
         report.problems.extend(estate.problems)

@@ -11,7 +11,6 @@ DEFAULT_INTER_REGION_MTU = 8500
 # VPC Peering Guide, quotas: active peering connections per VPC, default 50, adjustable to 125.
 DEFAULT_ACTIVE_PEERINGS_PER_VPC = 50
 MAX_ACTIVE_PEERINGS_PER_VPC = 125
-DEFAULT_PENDING_PEERINGS_PER_VPC = 25
 # CKV2_PCX_5 / 14: the MTU a host runs when its user data sets none. "1500" keeps the verdicts of
 # pcxguard <= 0.1 (a host that sets nothing passes); "jumbo" follows the EC2 User Guide: a host of
 # a jumbo-capable (current generation) instance type runs 9001 unless told otherwise
@@ -38,7 +37,6 @@ class Intent:
 class Settings:
     inter_region_mtu: int = DEFAULT_INTER_REGION_MTU
     active_peerings_per_vpc: int = DEFAULT_ACTIVE_PEERINGS_PER_VPC
-    pending_peerings_per_vpc: int = DEFAULT_PENDING_PEERINGS_PER_VPC
     disabled_checks: frozenset[str] = field(default_factory=frozenset)
     severity_overrides: tuple[tuple[str, str], ...] = ()
     # CKV2_PCX_8: peerings accepted outside the scan, (peering address or pcx id, where) pairs;

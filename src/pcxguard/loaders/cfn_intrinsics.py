@@ -115,7 +115,7 @@ class Scope:
     def collect_exports(self) -> None:
         self.exports.clear()
         for template in self.templates.values():
-            for name, output in template.section("Outputs").items():
+            for output in template.section("Outputs").values():
                 if not isinstance(output, dict) or not isinstance(output.get("Export"), dict):
                     continue
                 export_name = self.resolve(template, output["Export"].get("Name"))
@@ -243,7 +243,7 @@ class Scope:
             for key in keys:
                 if isinstance(key, Unknown):
                     return key
-            mapping = template.section("Mappings").get(keys[0])
+            mapping: Any = template.section("Mappings").get(keys[0])  # None: the lookup below raises
             try:
                 return self.resolve(template, mapping[keys[1]][keys[2]], depth)
             except (KeyError, TypeError):

@@ -105,7 +105,7 @@ class BoundedLoader(yaml.SafeLoader):
         super().__init__(stream)
         self.alias_count = 0
 
-    def compose_node(self, parent: Node | None, index: Any) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self.alias_count += 1
             if self.alias_count > MAX_ALIASES:
@@ -114,7 +114,7 @@ class BoundedLoader(yaml.SafeLoader):
                                     "refused (alias bomb?)")
         return super().compose_node(parent, index)
 
-    def get_single_node(self) -> Node | None:  # type: ignore[override]
+    def get_single_node(self) -> Node | None:
         node = super().get_single_node()
         if node is not None:
             size = _expanded_size(node, {})
@@ -140,7 +140,7 @@ class CfnLoader(BoundedLoader):
         super().__init__(stream)
         self.text_lines = stream.splitlines() if isinstance(stream, str) else None
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> LineDict:
         self.flatten_mapping(node)
         result = LineDict()
         for key_node, value_node in node.value:

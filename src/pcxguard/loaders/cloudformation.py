@@ -65,7 +65,6 @@ from pcxguard.model import (
     Vpc,
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
-from pcxguard.userdata import largest_interface_mtu, route_pins
 from pcxguard.values import family_of, parse_cidr
 from pcxguard.userdata.host import read_into
 
@@ -155,7 +154,7 @@ def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | Non
         template = read_template(path, problems)
         if template is not None:
             templates[path] = template
-    name = name or ", ".join(paths)
+    name = name or ", ".join(map(str, paths))
     try:
         estate = CloudFormationBuilder(templates, name).build()
     except Exception:  # noqa: BLE001 - one template must not hide the others: find it and leave it out
@@ -177,7 +176,7 @@ def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | Non
             for path, template in good.items():
                 alone = CloudFormationBuilder({path: template}, name).build()
                 _absorb(estate, alone)
-            estate.reindex()
+            estate.freeze()
     estate.problems[:0] = problems
     return estate
 
@@ -209,7 +208,6 @@ class CloudFormationBuilder:
         self.templates = templates
         self.scope = Scope(templates)
         self.estate = Estate(name=name)
-        self._template_of: dict[str, Template] = {}
         self._loops: list[tuple[Template, Any]] = []
         self._expand_loops()
 
@@ -486,8 +484,7 @@ class CloudFormationBuilder:
         self._record_loops()
         for file, message, address in dict.fromkeys(self.scope.problems):
             self.estate.problems.append(LoadProblem(file, message, address))
-        self.estate.reindex()
-        return self.estate
+        return self.estate.freeze()
 
     def _vpc(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
@@ -558,6 +555,7 @@ class CloudFormationBuilder:
             peer_owner_id=peer_account,
             peer_role_arn=self.prop(template, logical, "PeerRoleArn"),
             request=PeeringRequest(peer_region, self._named_owner(template, logical)),
+            creator_accepts=True,
         )
 
     def _named_owner(self, template: Template, logical: str) -> Any:

@@ -42,7 +42,6 @@ from pcxguard.model import (
     is_known,
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
-from pcxguard.userdata import largest_interface_mtu, route_pins
 from pcxguard.values import family_of, parse_cidr
 from pcxguard.userdata.host import read_into
 
@@ -210,8 +209,6 @@ ROUTE_TARGETS = {
     "instance_id": "instance",
 }
 PEERING_TYPES = ("aws_vpc_peering_connection", "aws_vpc_peering_connection_accepter")
-SG_RULE_TYPES = ("aws_security_group_rule", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
-HOST_TYPES = ("aws_instance", "aws_launch_template", "aws_launch_configuration")
 _HASH = re.compile(r"^[0-9a-f]{40}$")
 _IDENTITY_ATTRIBUTES = {"id", "arn", "name", "latest_version", "default_version"}
 ACCEPTER_TAG = "pcxguard:accepter"  # documented reason an accepter is outside the scan (CKV2_PCX_8)
@@ -248,7 +245,6 @@ class EstateBuilder:
         self.estate = Estate(name=name)
         self.instances = {self._address(i): i for i in reader.resources()}
         self.aliases: dict[str, str] = {}
-        self.asg_links: list[tuple[Any, list[Any]]] = []
         self.inline_candidates: dict[str, list[str]] = {}
         # per element table of the estate ("vpcs", ...): (size when indexed, AWS id -> first element with it)
         self._id_indexes: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -451,8 +447,7 @@ class EstateBuilder:
         self._resolve_links()
         self._attach_network_acls()
         self._record_unexpanded()
-        self.estate.reindex()
-        return self.estate
+        return self.estate.freeze()
 
     # -- completeness -------------------------------------------------------
     def _record_unexpanded(self) -> None:
@@ -477,6 +472,7 @@ class EstateBuilder:
         key = instance.address
         vpc = Vpc(key, self.source(instance), aws_id=self.known_id(instance),
                   region=self.reader.region_of(instance), account=self.reader.account_of(instance))
+        vpc.created = self.reader.kind == "terraform_plan" and vpc.aws_id is None  # a plan knows every existing id
         primary = self.value(instance, ("cidr_block",))
         if isinstance(primary, Unknown) and primary.what.endswith("until apply"):
             primary = Unknown(f"cidr_block of {key} is allocated at apply time (IPAM)",
@@ -799,7 +795,7 @@ class EstateBuilder:
                 continue
             referenced: list[Any] = []
             some_unknown = False
-            for index, block in enumerate(blocks):
+            for index in range(len(blocks)):
                 groups = self.reader.value(instance, (direction, index, "security_groups"))
                 rule = SecurityGroupRule(
                     f"{key}/{direction}[{index}]", self.source(instance), group=key, direction=direction,
@@ -965,7 +961,8 @@ class EstateBuilder:
             subnet.route_table = self._canon(subnet.route_table)
         for rule in estate.sg_rules:
             rule.group = self._canon(rule.group)
-        estate.reindex()
+        # the lookups below are the build's first: the estate indexes itself now, from the links just resolved
+        assert not estate._indexed, "a lookup before the links are resolved would index stale links"
         # inline routes whose peering id is unknown: pick the one peering whose far side owns the destination
         for table in estate.route_tables.values():
             vpc = estate.vpc(table.vpc)
@@ -979,8 +976,8 @@ class EstateBuilder:
                     continue
                 matches = []
                 for candidate in candidates:
-                    peering = estate.peering(candidate)
-                    far = estate.vpc(estate.other_side(peering, vpc)) if peering else None
+                    candidate_peering = estate.peering(candidate)
+                    far = estate.vpc(estate.other_side(candidate_peering, vpc)) if candidate_peering else None
                     if far is not None and is_known(route.destination) and route.destination is not None and any(
                         is_known(b.network) and (route.destination in b.network or b.network in route.destination)
                         for b in far.blocks

@@ -99,7 +99,7 @@ def resource_locations(root: str | Path) -> dict[tuple[tuple[str, ...], str], tu
 
 
 def find_plan_source(plan_path: str | Path, source_root: str | Path | None,
-                     root_resources: Iterable[str] = (), root_modules: Iterable[str] = ()) -> str | None:
+                     root_resources: Iterable[str | None] = (), root_modules: Iterable[str] = ()) -> str | None:
     """The root module directory a plan was made from.
 
     ``source_root`` (as checkov's ``--repo-root-for-plan-enrichment``) may be the root module

@@ -1015,7 +1015,7 @@ class TfparseReader:
         if entry is None:
             return None
         address = f"{prefix}data.{dtype}.{name}"
-        arguments = {a: self._provider_value(entry[a], address, a) for a in ("region", "name") if a in entry}
+        arguments: dict[str, Any] = {a: self._provider_value(entry[a], address, a) for a in ("region", "name") if a in entry}
         return data_source_value(dtype, attribute, arguments,
                                  self.provider_place(prefix, _provider_local_name(entry)), address)
 

@@ -5,6 +5,7 @@ Every format renders the same findings; none of them judges anything.
 
 from __future__ import annotations
 
+import importlib
 from typing import Callable
 
 from pcxguard.scan import Report
@@ -12,21 +13,15 @@ from pcxguard.scan import Report
 Renderer = Callable[..., str]
 
 
+# format name -> the module under pcxguard.outputs whose ``render`` writes it (imported when asked for)
+_MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "github", "markdown": "markdown",
+           "junitxml": "junitxml"}
+
+
 def renderer(name: str) -> Renderer:
-    if name == "text":
-        from pcxguard.outputs.text import render
-    elif name == "json":
-        from pcxguard.outputs.json_report import render
-    elif name == "sarif":
-        from pcxguard.outputs.sarif import render
-    elif name == "github":
-        from pcxguard.outputs.github import render
-    elif name == "markdown":
-        from pcxguard.outputs.markdown import render
-    elif name == "junitxml":
-        from pcxguard.outputs.junitxml import render
-    else:  # pragma: no cover - argparse restricts the choices
+    if name not in _MODULES:  # pragma: no cover - argparse restricts the choices
         raise ValueError(f"unknown format {name}")
+    render: Renderer = importlib.import_module(f"pcxguard.outputs.{_MODULES[name]}").render
     return render
 
 

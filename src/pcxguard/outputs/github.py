@@ -55,13 +55,13 @@ def render(report: Report, **_: Any) -> str:
         f = skipped.item.finding
         if f.verdict is Verdict.PASSED:
             continue
-        props = []
+        pairs: list[tuple[str, str]] = []
         if f.resource.file:
-            props.append(("file", f.resource.file.replace("\\", "/")))
+            pairs.append(("file", f.resource.file.replace("\\", "/")))
             if f.resource.start_line:
-                props.append(("line", str(f.resource.start_line)))
-        props.append(("title", f"{f.check_id} skipped: {f.resource.address}"))
-        prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in props)
+                pairs.append(("line", str(f.resource.start_line)))
+        pairs.append(("title", f"{f.check_id} skipped: {f.resource.address}"))
+        prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in pairs)
         lines.append(f"::notice {prop_text}::{escape_data(f'skipped ({skipped.reason}): {f.message}')}")
     if report.suppressed:
         lines.append(f"::notice title=pcxguard baseline::{report.suppressed} known failure(s) suppressed by the baseline")

@@ -6,42 +6,16 @@ from typing import Iterable
 
 from netaddr import IPNetwork, IPSet
 
-from pcxguard.model import Estate, Maybe, PeeringConnection, Route, Unknown, Vpc, is_known
+from pcxguard.model import Estate, Maybe, Route, Unknown, Vpc, is_known
 
-INVENTORY_HINT = (
-    "add it to the inventory of known VPCs in .pcxguard.yaml "
-    "(id, cidr_blocks, region, account, route_tables, security_groups)"
-)
+from pcxguard.facts import INVENTORY_HINT, missing_vpc  # what is missing, worded once (rules import it from here)
+
+__all__ = ["INVENTORY_HINT", "block_list", "cidrs", "missing_vpc", "route_label", "vpc_name"]
 
 
 def cidrs(networks: Iterable[IPNetwork] | IPSet) -> str:
     items = list(networks.iter_cidrs()) if isinstance(networks, IPSet) else list(networks)
     return ", ".join(str(n) for n in items) or "(none)"
-
-
-def vpc_label(vpc: Vpc) -> str:
-    return vpc.source.address
-
-
-def vpc_with_region(vpc: Vpc) -> str:
-    region = vpc.region if is_known(vpc.region) else "unknown region"
-    return f"{vpc.source.address} ({region})"
-
-
-def missing_vpc(estate: Estate, ref: Maybe[str] | None, role: str) -> str:
-    """Why a VPC reference does not resolve, and how to fix that. ``role`` may start with "the "."""
-    the = "" if role.startswith("the ") else "the "
-    if ref is None:
-        return f"{the}{role} VPC is not set"
-    if isinstance(ref, Unknown):
-        return f"{the}{role} VPC: {ref.describe()}"
-    if not ref.startswith("vpc-"):  # a resource address: declared, perhaps, but not read by this scan
-        return f"{the}{role} VPC {ref} is not in the scan; scan the code that declares it, or {INVENTORY_HINT}"
-    return f"{the}{role} VPC {ref} is not declared in the scanned code; {INVENTORY_HINT}"
-
-
-def peering_label(peering: PeeringConnection) -> str:
-    return peering.source.address
 
 
 def block_list(vpc: Vpc, version: int) -> str:

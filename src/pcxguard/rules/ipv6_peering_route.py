@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import peering_route_context
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route
 from pcxguard.rules._describe import missing_vpc, route_label
-from pcxguard.rules.reverse_route import peering_route_context
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
+from pcxguard.syntax import phrase
 
 CHECK_ID = "CKV2_PCX_12"
 
@@ -42,8 +43,7 @@ def judge_route(estate: Estate, route: Route) -> Finding:
             "IPv6 traffic crosses a peering only when both VPCs have IPv6 blocks and route them (VPC Peering Guide, "
             "IPv6 over peering connections).",
             related=(peering.source,) + tuple(v.source for v in without),
-            fix=f"Give {names} an IPv6 block (assign_generated_ipv6_cidr_block = true or an "
-                "aws_vpc_ipv6_cidr_block_association), or remove the IPv6 route.",
+            fix=f"Give {names} an IPv6 block ({phrase(route.holder, 'ipv6_block')}), or remove the IPv6 route.",
             subject=subject,
         )
     if missing:

@@ -84,7 +84,7 @@ def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
                 CHECK_ID,
                 peering.source,
                 "No known blocks overlap, but some blocks are not known yet.",
-                [f"{b.role} block declared by {b.declared_by.address}: {b.network.describe()}" for b in unknown],  # type: ignore[union-attr]
+                [f"{b.role} block declared by {b.declared_by.address}: {b.network.describe()}" for b in unknown],
             )
             continue
         gaps = incomplete(estate, ("vpc_blocks",), (requester, accepter))

@@ -7,10 +7,10 @@ from typing import Iterator
 
 from netaddr import IPNetwork, IPSet
 
+from pcxguard.facts import peering_route_context
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route, Unknown, Vpc, is_known
 from pcxguard.rules._describe import block_list, cidrs, missing_vpc, route_label
-from pcxguard.rules.reverse_route import peering_route_context
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
@@ -68,7 +68,7 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     if not wide and peer is not None:
         # "outside the peer's blocks" concludes from absence: only when the scan sees all of them
         gaps = incomplete(estate, ("vpc_blocks",), [peer])
-        if gaps and not any(destination in b.network  # type: ignore[operator]
+        if gaps and not any(destination in b.network
                             for b in peer.blocks_of(version) if is_known(b.network)):
             return cannot_tell(CHECK_ID, route.holder, f"Cannot tell whether {destination} lies inside "
                                f"{peer.source.address}.", gaps, related=(peering.source,), subject=subject)
@@ -78,11 +78,13 @@ def judge_route(estate: Estate, route: Route) -> Finding:
         owned = peer.known_set(version) if peer is not None else IPSet()
         outside = IPSet([destination]) - owned
     if not outside:
+        assert peer is not None  # with no peer, nothing is owned and the whole destination is outside
+        known_peer = peer
         return passed(CHECK_ID, route.holder,
                       f"{label} sends {destination} over {peering.source.address}, inside "
-                      f"{peer.source.address}'s own blocks "  # type: ignore[union-attr]
-                      f"({estate.derived(('block_list', id(peer), version), lambda: block_list(peer, version))}).",  # type: ignore[arg-type]
-                      related=(peering.source, peer.source), subject=subject)  # type: ignore[union-attr]
+                      f"{peer.source.address}'s own blocks "
+                      f"({estate.derived(('block_list', peer.key, version), lambda: block_list(known_peer, version))}).",
+                      related=(peering.source, peer.source), subject=subject)
     unknown_blocks = peer.unknown_blocks(version) if peer is not None else []
     if version == 6 and peer is not None:
         unknown_blocks += [b for b in peer.blocks_of(6) if b.amazon_provided and not is_known(b.network)]

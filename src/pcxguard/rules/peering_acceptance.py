@@ -6,31 +6,15 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import crossing
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, is_known, place_text, same
+from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, is_known, same
 from pcxguard.rules._describe import vpc_name
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_8"
 ACCEPTER_TAG = "pcxguard:accepter"
-
-
-def crossing(estate: Estate, peering: PeeringConnection) -> tuple[bool | None, list[str], list[str]]:
-    """(crosses accounts or regions: True/False/None when unknown, how it crosses, what is unknown)."""
-    how: list[str] = []
-    unknown: list[str] = []
-    for what, (mine, theirs), unset in (("account", estate.peering_accounts(peering), peering.peer_owner_id is None),
-                                        ("region", estate.peering_regions(peering), peering.peer_region is None)):
-        verdict = same(mine, theirs)  # "the account of provider aws" is the same account as itself
-        if verdict is False:
-            how.append(f"{what} {place_text(mine)} to {what} {place_text(theirs)}")
-        elif verdict is None and not unset:  # unset: the accepter is in the requester's account / region
-            unknown.extend(f"the {role} {what}: {v.describe()}" for role, v in (("requester", mine), ("accepter", theirs))
-                           if isinstance(v, Unknown))
-    if how:
-        return True, how, unknown
-    return (None if unknown else False), how, unknown
 
 
 def documented_reason(peering: PeeringConnection, settings: Settings) -> str | None:
@@ -71,7 +55,7 @@ def judge_cloudformation(estate: Estate, peering: PeeringConnection) -> Finding:
 
 def judge(estate: Estate, peering: PeeringConnection, settings: Settings) -> Finding:
     name = peering.source.address
-    if peering.source.kind == "cloudformation" and peering.auto_accept is None and not peering.accepters:
+    if peering.creator_accepts and peering.auto_accept is None and not peering.accepters:
         return judge_cloudformation(estate, peering)
     pair = f"{vpc_name(estate, peering.requester_vpc)} and {vpc_name(estate, peering.accepter_vpc)}"
     crosses, how, unknown = crossing(estate, peering)

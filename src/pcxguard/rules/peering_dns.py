@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import crossing
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringOptions, Unknown, is_known, place_text, same
 from pcxguard.rules._describe import missing_vpc
-from pcxguard.rules.peering_acceptance import crossing
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_13"
@@ -54,7 +54,7 @@ def judge(estate: Estate, peering: PeeringConnection) -> Finding | None:
         return None
     if not wanted:
         return cannot_tell(CHECK_ID, peering.source, f"Cannot tell whether {name} asks for remote DNS resolution.",
-                           [f"allow_remote_vpc_dns_resolution ({side}): {o.allow_remote_vpc_dns_resolution.describe()}"  # type: ignore[union-attr]
+                           [f"allow_remote_vpc_dns_resolution ({side}): {o.allow_remote_vpc_dns_resolution.describe()}"
                             for side, o in undecided.items()])
     requester, accepter = estate.peering_sides(peering)
     problems: list[str] = []

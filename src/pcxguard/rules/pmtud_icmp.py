@@ -9,12 +9,14 @@ from typing import Iterator
 
 from netaddr import IPNetwork, IPSet
 
+from pcxguard.facts import crossing_routes, host_tables, host_vpc_refs, route_pinned
 from pcxguard.findings import Finding, Verdict, cannot_tell, failed, passed
 from pcxguard.model import Estate, Host, NetworkAcl, Route, is_known
-from pcxguard.rules import jumbo_mtu
+from pcxguard.rules import _mtu
 from pcxguard.rules._describe import cidrs
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
+from pcxguard.syntax import phrase
 
 CHECK_ID = "CKV2_PCX_14"
 ALL = {"-1", "all"}
@@ -66,9 +68,9 @@ def sg_admits(estate: Estate, host: Host, source: IPNetwork) -> tuple[IPSet | No
             if not is_known(cidr):
                 unknown.append(f"a CIDR of {rule.holder.address}")
                 continue
-            if cidr.version == source.version and verdict:  # type: ignore[union-attr]
+            if cidr.version == source.version and verdict:
                 admitted.add(cidr)
-        if verdict is None and any(is_known(c) and c.version == source.version for c in rule.cidrs):  # type: ignore[union-attr]
+        if verdict is None and any(is_known(c) and c.version == source.version for c in rule.cidrs):
             unknown.append(f"the protocol or ICMP type of {rule.holder.address}")
     if unknown and (IPSet([source]) - admitted):
         return None, names, unknown
@@ -82,7 +84,7 @@ def acl_admits(acl: NetworkAcl, source: IPNetwork) -> tuple[IPSet | None, list[s
     remaining = IPSet([source])
     admitted = IPSet()
     for rule in sorted((r for r in acl.rules if not r.egress), key=lambda r: r.rule_number):
-        if rule.cidr is None or not is_known(rule.cidr) or rule.cidr.version != source.version:  # type: ignore[union-attr]
+        if rule.cidr is None or not is_known(rule.cidr) or rule.cidr.version != source.version:
             if rule.cidr is not None and not is_known(rule.cidr):
                 return None, [f"the CIDR of inbound rule {rule.rule_number} of {acl.source.address}"]
             continue
@@ -119,20 +121,20 @@ def host_acls(estate: Estate, host: Host) -> tuple[list[NetworkAcl], list[str]]:
 
 
 def _peer_range(estate: Estate, route: Route) -> IPNetwork | None:
-    return route.destination if route.destination is not None and is_known(route.destination) else None  # type: ignore[return-value]
+    return route.destination if route.destination is not None and is_known(route.destination) else None
 
 
 def judge(estate: Estate, host: Host, limit: int, instance_default: str = "1500") -> Finding:
-    base = jumbo_mtu.judge(estate, host, limit, instance_default)
+    base = _mtu.judge(estate, host, limit, instance_default)  # CKV2_PCX_5's judgement
     name = host.source.address
     if base.verdict is Verdict.PASSED:
         return passed(CHECK_ID, host.source, f"{name} needs no path-MTU discovery across regions: {base.message}")
     if base.verdict is Verdict.UNKNOWN:
         return cannot_tell(CHECK_ID, host.source, f"Cannot tell whether {name} relies on path-MTU discovery.",
                            base.missing)
-    tables, _ = jumbo_mtu.host_tables(estate, host)
-    crossing, _ = jumbo_mtu.crossing_routes(estate, tables)
-    unpinned = [(r, p, here, there) for r, p, here, there in crossing if jumbo_mtu._pinned(host, r, limit) is False]
+    tables, _ = host_tables(estate, host)
+    crossing, _ = crossing_routes(estate, tables)
+    unpinned = [(r, p, here, there) for r, p, here, there in crossing if route_pinned(host, r, limit) is False]
     blocked: list[str] = []
     missing: list[str] = []
     related = set()
@@ -162,7 +164,6 @@ def judge(estate: Estate, host: Host, limit: int, instance_default: str = "1500"
                 related.add(acl.source)
     if blocked:
         # "admits no ICMP" concludes from the absence of a rule that admits it
-        from pcxguard.rules.jumbo_mtu import host_vpc_refs
         vpcs = host_vpc_refs(estate, host, tables)
         gaps = incomplete(estate, ("sg_rules", "security_groups", "acl_rules", "acl_associations"), vpcs)
         if gaps:
@@ -178,10 +179,8 @@ def judge(estate: Estate, host: Host, limit: int, instance_default: str = "1500"
             "path MTU discovery).",
             related=tuple(sorted(related, key=lambda s: s.address)),
             fix=f"Lower the MTU of {name} to {limit} or pin it on the peer routes (see CKV2_PCX_5: "
-                f"{'; '.join(jumbo_mtu.pin_command(r.destination, limit) for r, *_ in unpinned)}); or admit the "
-                "message from the peer's range: a security group ingress rule with protocol icmp, from_port 3, to_port 4 "
-                "(icmpv6: from_port 2, to_port -1) and the peer's CIDR, and a network ACL inbound rule allowing it "
-                "with a lower number than any deny.",
+                f"{'; '.join(_mtu.pin_command(r.destination, limit) for r, *_ in unpinned)}); or admit the "
+                f"message from the peer's range: {phrase(host.source, 'icmp_ingress')}.",
         )
     if missing:
         return cannot_tell(CHECK_ID, host.source,

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import peering_route_context
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route, Unknown, Vpc
 from pcxguard.rules._describe import route_label, vpc_name
-from pcxguard.rules.reverse_route import peering_route_context
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_7"
@@ -22,7 +22,7 @@ def _distinct_from_literal(vpc: Vpc) -> bool:
     """
     if isinstance(vpc.aws_id, str):
         return True
-    return vpc.source.kind == "terraform_plan" and vpc.aws_id is None
+    return vpc.created and vpc.aws_id is None
 
 
 def judge_route(estate: Estate, route: Route) -> Finding:
@@ -40,7 +40,7 @@ def judge_route(estate: Estate, route: Route) -> Finding:
                       related=(peering.source,), subject=subject)
     sides = (peering.requester_vpc, peering.accepter_vpc)
     missing = []
-    for role, ref in zip(("requester", "accepter"), sides):
+    for role, ref in zip(("requester", "accepter"), sides, strict=True):
         if ref is None or isinstance(ref, Unknown):
             missing.append(f"the {role} VPC of {peering.source.address}: "
                            + (ref.describe() if isinstance(ref, Unknown) else "not set"))

@@ -27,7 +27,7 @@ def judge(estate: Estate, rule: SecurityGroupRule) -> Finding | None:
                             for v in (own_vpc, their_vpc) if not is_known(v.region)], subject=subject)
     if verdict:
         return passed(CHECK_ID, rule.holder,
-                      f"{label} references {theirs.source.address} in the same region ({place_text(own_vpc.region)}).",  # type: ignore[union-attr]
+                      f"{label} references {theirs.source.address} in the same region ({place_text(own_vpc.region)}).",
                       subject=subject)
     peerings = [p for p in estate.peerings_of(own_vpc) if estate.other_side(p, own_vpc) is not None
                 and estate.vpc(estate.other_side(p, own_vpc)) is their_vpc]
@@ -36,12 +36,12 @@ def judge(estate: Estate, rule: SecurityGroupRule) -> Finding | None:
     return failed(
         CHECK_ID,
         rule.holder,
-        f"{label} references {theirs.source.address} in {their_vpc.source.address} ({their_vpc.region}) from "  # type: ignore[union-attr]
-        f"{own.source.address} in {own_vpc.source.address} ({own_vpc.region}){via}. AWS accepts a reference to a "  # type: ignore[union-attr]
+        f"{label} references {theirs.source.address} in {their_vpc.source.address} ({their_vpc.region}) from "
+        f"{own.source.address} in {own_vpc.source.address} ({own_vpc.region}){via}. AWS accepts a reference to a "
         "peer VPC's security group only when the peering is within one region; across regions the rule is "
         "rejected (VPC Peering Guide, security groups).",
-        related=tuple([theirs.source, their_vpc.source] + [p.source for p in peerings]),  # type: ignore[union-attr]
-        fix=f"Replace the reference to {theirs.source.address} with the peer VPC's CIDR block(s) {peer_blocks} "  # type: ignore[union-attr]
+        related=tuple([theirs.source, their_vpc.source] + [p.source for p in peerings]),
+        fix=f"Replace the reference to {theirs.source.address} with the peer VPC's CIDR block(s) {peer_blocks} "
         "(cidr_blocks / cidr_ipv4 / CidrIp).",
         subject=subject,
     )
