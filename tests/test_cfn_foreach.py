@@ -5,7 +5,6 @@ were reported as 'resource ... is not a mapping')."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from pcxguard.engine import analyse

@@ -27,7 +27,7 @@ _PLACEHOLDER = "\x00unknown\x00"
 
 
 
-def _language_extensions(template: "Template") -> bool:
+def _language_extensions(template: Template) -> bool:
     transform = template.body.get("Transform")
     names = transform if isinstance(transform, list) else [transform]
     return "AWS::LanguageExtensions" in names

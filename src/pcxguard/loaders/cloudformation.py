@@ -23,6 +23,7 @@ of the scan goes on.
 from __future__ import annotations
 
 import base64
+import functools
 import binascii
 import os
 from pathlib import Path
@@ -218,7 +219,7 @@ class CloudFormationBuilder:
             resources = template.body.get("Resources")
             if not isinstance(resources, dict):
                 continue
-            expanded, unexpanded = expand_foreach(resources, lambda value, t=template: self.scope.resolve(t, value))
+            expanded, unexpanded = expand_foreach(resources, functools.partial(self.scope.resolve, template))
             if expanded is not resources:
                 template.body = {**template.body, "Resources": expanded}
                 for name, loop in getattr(expanded, "made_by", {}).items():
