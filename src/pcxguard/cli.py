@@ -135,7 +135,7 @@ def _say_problems(report: object) -> None:
     """One stderr line per problem, when they decide the exit code (so exit 2 never comes silent)."""
     for problem in getattr(report, "problems", []):
         where = f" ({problem.address})" if problem.address else ""
-        message = problem.message if problem.message.startswith(problem.file) else f"{problem.file}: {problem.message}"
+        message = problem.message if problem.message.startswith(problem.file) else f"{problem.where}: {problem.message}"
         _error(f"{message}{where}".encode("utf-8", "backslashreplace").decode("utf-8"))
 
 

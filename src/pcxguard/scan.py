@@ -102,7 +102,8 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         return {"failed": len(self.failed), "unknown": len(self.unknown), "passed": len(self.passed),
-                "problems": len(self.problems), "suppressed": self.suppressed, "skipped": len(self.skipped)}
+                "problems": len(self.problems), "suppressed": self.suppressed, "skipped": len(self.skipped),
+                "input_errors": len(self.fatal)}
 
     def usable(self) -> bool:
         """Whether at least one input was read: it has elements, or no problems at all."""

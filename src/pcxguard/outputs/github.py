@@ -49,7 +49,14 @@ def annotation(item: Reported) -> str:
 def render(report: Report, **_: Any) -> str:
     lines = [annotation(r) for r in report.failed + report.unknown]
     for problem in report.problems:
-        props = f"file={escape_property(problem.file)},title={escape_property('pcxguard could not read this input')}"
+        props = f"file={escape_property(problem.file.replace(chr(92), '/'))}"
+        if problem.line:
+            props += f",line={problem.line}"
+        if problem.fails_closed:
+            title = "pcxguard: broken input (fails the scan)" + (f": {problem.address}" if problem.address else "")
+        else:
+            title = "pcxguard could not read this input"
+        props += f",title={escape_property(title)}"
         lines.append(f"::error {props}::{escape_data(problem.message)}")
     for skipped in report.skipped:
         f = skipped.item.finding
