@@ -153,8 +153,11 @@ def test_checkov_var_file_is_honoured(tmp_path):
 def test_a_repository_scan_sees_each_estate_once():
     found = discover([str(ROOT / "fixtures")])
     terraform = sorted(os.path.relpath(i.path, ROOT) for i in found.inputs if i.kind == TERRAFORM)
-    # the two roots of terraform_source; its modules/spoke and every plan case's .tf are not roots
-    assert terraform == ["fixtures/terraform_source/envs/prod", "fixtures/terraform_source/envs/stage"]
+    # the source-only roots: terraform_place's three and terraform_source's two; their local modules
+    # (module_provider/modules/peer, terraform_source/modules/spoke) and every plan case's .tf are not roots
+    assert terraform == ["fixtures/terraform_place/allowed_ids", "fixtures/terraform_place/assume_role",
+                         "fixtures/terraform_place/module_provider",
+                         "fixtures/terraform_source/envs/prod", "fixtures/terraform_source/envs/stage"]
     plans = [i for i in found.inputs if i.kind == PLAN and Path(i.path).is_relative_to(CASES)]
     assert len(plans) == len(list(CASES.glob("*/plan.json")))
 

@@ -669,6 +669,16 @@ class EstateBuilder:
                 if route.via_peering and isinstance(route.target, Unknown) and peering_keys:
                     self.inline_candidates[route.key] = peering_keys
                 table.routes.append(route)
+        elif routes is not None:
+            # the inline route list is unknown (at plan time, or not a list): this table's routes are not a
+            # complete set, so no rule may conclude "no route" from them
+            file, line, _ = self.reader.source_location(instance)
+            why = routes.describe() if isinstance(routes, Unknown) else f"route is not a list ({type(routes).__name__})"
+            self.estate.gaps.append(Gap(
+                "routes", table.vpc if isinstance(table.vpc, str) else None,
+                f"the inline routes of {key} are not known ({why})",
+                "plan again once the values they depend on are known, or use separate aws_route resources",
+                key, file, line))
         self.estate.route_tables[key] = table
 
     def _route_fields(self, instance: Any, base: tuple[Any, ...], key: str, table: Any,

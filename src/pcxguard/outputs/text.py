@@ -18,6 +18,12 @@ from pcxguard.scan import Report, Reported
 PEERING_TYPES = ("aws_vpc_peering_connection", "AWS::EC2::VPCPeeringConnection")
 _ANSI = {"red": "31", "yellow": "33", "green": "32", "grey": "90", "bold": "1"}
 _VERDICT_COLOUR = {Verdict.FAILED: "red", Verdict.UNKNOWN: "yellow", Verdict.PASSED: "green"}
+def _check_order(check_id: str) -> tuple[str, int]:
+    """CKV2_PCX_2 before CKV2_PCX_16: ids in their numeric order, as the catalogue lists them."""
+    prefix, _, number = check_id.rpartition("_")
+    return (prefix, int(number)) if number.isdigit() else (check_id, -1)
+
+
 _VERDICT_WORD = {Verdict.FAILED: "FAILED", Verdict.UNKNOWN: "CANNOT TELL", Verdict.PASSED: "passed"}
 
 
@@ -76,7 +82,7 @@ def render(report: Report, colour: bool = False, **_: Any) -> str:
             if f.fix:
                 for i, line in enumerate(_wrap(f.fix, 91)):
                     out.append("              " + (paint("fix: ", "green") if i == 0 else "     ") + line)
-        passed = sorted({i.finding.check_id for i in items if i.verdict is Verdict.PASSED})
+        passed = sorted({i.finding.check_id for i in items if i.verdict is Verdict.PASSED}, key=_check_order)
         if passed:
             out.append("  " + paint(f"passed: {', '.join(passed)}", "grey"))
         out.append("")

@@ -76,8 +76,8 @@ def _declared(vpc: Vpc, what: str) -> Maybe[str]:
     value: Maybe[str] = getattr(vpc, what)
     if isinstance(value, Placed) and value.inferred:
         return Unknown(f"the {what} of {vpc.source.address} is known only from a peering request ({value.source})",
-                       f"state it independently: the {what} of its stack in .pcxguard.yaml (cloudformation.stacks), "
-                       "or the inventory")
+                       f"state the {what} of its stack independently, in .pcxguard.yaml "
+                       f"(cloudformation.stacks.<template>.{what}) or in the inventory")
     return value
 
 
