@@ -269,3 +269,19 @@ def test_a_tf_file_that_is_not_valid_hcl_fails_pcxguard_scan(tmp_path, capsys, m
     assert "pcxguard: net/extra.tf:4: not valid HCL (near line 4)" in err
     assert json.loads(out)["problems"] == [{"file": "net/extra.tf", "address": None, "line": 4,
                                             "message": "not valid HCL (near line 4)", "fails_closed": True}]
+
+
+def test_a_root_checkov_itself_cannot_parse_fails_only_with_checkovs_own_switch(tmp_path):
+    """The limit, and the documented way round it: when checkov cannot parse the only .tf of a root it
+    hands pcxguard no resource to fail, and exits 0 with a parsing error; CKV_PARSE_ERROR_FAIL=true (set in
+    docs/examples/pcxguard.yml) makes checkov itself exit 1."""
+    root = tmp_path / "net"
+    root.mkdir()
+    (root / "main.tf").write_text('resource "aws_vpc" "a" {\n  cidr_block = "10.0.0.0/16"\n\n')
+    plain = run_checkov("-d", "net", "--framework", "terraform", *SILENCERS["soft-fail"], cwd=tmp_path)
+    assert plain.returncode == 0 and plain.reports[0]["summary"]["parsing_errors"] == 1
+    switched = run_checkov("-d", "net", "--framework", "terraform", *SILENCERS["soft-fail"], cwd=tmp_path,
+                           env={"CKV_PARSE_ERROR_FAIL": "true"})
+    assert switched.returncode == 1
+    workflow = (ROOT / "docs" / "examples" / "pcxguard.yml").read_text()
+    assert 'CKV_PARSE_ERROR_FAIL: "true"' in workflow
