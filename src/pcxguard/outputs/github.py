@@ -58,10 +58,8 @@ def render(report: Report, **_: Any) -> str:
             title = "pcxguard could not read this input"
         props += f",title={escape_property(title)}"
         lines.append(f"::error {props}::{escape_data(problem.message)}")
-    for skipped in report.skipped:
+    for skipped in report.skipped:  # every skipped finding, whatever its verdict, as checkov reports them
         f = skipped.item.finding
-        if f.verdict is Verdict.PASSED:
-            continue
         props = []
         if f.resource.file:
             props.append(("file", f.resource.file.replace("\\", "/")))
@@ -69,7 +67,8 @@ def render(report: Report, **_: Any) -> str:
                 props.append(("line", str(f.resource.start_line)))
         props.append(("title", f"{f.check_id} skipped: {f.resource.address}"))
         prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in props)
-        lines.append(f"::notice {prop_text}::{escape_data(f'skipped ({skipped.reason}): {f.message}')}")
+        verdict = "" if f.verdict is Verdict.FAILED else f" (would have been {f.verdict.value})"
+        lines.append(f"::notice {prop_text}::{escape_data(f'skipped ({skipped.reason}){verdict}: {f.message}')}")
     if report.suppressed:
         lines.append(f"::notice title=pcxguard baseline::{report.suppressed} known failure(s) suppressed by the baseline")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -163,6 +163,16 @@ def input_error(problem: LoadProblem, index: int, base: str) -> dict[str, Any]:
             "properties": {"failsClosed": True}}
 
 
+def _skipped(skipped: Any, rule_index: dict[str, int], base: str) -> dict[str, Any]:
+    """A finding a skip comment suppressed, whatever its verdict (checkov reports every skipped check): a
+    finding that would have passed is a result of ``kind: pass`` (level ``none``)."""
+    out = {**result(skipped.item, rule_index, base),
+           "suppressions": [{"kind": "inSource", "justification": skipped.reason}]}
+    if skipped.item.verdict is Verdict.PASSED:
+        out.update(kind="pass", level="none")
+    return out
+
+
 def as_data(report: Report) -> dict[str, Any]:
     policies = list(catalogue().values())
     rule_index = {p.id: i for i, p in enumerate(policies)}
@@ -178,8 +188,7 @@ def as_data(report: Report) -> dict[str, Any]:
                             "informationUri": INFORMATION_URI,
                             "rules": [rule(p) for p in policies] + [INPUT_ERROR_RULE]}},
         "results": [result(r, rule_index, base) for r in report.failed + report.unknown] + [
-            {**result(s.item, rule_index, base), "suppressions": [{"kind": "inSource", "justification": s.reason}]}
-            for s in report.skipped if s.item.verdict is not Verdict.PASSED] + [
+            _skipped(s, rule_index, base) for s in report.skipped] + [
             input_error(p, len(policies), base) for p in report.fatal],
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
