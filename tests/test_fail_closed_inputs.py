@@ -285,3 +285,21 @@ def test_a_root_checkov_itself_cannot_parse_fails_only_with_checkovs_own_switch(
     assert switched.returncode == 1
     workflow = (ROOT / "docs" / "examples" / "pcxguard.yml").read_text()
     assert 'CKV_PARSE_ERROR_FAIL: "true"' in workflow
+
+
+def test_pcxguard_path_fails_closed_on_a_broken_value(tmp_path, capsys):
+    """``pcxguard path`` answers 0 reachable / 1 blocked / 3 cannot tell: never one of those when the estate
+    holds an invalid value; it prints the answer and exits 2 naming the broken input."""
+    plan = json.loads((ROOT / "fixtures" / "terraform" / "path_reachability" / "plan.json").read_text())
+    for change in plan["resource_changes"]:
+        if change["address"] == "aws_vpc.island":
+            change["change"]["after"]["cidr_block"] = BAD_CIDR
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    args = ("path", "--from", "aws_instance.app", "--to", "aws_instance.db", "--port", "5432")
+    control = main([args[0], str(ROOT / "fixtures" / "terraform" / "path_reachability" / "plan.json"), *args[1:]])
+    assert control in (0, 1, 3) and "broken input" not in capsys.readouterr().err
+    code = main([args[0], str(tmp_path / "plan.json"), *args[1:]])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f"plan.json:1: aws_vpc.island: cidr_block '{BAD_CIDR}' of aws_vpc.island is not a valid CIDR block" in err
+    assert "pcxguard: 1 broken input(s) (above): the answer cannot be trusted until they are fixed" in err
