@@ -6,9 +6,10 @@ import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pcxguard.findings import Finding, Verdict, worst
-from pcxguard.model import Estate, LoadProblem
-from pcxguard.rules import RULES
+from pcxguard.catalogue import catalogue
+from pcxguard.findings import Finding, Verdict, cannot_tell, worst
+from pcxguard.model import Estate, LoadProblem, Source
+from pcxguard.rules import DECLARATION_CHECKS, RULES
 from pcxguard.settings import Settings
 
 UNDECIDED_CHECK = "CKV2_PCX_0"
@@ -107,4 +108,34 @@ def analyse(estate: Estate, settings: Settings | None = None) -> Analysis:
         if check_id in settings.disabled_checks:
             continue
         findings.extend(rule(estate, settings))
+    findings.extend(unjudged(estate, findings, settings))
     return Analysis(estate, findings)
+
+
+def unjudged(estate: Estate, findings: list[Finding], settings: Settings) -> list[Finding]:
+    """"Cannot tell" for every resource a loader could not expand or place (a block whose count or
+    for_each is unknown, a route on a table it cannot name, ...), from each check that reports on its
+    type and said nothing about it: no scan reads "nothing found" where nothing was judged."""
+    judged = {(f.check_id, f.resource.address) for f in findings}
+    by_type: dict[str, list[str]] = defaultdict(list)
+    for check_id, entry in catalogue().items():
+        if check_id in RULES and check_id not in settings.disabled_checks and check_id not in DECLARATION_CHECKS:
+            for resource_type in (*entry.terraform_types, *entry.cloudformation_types):
+                by_type[resource_type].append(check_id)
+    out: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    kinds = {source.kind for source in estate.all_sources()} - {"inventory"}
+    terraform_kind = "terraform_plan" if kinds == {"terraform_plan"} else "terraform"
+    for gap in estate.gaps:
+        if not gap.address or not gap.resource_type:
+            continue
+        for check_id in by_type.get(gap.resource_type, ()):
+            if (check_id, gap.address) in judged or (check_id, gap.address) in seen:
+                continue
+            seen.add((check_id, gap.address))
+            kind = "cloudformation" if "::" in gap.resource_type else terraform_kind
+            source = estate.sources.get(gap.address) or Source(kind, gap.resource_type, gap.address, gap.file,
+                                                               gap.line, gap.line)
+            out.append(cannot_tell(check_id, source, f"Cannot tell: pcxguard could not evaluate {gap.address}, so no check judged it.",
+                                   [gap.describe()]))
+    return out

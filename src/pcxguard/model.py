@@ -406,6 +406,7 @@ class Gap:
     address: str | None = None  # the resource (block) that could not be expanded or linked
     file: str | None = None
     line: int | None = None
+    resource_type: str | None = None  # the type of the resource at ``address`` ("aws_route", "AWS::EC2::Route")
 
     def describe(self) -> str:
         return f"{self.what} ({self.hint})" if self.hint else self.what

@@ -62,7 +62,8 @@ KINDS_OF_TYPE: dict[str, tuple[str, ...]] = {
 def gaps_for(resource_type: str, vpc: str | None, what: str, hint: str = "", address: str | None = None,
              file: str | None = None, line: int | None = None) -> list[Gap]:
     """A Gap in every set an element of ``resource_type`` belongs to (none for types no rule reads)."""
-    return [Gap(kind, vpc, what, hint, address, file, line) for kind in KINDS_OF_TYPE.get(resource_type, ())]
+    return [Gap(kind, vpc, what, hint, address, file, line, resource_type or None)
+            for kind in KINDS_OF_TYPE.get(resource_type, ())]
 
 
 def why_unplaced(ref: Any, what: str) -> str:

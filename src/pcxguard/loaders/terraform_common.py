@@ -611,7 +611,8 @@ class EstateBuilder:
                 self.estate.gaps.append(Gap(
                     "accepters", None, f"{instance.address} accepts a peering whose id is not known "
                     f"({ref.describe() if isinstance(ref, Unknown) else 'vpc_peering_connection_id is not set'})",
-                    "reference the peering directly (aws_vpc_peering_connection.x.id)", instance.address, file, line))
+                    "reference the peering directly (aws_vpc_peering_connection.x.id)", instance.address, file, line,
+                    instance.type))
             return
         self.aliases[instance.address] = peering.key
         peering.accepters.append(self.source(instance))
@@ -638,10 +639,14 @@ class EstateBuilder:
         subnet = Subnet(instance.address, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
                         aws_id=self.known_id(instance))
         ipv6_native = self.value(instance, ("ipv6_native",)) is True
+        ipv6_block = self.value(instance, ("ipv6_cidr_block",))
         for attribute in ("cidr_block", "ipv6_cidr_block"):
             value = self.value(instance, (attribute,))
-            if value == "" and ipv6_native:
-                continue  # an IPv6-only subnet has no IPv4 block: the provider writes ""
+            if value == "" and (ipv6_native or ipv6_block not in (None, "")):
+                # no IPv4 block: the provider writes "" for an IPv6-only subnet, and sends no IPv4 range for
+                # a cidr_block of "" (an optional argument's zero value is unset), as in the registry VPC
+                # module's element(concat(var.outpost_subnets, [""]), count.index)
+                continue
             network = self.network(instance, value, attribute)
             if network is not None:
                 subnet.blocks.append(network)
@@ -660,6 +665,10 @@ class EstateBuilder:
             table = RouteTable(key, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
                                aws_id=self.known_id(instance))
         routes = self.reader.value(instance, ("route",))
+        if isinstance(routes, Unknown) and self._unset(instance, ("route",)):
+            # not written in the configuration: the plan shows the computed attribute as unknown, but the
+            # table has no inline routes (aws_route resources, modelled on their own, add its routes)
+            routes = None
         if isinstance(routes, list):
             peering_keys = [self._as_link(t) for t in self.reader.references(instance, ("route",))
                             if isinstance(t, ResourceTarget) and _resource_type(t.address) in PEERING_TYPES]
@@ -678,7 +687,7 @@ class EstateBuilder:
                 "routes", table.vpc if isinstance(table.vpc, str) else None,
                 f"the inline routes of {key} are not known ({why})",
                 "plan again once the values they depend on are known, or use separate aws_route resources",
-                key, file, line))
+                key, file, line, instance.type))
         self.estate.route_tables[key] = table
 
     def _route_fields(self, instance: Any, base: tuple[Any, ...], key: str, table: Any,
@@ -840,7 +849,9 @@ class EstateBuilder:
         if instance.type == "aws_security_group_rule":
             direction = self.value(instance, ("type",))
             referenced = self.link(instance, ("source_security_group_id",))
-            cidrs = (self.value(instance, ("cidr_blocks",)) or []) + (self.value(instance, ("ipv6_cidr_blocks",)) or [])
+            # each list may be unknown on its own (an unknown list is one unknown range, never "no range")
+            cidrs = [c for attribute in ("cidr_blocks", "ipv6_cidr_blocks")
+                     for c in _as_items(self.value(instance, (attribute,)))]
             protocol = self.value(instance, ("protocol",))
             self_reference = self.value(instance, ("self",)) is True
         else:
@@ -1123,6 +1134,16 @@ class EstateBuilder:
         if not hasattr(self, "_acl_subnet_links"):
             self._acl_subnet_links: list[tuple[str, Any]] = []
         return self._acl_subnet_links
+
+
+def _as_items(value: Any) -> list[Any]:
+    """A list attribute as its items: unset is none, an unknown list is one unknown item, a single value
+    (not a list) is itself, so value checks still see it."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return [value]
 
 
 def _resource_type(address: str) -> str:

@@ -42,3 +42,7 @@ RULES: dict[str, Rule] = {
     network_intent.CHECK_ID: network_intent.evaluate,
     peer_place.CHECK_ID: peer_place.evaluate,
 }
+
+# Checks that judge what a declaration names (a network intent), not every resource of their types:
+# their silence about a resource is no verdict, so they never stand for an unjudged resource.
+DECLARATION_CHECKS = frozenset({network_intent.CHECK_ID})
