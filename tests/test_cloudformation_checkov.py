@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "fixtures" / "cloudformation"
 CFN_LINT = Path(sys.executable).with_name("cfn-lint")
 CASE_NAMES = ["overlap_and_duplicates", "routes", "cross_region", "exports", "unknown_peer", "bad/mixed",
-              "table_parameter"]
+              "table_parameter", "foreach"]
 
 
 def run_checkov(directory: Path) -> dict:

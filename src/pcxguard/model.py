@@ -433,6 +433,8 @@ class Estate:
     # resources a loader read but left out of the model on purpose (a CloudFormation resource under a
     # Condition that is false), by key (``file#LogicalId``), with why: no check judges them
     left_out: dict[str, str] = field(default_factory=dict)
+    # CloudFormation resources made by an Fn::ForEach loop, by key (``file#LogicalId``), with the loop's key
+    loop_made: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._indexed = False

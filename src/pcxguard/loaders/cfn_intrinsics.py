@@ -27,6 +27,12 @@ _PLACEHOLDER = "\x00unknown\x00"
 
 
 
+def _language_extensions(template: "Template") -> bool:
+    transform = template.body.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    return "AWS::LanguageExtensions" in names
+
+
 def _whole(value: Any) -> int | None:
     """A whole number given as an int or its decimal text (``.inf``, ``1.5``, ``True`` are not)."""
     if isinstance(value, bool):
@@ -195,6 +201,11 @@ class Scope:
 
     def _function(self, template: Template, name: str, argument: Any, depth: int, text: bool) -> Any:
         if name == "Ref":
+            if isinstance(argument, dict) and _language_extensions(template):
+                # AWS::LanguageExtensions lets Ref take an intrinsic that resolves to a name (Fn::Sub in a loop)
+                argument = self.resolve(template, argument, depth + 1)
+                if isinstance(argument, Unknown):
+                    return argument
             return self.ref(template, argument, depth)
         if name == "Condition":
             return self.condition(template, argument, depth)

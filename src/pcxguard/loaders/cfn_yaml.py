@@ -36,10 +36,12 @@ class LineDict(dict):
     """A dict that knows the lines of its keys: ``lines[key] = (key_line, value_end_line)``."""
 
     lines: dict[Any, tuple[int, int]]
+    made_by: dict[Any, str]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.lines = {}
+        self.made_by = {}
 
 
 _FN_TAGS = {
@@ -196,7 +198,10 @@ CfnLoader.add_constructor("!Condition", _short_form("Condition"))
 
 
 def _refuse(loader: CfnLoader, suffix: str, node: Node) -> Any:
-    raise TemplateError(f"line {node.start_mark.line + 1}: unsupported YAML tag {node.tag!r}")
+    hint = ""
+    if isinstance(node.tag, str) and node.tag.startswith("!Rain::"):
+        hint = " (a source for the rain tool, not a template: scan what `rain pkg` writes)"
+    raise TemplateError(f"line {node.start_mark.line + 1}: unsupported YAML tag {node.tag!r}{hint}")
 
 
 CfnLoader.add_multi_constructor("!", _refuse)

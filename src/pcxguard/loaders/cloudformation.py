@@ -31,6 +31,7 @@ from typing import Any, Iterable
 from netaddr import AddrFormatError
 
 from pcxguard import limits
+from pcxguard.loaders.cfn_foreach import expand as expand_foreach
 from pcxguard.loaders.cfn_intrinsics import (
     ACCOUNT_HINT,
     NO_VALUE,
@@ -187,6 +188,7 @@ def _absorb(estate: Estate, other: Estate) -> None:
     estate.sg_rules.extend(other.sg_rules)
     estate.problems.extend(other.problems)
     estate.gaps.extend(other.gaps)
+    estate.loop_made.update(other.loop_made)
 
 
 class CloudFormationBuilder:
@@ -195,6 +197,27 @@ class CloudFormationBuilder:
         self.scope = Scope(templates)
         self.estate = Estate(name=name)
         self._template_of: dict[str, Template] = {}
+        self._expand_loops()
+
+    def _expand_loops(self) -> None:
+        """Fn::ForEach loops become the resources they make; a loop whose collection is not known leaves
+        every set its resources would belong to incomplete (cfn_foreach)."""
+        for template in self.templates.values():
+            resources = template.body.get("Resources")
+            if not isinstance(resources, dict):
+                continue
+            expanded, unexpanded = expand_foreach(resources, lambda value, t=template: self.scope.resolve(t, value))
+            if expanded is not resources:
+                template.body = {**template.body, "Resources": expanded}
+                for name, loop in getattr(expanded, "made_by", {}).items():
+                    self.estate.loop_made[self.key(template, name)] = loop
+            for loop in unexpanded:
+                line = loop.lines[0] if loop.lines else None
+                what = f"the resources of {loop.key} in {template.path}: {loop.why}"
+                hint = "give the collection literal values, or its parameter a value in .pcxguard.yaml " \
+                       "(cloudformation.stacks.<template glob>.parameters)"
+                for kind in loop.types:
+                    self.estate.gaps.extend(gaps_for(kind, None, what, hint, loop.key, template.path, line))
 
     # -- helpers ---------------------------------------------------------------
     def key(self, template: Template, logical: str) -> str:
