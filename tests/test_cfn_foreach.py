@@ -106,3 +106,10 @@ def test_under_checkov_a_failure_on_a_loop_made_resource_fails_the_template_clos
     # the template as committed has no failure on a loop-made resource: nothing fails closed
     clean = run_checkov("-d", str(CASE), "--framework", "cloudformation", "--check", pcx_checks(*range(17)))
     assert clean.returncode == 0
+
+
+def test_a_loop_whose_table_does_not_depend_on_its_item_is_a_gap_in_that_vpc_only():
+    estate = load_cloudformation([str(CASE / "network.yaml")], name=str(CASE))
+    # RouteTableId: !Ref TableB, whatever the item: the routes it makes are on VpcB's table, so only VpcB's
+    # routes are incomplete (a route elsewhere in the estate is still judged)
+    assert {g.vpc for g in estate.gaps} == {f"{CASE / 'network.yaml'}#VpcB"}

@@ -105,3 +105,118 @@ resource "aws_vpc_peering_connection" "default" {
                            "so no check judged it.")
     assert one.missing[0].startswith("count of aws_vpc_peering_connection.default is not known from the source")
     assert one.resource.file.endswith("main.tf") and one.resource.start_line == 15
+
+
+def test_a_template_over_a_variable_without_a_value_is_unknown_not_its_text_or_empty(tmp_path):
+    # epomatti/aws-vpc-peering: cidr_block = "${var.cidr_prefix}.0.0/16" in a module whose input comes from
+    # a root variable with no value: tfparse returns the template's own text at the root and "" in a module
+    (tmp_path / "modules" / "vpc").mkdir(parents=True)
+    (tmp_path / "modules" / "vpc" / "main.tf").write_text('''
+variable "cidr_prefix" {
+  type = string
+}
+resource "aws_vpc" "main" {
+  cidr_block = "${var.cidr_prefix}.0.0/16"
+}
+''')
+    estate = _load(tmp_path, '''
+variable "prefix" {
+  type = string
+}
+variable "known" {
+  default = "10.7"
+}
+resource "aws_vpc" "root" {
+  cidr_block = "${var.prefix}.0.0/16"
+}
+module "vpc" {
+  source      = "./modules/vpc"
+  cidr_prefix = var.prefix
+}
+module "known" {
+  source      = "./modules/vpc"
+  cidr_prefix = var.known
+}
+''')
+    assert estate.problems == []
+    root = estate.vpcs["aws_vpc.root"].blocks[0].network
+    inner = estate.vpcs["module.vpc.aws_vpc.main"].blocks[0].network
+    assert isinstance(root, Unknown) and "var.prefix has no value" in root.describe()
+    assert isinstance(inner, Unknown) and "var.cidr_prefix has no value" in inner.describe()
+    assert str(estate.vpcs["module.known.aws_vpc.main"].blocks[0].network) == "10.7.0.0/16"
+
+
+def test_an_escaped_shell_variable_in_user_data_stays_text(tmp_path):
+    estate = _load(tmp_path, '''
+resource "aws_instance" "host" {
+  ami       = "ami-12345678"
+  user_data = "#!/bin/sh\\nip link set dev eth0 mtu 9001 # $${HOME}\\n"
+}
+''')
+    assert estate.problems == []
+    (host,) = estate.hosts.values()
+    assert not isinstance(host.user_data, Unknown) and "${HOME}" in host.user_data
+
+
+def test_the_text_report_names_module_calls_it_could_not_evaluate(tmp_path):
+    # pwyoung/vpc-peering-example: every root calls a registry or git module that is not installed; the
+    # report said only "0 failed, 0 cannot tell, 0 passed"
+    from pcxguard.cli import main
+
+    (tmp_path / "main.tf").write_text(PROVIDER + 'module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n')
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["scan", str(tmp_path)])  # not a terminal: no colours
+    text = out.getvalue()
+    assert code == 0
+    assert "Not evaluated (what these declare is judged by no check)" in text
+    assert (f"  module.vpc ({tmp_path / 'main.tf'}:4): module module.vpc (terraform-aws-modules/vpc/aws) is not "
+            "installed (run terraform init)") in text
+    assert text.rstrip().endswith("1 input(s) scanned; 1 module call(s) not evaluated")
+
+
+
+def test_cannot_tell_names_the_range_a_table_serves_when_none_of_it_is_known(tmp_path):
+    from pcxguard.engine import analyse
+
+    estate = _load(tmp_path, '''
+variable "prefix" {
+  type = string
+}
+resource "aws_vpc" "peer" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_subnet" "s" {
+  vpc_id     = aws_vpc.this.id
+  cidr_block = "${var.prefix}.1.0/24"
+}
+resource "aws_route_table" "t" {
+  vpc_id = aws_vpc.this.id
+}
+resource "aws_route_table_association" "s" {
+  subnet_id      = aws_subnet.s.id
+  route_table_id = aws_route_table.t.id
+}
+resource "aws_vpc_peering_connection" "p" {
+  vpc_id      = aws_vpc.this.id
+  peer_vpc_id = aws_vpc.peer.id
+  auto_accept = true
+}
+resource "aws_route" "to_this" {
+  route_table_id            = aws_vpc.peer.main_route_table_id
+  destination_cidr_block    = "10.0.1.0/24"
+  vpc_peering_connection_id = aws_vpc_peering_connection.p.id
+}
+resource "aws_route" "back" {
+  route_table_id            = aws_route_table.t.id
+  destination_cidr_block    = "10.1.0.0/16"
+  vpc_peering_connection_id = aws_vpc_peering_connection.p.id
+}
+''')
+    messages = {f.message for f in analyse(estate).findings
+                if f.check_id == "CKV2_PCX_2" and f.resource.address == "aws_route.back"}
+    assert messages == {"Cannot tell whether aws_vpc.peer routes the range aws_route_table.t serves (not known) back "
+                        "over aws_vpc_peering_connection.p."}

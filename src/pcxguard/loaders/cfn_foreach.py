@@ -28,6 +28,8 @@ class Unexpanded:
     why: str
     lines: tuple[int, int] | None
     types: list[str] = field(default_factory=list)  # the resource types its outputs declare
+    identifier: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)  # {output key: resource}, not substituted
 
 
 def expand(resources: dict[str, Any], resolve: Callable[[Any], Any]) -> tuple[dict[str, Any], list[Unexpanded]]:
@@ -69,7 +71,7 @@ def _loop(key: str, value: Any, resolve: Callable[[Any], Any], where: tuple[int,
     if not (isinstance(items, list) and all(isinstance(i, str) for i in items)):
         what = getattr(items, "describe", None)
         why = f"its collection is not known ({what()})" if callable(what) else "its collection is not a list of strings"
-        unexpanded.append(Unexpanded(key, why, where, _types(outputs)))
+        unexpanded.append(Unexpanded(key, why, where, _types(outputs), identifier, outputs))
         return []
     if len(items) * max(len(outputs), 1) > limits.MAX_CIDR_COUNT:
         unexpanded.append(Unexpanded(key, f"it makes more than {limits.MAX_CIDR_COUNT} resources (the limit)", where,

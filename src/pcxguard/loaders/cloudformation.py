@@ -182,6 +182,19 @@ def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | Non
     return estate
 
 
+def _mentions(value: Any, identifier: str, depth: int = 0) -> bool:
+    """Whether a loop's output value reads the loop's identifier (so it differs per item)."""
+    if depth > 20:
+        return True
+    if isinstance(value, str):
+        return value == identifier or "${" + identifier + "}" in value or "&{" + identifier + "}" in value
+    if isinstance(value, dict):
+        return any(_mentions(k, identifier, depth + 1) or _mentions(v, identifier, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_mentions(v, identifier, depth + 1) for v in value)
+    return False
+
+
 def _absorb(estate: Estate, other: Estate) -> None:
     for table in ("vpcs", "peerings", "route_tables", "subnets", "security_groups", "network_acls", "hosts", "sources"):
         getattr(estate, table).update(getattr(other, table))
@@ -197,6 +210,7 @@ class CloudFormationBuilder:
         self.scope = Scope(templates)
         self.estate = Estate(name=name)
         self._template_of: dict[str, Template] = {}
+        self._loops: list[tuple[Template, Any]] = []
         self._expand_loops()
 
     def _expand_loops(self) -> None:
@@ -211,13 +225,39 @@ class CloudFormationBuilder:
                 template.body = {**template.body, "Resources": expanded}
                 for name, loop in getattr(expanded, "made_by", {}).items():
                     self.estate.loop_made[self.key(template, name)] = loop
-            for loop in unexpanded:
-                line = loop.lines[0] if loop.lines else None
-                what = f"the resources of {loop.key} in {template.path}: {loop.why}"
-                hint = "give the collection literal values, or its parameter a value in .pcxguard.yaml " \
-                       "(cloudformation.stacks.<template glob>.parameters)"
-                for kind in loop.types:
-                    self.estate.gaps.extend(gaps_for(kind, None, what, hint, loop.key, template.path, line))
+            self._loops.extend((template, loop) for loop in unexpanded)
+
+    def _record_loops(self) -> None:
+        """A gap for each loop that could not be expanded, in the sets its resources would belong to: of
+        the VPC its outputs name when that does not depend on the loop's item, else of any VPC."""
+        hint = "give the collection literal values, or its parameter a value in .pcxguard.yaml " \
+               "(cloudformation.stacks.<template glob>.parameters)"
+        for template, loop in self._loops:
+            line = loop.lines[0] if loop.lines else None
+            what = f"the resources of {loop.key} in {template.path}: {loop.why}"
+            for resource in loop.outputs.values():
+                kind = resource.get("Type") if isinstance(resource, dict) else None
+                if not isinstance(kind, str) or not kind.startswith("AWS::"):
+                    continue
+                vpc = self._loop_vpc(template, loop, resource)
+                self.estate.gaps.extend(gaps_for(kind, vpc, what, hint, loop.key, template.path, line))
+
+    def _loop_vpc(self, template: Template, loop: Any, resource: dict[str, Any]) -> str | None:
+        props = resource.get("Properties")
+        if not isinstance(props, dict):
+            return None
+        for name in ("VpcId", "RouteTableId"):
+            value = props.get(name)
+            if value is None or _mentions(value, loop.identifier):
+                continue
+            ref = self.link(self.value(template, value), name)
+            if not isinstance(ref, str):
+                continue
+            if name == "VpcId":
+                return ref if ref in self.estate.vpcs else None
+            table = self.estate.route_tables.get(ref)
+            return table.vpc if table is not None and isinstance(table.vpc, str) else None
+        return None
 
     # -- helpers ---------------------------------------------------------------
     def key(self, template: Template, logical: str) -> str:
@@ -453,6 +493,7 @@ class CloudFormationBuilder:
                         self.problem(template, logical, f"could not read {logical} in {template.path}: "
                                                         f"{type(error).__name__}: {error}")
         self._record_conditions()
+        self._record_loops()
         for file, message, address in dict.fromkeys(self.scope.problems):
             # an intrinsic CloudFormation itself would refuse (Fn::Cidr with a count out of range)
             self.estate.problems.append(LoadProblem(file, message, address, fails_closed=True))

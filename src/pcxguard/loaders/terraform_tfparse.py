@@ -112,6 +112,26 @@ class _Scope:
     installed: dict[str, str] = field(default_factory=dict)  # modules.json key -> directory
 
 
+# an interpolation tfparse left unevaluated: a Terraform reference or function call inside ${ }, not a
+# shell variable (${HOME}) that an escaped $${HOME} in user data becomes
+_UNEVALUATED = re.compile(r"\$\{\s*((?:var|local|module|data|each|count|self|path|terraform)\.[A-Za-z0-9_.\[\]\"-]+"
+                          r"|aws_[a-z0-9_]+\.[A-Za-z0-9_]+|[a-z][a-z0-9_]*\()")
+
+
+_VARIABLE = re.compile(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)")
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+_ANY_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+
+
+def data_unknown(text: str) -> Unknown:
+    """A value a data source reads when Terraform plans: not in the source."""
+    if text.startswith("data.terraform_remote_state."):
+        return Unknown(f"{text} is read from another configuration's state (terraform_remote_state) when "
+                       "Terraform plans", "scan the plan, or list the VPC in the inventory of known VPCs")
+    return Unknown(f"{text} is read from AWS when Terraform plans (a data source)",
+                   "scan the plan, or list the resource in the inventory of known VPCs")
+
+
 def _module_prefix(path: tuple[ModuleStep, ...]) -> str:
     return "".join(f"module.{s.name}" + ("" if s.key is None else
                                          (f"[{s.key}]" if isinstance(s.key, int) else f"[{json.dumps(s.key)}]")) + "."
@@ -689,6 +709,8 @@ class TfparseReader:
                 self._memo[key] = self._from_syntax(instance, path[0])
             else:
                 self._memo[key] = self._translate(raw, instance, path[0])
+                if raw == "":
+                    self._memo[key] = self._empty_or_unknown(instance, path[0])
         result = self._memo[key]
         for step in path[1:]:
             if isinstance(result, dict):
@@ -710,9 +732,15 @@ class TfparseReader:
                 if kind == "resource":
                     return ResourceTarget(address, ("id",))
                 if kind == "data":
-                    return Unknown(f"{address}.id is read from AWS at apply time",
-                                   "scan the plan, or list the resource in the inventory")
+                    return data_unknown(f"{address}.id")
                 return Unknown(f"{attribute} of {instance.address} refers to {address}")
+            unevaluated = _UNEVALUATED.search(raw)
+            if unevaluated:
+                # tfparse returns a template it could not evaluate as its own text ("${var.p}.0.0/16"): its
+                # value is not known, and the text is no value at all
+                return Unknown(f"{attribute} of {instance.address} ({raw[:120]!r}) is not known from the source: "
+                               f"{unevaluated.group(1)} has no value",
+                               "give it a value (--var-file FILE, terraform.tfvars or *.auto.tfvars), or scan the plan")
             return raw
         if isinstance(raw, dict):
             if "__attribute__" in raw:
@@ -767,8 +795,7 @@ class TfparseReader:
                 placed = self.data_source(prefix, parts[1], parts[2], parts[3])
                 if placed is not None and len(parts) == 4:
                     return placed
-            return Unknown(f"{text} is read from AWS at apply time",
-                           "scan the plan, or list the resource in the inventory")
+            return data_unknown(text)
         if head == "local":
             return Unknown(f"{text} of {instance.address} is not known from the source")
         if head == "module":
@@ -829,6 +856,23 @@ class TfparseReader:
             return targets[0]
         return Unknown(f"{attribute} of {instance.address} ({text.strip()[:80]}) is not known from the source",
                        "scan the plan, or give the value a form the source can evaluate")
+
+    def _empty_or_unknown(self, instance: Instance, attribute: str) -> Any:
+        """tfparse renders a template whose module input has no value as "" ("${var.p}.0.0/16" -> ""). A
+        template with literal text around its interpolations can never be empty: such an "" is unknown."""
+        block = self._syntax_block(instance)
+        text = block.attributes.get(attribute) if block is not None else None
+        if not text:
+            return ""
+        for template in _QUOTED.findall(text):
+            if "${" in template and _ANY_INTERPOLATION.sub("", template).strip():
+                names = list(dict.fromkeys(_VARIABLE.findall(template)))
+                why = ", ".join(f"var.{n}" for n in names) or "an interpolation"
+                return Unknown(f"{attribute} of {instance.address} ({text.strip()[:80]}) is not known from the source "
+                               f"({why} has no value there)",
+                               "give the variables it reads values (--var-file FILE, terraform.tfvars, a module "
+                               "input), or scan the plan")
+        return ""
 
     def _syntax_block(self, instance: Instance) -> SyntaxBlock | None:
         directory = self._directory_of(_module_prefix(instance.module))
@@ -943,8 +987,7 @@ class TfparseReader:
         prefix = _module_prefix(instance.module)
         if len(parts) == 4 and parts[0] == "data":
             placed = self.data_source(prefix, parts[1], parts[2], parts[3])
-            return placed if placed is not None else Unknown(
-                f"{text.strip()} is read from AWS at apply time", "scan the plan, or list the resource in the inventory")
+            return placed if placed is not None else data_unknown(text.strip())
         if len(parts) == 3 and parts[0] == "module":
             return self._output_place(f"{prefix}module.{parts[1]}.", parts[2])
         return None

@@ -18,6 +18,16 @@ from pcxguard.scan import Report, Reported
 PEERING_TYPES = ("aws_vpc_peering_connection", "AWS::EC2::VPCPeeringConnection")
 _ANSI = {"red": "31", "yellow": "33", "green": "32", "grey": "90", "bold": "1"}
 _VERDICT_COLOUR = {Verdict.FAILED: "red", Verdict.UNKNOWN: "yellow", Verdict.PASSED: "green"}
+def not_evaluated_modules(report: Any) -> list[Any]:
+    """Module calls the scan could not evaluate (not installed, unknown count / for_each), once each."""
+    seen: dict[str, Any] = {}
+    for analysis in report.analyses:
+        for gap in analysis.estate.gaps:
+            if gap.resource_type == "module" and gap.address and gap.address not in seen:
+                seen[gap.address] = gap
+    return list(seen.values())
+
+
 def _check_order(check_id: str) -> tuple[str, int]:
     """CKV2_PCX_2 before CKV2_PCX_16: ids in their numeric order, as the catalogue lists them."""
     prefix, _, number = check_id.rpartition("_")
@@ -99,6 +109,13 @@ def render(report: Report, colour: bool = False, **_: Any) -> str:
         for problem in notes:
             out.append(f"  {problem.where}: " + (f"{problem.address}: " if problem.address else "") + problem.message)
         out.append("")
+    modules = not_evaluated_modules(report)
+    if modules:
+        out.append(paint("Not evaluated (what these declare is judged by no check)", "bold"))
+        for gap in modules:
+            where = f" ({gap.file}:{gap.line})" if gap.file and gap.line else ""
+            out.append(f"  {gap.address}{where}: {gap.describe()}")
+        out.append("")
     if report.skipped:
         out.append(paint("Skipped (suppressed in the code)", "bold"))
         for skipped in report.skipped:
@@ -116,6 +133,8 @@ def render(report: Report, colour: bool = False, **_: Any) -> str:
         summary += f"; {len(report.skipped)} skipped"
     if report.suppressed:
         summary += f"; {report.suppressed} known failure(s) suppressed by the baseline"
-    colour_name = "red" if counts["failed"] or report.fatal else ("yellow" if counts["unknown"] else "green")
+    if modules:
+        summary += f"; {len(modules)} module call(s) not evaluated"
+    colour_name = "red" if counts["failed"] or report.fatal else ("yellow" if counts["unknown"] or modules else "green")
     out.append(paint(summary, colour_name))
     return "\n".join(out) + "\n"

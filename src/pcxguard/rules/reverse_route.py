@@ -185,6 +185,8 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     (needed, unknown, origin), needed_cidrs, needed_text = estate.derived(
         ("served_range", id(table), id(vpc), version), lambda: _served(estate, table, vpc, version))
     unknown = list(unknown)
+    if not needed_cidrs and unknown:
+        needed_text = f"the range {table.source.address} serves (not known)"
     destination = route.destination if route.destination is not None and is_known(route.destination) else None
     tables, table_unknown = estate.derived(
         ("peer_tables", id(peer), destination), lambda: peer_tables(estate, peer, destination))  # type: ignore[arg-type]
