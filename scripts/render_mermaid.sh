@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Render the Mermaid topology of `pcxguard scan --format markdown` to a PNG, for real:
 # the `mermaid` npm package in headless chromium (the renderer tests/test_topology_render.py
-# measures). docs/topology-example.png is made with it:
+# measures). docs/topology-example.png (and its source, docs/topology-example.mmd) is made with it:
 #   scripts/render_mermaid.sh fixtures/terraform/cli_report/plan.json -- docs/topology-example.png
 #   scripts/render_mermaid.sh PLAN_OR_DIR... -- OUT.png
 # Needs: chromium, and mermaid: $PCXGUARD_MERMAID_DIR, else .ci/tools/node_modules/mermaid, else
@@ -36,4 +36,7 @@ chromium --headless --no-sandbox --disable-gpu --disable-background-networking -
   --disable-sync --no-first-run --user-data-dir="$work/profile" --hide-scrollbars \
   --window-size=1500,1000 --virtual-time-budget=10000 --screenshot="$work/out.png" "file://$work/index.html" 2>/dev/null
 cp "$work/out.png" "$out"
-echo "wrote $out"
+# the picture's source beside it: tests/test_topology_render.py checks it is what pcxguard draws today,
+# so a change to the renderer fails the tests until the picture is made again with this script
+cp "$work/graph.mmd" "${out%.png}.mmd"
+echo "wrote $out and ${out%.png}.mmd"

@@ -68,7 +68,11 @@ def test_bogus_cidr_is_reported_on_its_resource_and_other_verdicts_survive(tmp_p
     assert run.returncode == 1
     undecided = run.record("bogus/plan.json", "CKV2_PCX_0", vpc)
     assert undecided["check_result"]["result"] == "FAILED"
-    assert any("input problem:" in line and "10.0.0.300/16" in line for line in undecided["details"])
+    # a broken value fails closed (issue 12): HIGH, naming file, line and resource, not a "cannot tell"
+    assert undecided["severity"] == "HIGH"
+    assert undecided["details"][0].startswith("pcxguard found an invalid value in this resource: ")
+    assert f"plan.json:1: {vpc}: cidr_block '10.0.0.300/16' of {vpc} is not a valid CIDR block" in \
+        undecided["details"][0]
     # the good plan beside it is judged in full: exactly the verdicts it gets when scanned alone
     good = {(cid, res): r["check_result"]["result"] for (path, cid, res), r in run.records.items() if path.endswith("good.json")}
     assert good == {

@@ -33,7 +33,8 @@ def test_json_report_is_valid_and_exact(capsys):
     jsonschema.Draft202012Validator(json.loads(schema_path("report.schema.json").read_text())).validate(data)
     assert code == 1
     assert data["inputs"] == [{"path": CLI_PLAN, "kind": "terraform_plan"}]
-    assert data["summary"] == {"failed": 2, "unknown": 4, "passed": 19, "problems": 0, "suppressed": 0, "skipped": 0}
+    assert data["summary"] == {"failed": 2, "unknown": 4, "passed": 19, "problems": 0, "suppressed": 0, "skipped": 0,
+                               "input_errors": 0}
     failed = {(f["check_id"], f["resource"]["address"]) for f in data["findings"] if f["verdict"] == "FAILED"}
     assert failed == {("CKV2_PCX_1", APP_WEST), ("CKV2_PCX_2", "aws_route.app_to_west")}
     overlap = next(f for f in data["findings"] if f["check_id"] == "CKV2_PCX_1" and f["verdict"] == "FAILED")
@@ -63,7 +64,8 @@ def test_sarif_validates_against_the_official_schema(capsys):
     run_ = data["runs"][0]
     rules = run_["tool"]["driver"]["rules"]
     assert [r["id"] for r in rules][:6] == [f"CKV2_PCX_{n}" for n in range(6)]
-    assert all(r["helpUri"].endswith(f"docs/rules/{r['id']}.md") and r["help"]["markdown"] for r in rules)
+    assert all(r["helpUri"].endswith(f"docs/rules/{r['id']}.md") and r["help"]["markdown"] for r in rules[:-1])
+    assert rules[-1]["id"] == "pcxguard-input-error"  # the rule of a broken input (tests/test_fail_closed_inputs.py)
     by_rule = {(r["ruleId"], r["locations"][0]["logicalLocations"][0]["fullyQualifiedName"]): r for r in run_["results"]}
     assert set(by_rule) == {("CKV2_PCX_1", APP_WEST), ("CKV2_PCX_2", "aws_route.app_to_west"),
                             ("CKV2_PCX_0", APP_PARTNER), ("CKV2_PCX_0", "aws_vpc.app")}

@@ -16,7 +16,7 @@ from pcxguard.catalogue import catalogue
 from pcxguard.cli import _parser, main
 
 xmlschema = pytest.importorskip("xmlschema")
-JUNIT_XSD = ROOT / "tests" / "schemas" / "junit.xsd"
+JUNIT_XSD = ROOT / "tests" / "schemas" / "jenkins-junit-10.xsd"  # published: tests/schemas/README.md
 
 
 def _run(capsys, *args: str) -> tuple[int, str, str]:
@@ -30,12 +30,15 @@ def test_junitxml_validates_and_counts_exactly(capsys):
     assert code == 1
     xmlschema.XMLSchema(str(JUNIT_XSD)).validate(out)
     root = ET.fromstring(out)
-    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("25", "6", "0", "0")
+    assert (root.get("tests"), root.get("failures"), root.get("errors"), root.get("skipped")) == ("25", "6", "0", None)
     suites = {s.get("name").split(":")[0]: s for s in root.iter("testsuite")}
     overlap = suites["CKV2_PCX_1"]
     failed = [c for c in overlap.iter("testcase") if c.find("failure") is not None]
     assert [c.get("name") for c in failed] == ["aws_vpc_peering_connection.app_west"]
-    assert failed[0].get("file") == "fixtures/terraform/cli_report/main.tf" and failed[0].get("line") == "68"
+    # the Jenkins schema has no file/line attributes: the place is in the case's system-out and failure text
+    assert failed[0].find("system-out").text == "fixtures/terraform/cli_report/main.tf:68"
+    assert "Resource: aws_vpc_peering_connection.app_west (fixtures/terraform/cli_report/main.tf:68)" in \
+        failed[0].find("failure").text
     assert failed[0].find("failure").get("type") == "HIGH"
     undecided = suites["CKV2_PCX_0"]
     assert {c.find("failure").get("message") for c in undecided.iter("testcase")} == {

@@ -90,11 +90,14 @@ TEMPLATE_PROBLEMS = [
 
 @pytest.mark.parametrize(("name", "message"), TEMPLATE_PROBLEMS, ids=[n for n, _ in TEMPLATE_PROBLEMS])
 def test_bad_values_in_templates_are_problems_and_unknowns(capsys, name, message):
-    code, out, _ = run(capsys, "scan", f"fixtures/hostile/{name}", "--format", "json")
+    """A bad value is never a finding pcxguard made up, and never a silent pass: it is a broken input that
+    fails the scan (exit 2, issue 12), and the verdicts resting on it say "cannot tell"."""
+    code, out, err = run(capsys, "scan", f"fixtures/hostile/{name}", "--format", "json")
     data = json.loads(out)
-    assert code == 0
+    assert code == 2 and message in err
     assert [p["message"] for p in data["problems"]] == [message] or message in data["problems"][0]["message"]
-    assert data["summary"]["failed"] == 0
+    assert data["problems"][0]["fails_closed"] is True
+    assert data["summary"]["failed"] == 0 and data["summary"]["input_errors"] == 1
 
 
 def test_a_lone_surrogate_logical_id_does_not_crash_the_fingerprint_or_the_outputs(capsys):

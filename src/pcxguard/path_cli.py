@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as error:
         return _error(str(error))
     for problem in [*found.problems, *problems]:
-        print(f"pcxguard: {problem.file}: {problem.message}", file=sys.stderr)
+        print(f"pcxguard: {problem.where}: {problem.message}", file=sys.stderr)
     if not estates:
         return _error("no input could be loaded")
     # the estate that places the source (a scan of several roots holds each estate once)
@@ -96,7 +96,8 @@ def run(args: argparse.Namespace) -> int:
     except Exception as error:  # noqa: BLE001 - no traceback reaches a user
         return _error(f"internal error in pcxguard path ({type(error).__name__}: {error}); please report it")
     for problem in estate.problems:
-        print(f"pcxguard: {problem.file}: {problem.message}", file=sys.stderr)
+        print(f"pcxguard: {problem.where}: " + (f"{problem.address}: " if problem.address else "") + problem.message,
+              file=sys.stderr)
     text = {"text": render_text, "json": render_json, "markdown": render_markdown}[args.format](result)
     try:
         if args.output:
@@ -105,6 +106,11 @@ def run(args: argparse.Namespace) -> int:
             sys.stdout.write(text)
     except OSError as error:
         return _error(f"{args.output}: cannot write the answer: {error}")
+    broken = [p for p in [*found.problems, *problems, *estate.problems] if p.fails_closed]
+    if broken:
+        # fail closed: an answer resting on a broken input (an invalid value, a .tf file or root that could not
+        # be read) is never a clean "reachable" or "blocked" (issue 12)
+        return _error(f"{len(broken)} broken input(s) (above): the answer cannot be trusted until they are fixed")
     return EXIT[result.verdict]
 
 

@@ -80,7 +80,8 @@ class Report:
     suppressed: int = 0  # failures hidden by a baseline
     # files named as input that could not be read at all (empty, binary plan, FIFO, ...)
     unreadable: list[str] = field(default_factory=list)
-    # problems that make the run fail whatever the flags: an invalid configuration
+    # problems that make the run fail whatever the flags: an invalid configuration, an invalid value
+    # in an input, a .tf file or root module that could not be read (``LoadProblem.fails_closed``)
     fatal: list[LoadProblem] = field(default_factory=list)
     base_dir: str | None = None  # --base-dir: SARIF URIs and fingerprints are relative to it (default: git top level)
     baseline_entries: int = 0  # entries in the applied baseline
@@ -101,7 +102,8 @@ class Report:
 
     def counts(self) -> dict[str, int]:
         return {"failed": len(self.failed), "unknown": len(self.unknown), "passed": len(self.passed),
-                "problems": len(self.problems), "suppressed": self.suppressed, "skipped": len(self.skipped)}
+                "problems": len(self.problems), "suppressed": self.suppressed, "skipped": len(self.skipped),
+                "input_errors": len(self.fatal)}
 
     def usable(self) -> bool:
         """Whether at least one input was read: it has elements, or no problems at all."""
@@ -182,7 +184,7 @@ def run_scan(
             applied = config if config is not None else config_for(item.path)
         except ConfigError as error:
             # the configuration of this input is broken: fail closed for it, judge the others
-            problem = LoadProblem(item.path, f"not judged: {error}")
+            problem = LoadProblem(item.path, f"not judged: {error}", fails_closed=True)
             report.problems.append(problem)
             report.fatal.append(problem)
             continue
@@ -202,6 +204,9 @@ def run_scan(
             else:
                 report.skipped.append(Skipped(entry, reason))
     _report_unmatched_intents(report, [config] if config is not None else applied_configs)
+    # a broken input (an invalid value, a .tf file or root module that could not be read) fails the scan
+    # as an invalid configuration does: never silenced by --check / --skip-check / --fail-on
+    report.fatal.extend(p for p in dict.fromkeys(report.problems) if p.fails_closed and p not in report.fatal)
     report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
                                         r.finding.resource.file or "", r.finding.resource.address))
     return report, found.missing

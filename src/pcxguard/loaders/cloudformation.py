@@ -269,8 +269,16 @@ class CloudFormationBuilder:
             start, end = resources.lines[logical]
         return Source(KIND, template.type_of(logical) or "", logical, template.path, start, end)
 
-    def problem(self, template: Template, logical: str | None, message: str) -> None:
-        self.estate.problems.append(LoadProblem(template.path, message, logical))
+    def problem(self, template: Template, logical: str | None, message: str, fails_closed: bool = True) -> None:
+        """An invalid value of ``logical`` (fail closed, see ``LoadProblem``), or with ``fails_closed=False``
+        a note about a value that was still read (host bits dropped). Named by template, resource and line."""
+        line = None
+        resources = template.resources
+        if logical is not None and isinstance(resources, LineDict) and logical in resources.lines:
+            line = resources.lines[logical][0]
+        problem = LoadProblem(template.path, message, logical, line, fails_closed)
+        if problem not in self.estate.problems:  # a value may be read twice (placing peers, then the peering)
+            self.estate.problems.append(problem)
 
     def value(self, template: Template, value: Any, text: bool = False) -> Any:
         result = self.scope.resolve(template, value, text=text)
@@ -320,7 +328,7 @@ class CloudFormationBuilder:
             return Unknown(f"{attribute} of {logical} ({value!r} is not a valid CIDR block: {error})", "fix the value")
         if network.cidr != network:
             self.problem(template, logical, f"{attribute} {value!r} of {logical} has host bits set "
-                                            f"(AWS expects {network.cidr}); using {network.cidr}")
+                                            f"(AWS expects {network.cidr}); using {network.cidr}", fails_closed=False)
             network = network.cidr
         return network
 
@@ -434,6 +442,8 @@ class CloudFormationBuilder:
     def _peer_account(self, template: Template, logical: str) -> Any:
         owner = self.prop(template, logical, "PeerOwnerId")
         if owner == "" or isinstance(owner, bool):
+            self.problem(template, logical, f"PeerOwnerId of {logical} in {template.path} is {owner!r}, not an "
+                                            "account id")
             return Unknown(f"PeerOwnerId of {logical} in {template.path} ({owner!r} is not an account id)",
                            "fix the value")
         if owner is not None:
@@ -484,7 +494,8 @@ class CloudFormationBuilder:
         self._record_conditions()
         self._record_loops()
         for file, message, address in dict.fromkeys(self.scope.problems):
-            self.estate.problems.append(LoadProblem(file, message, address))
+            # an intrinsic CloudFormation itself would refuse (Fn::Cidr with a count out of range)
+            self.estate.problems.append(LoadProblem(file, message, address, fails_closed=True))
         return self.estate.freeze()
 
     def _vpc(self, template: Template, logical: str) -> None:

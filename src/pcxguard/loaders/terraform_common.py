@@ -258,9 +258,15 @@ class EstateBuilder:
         file, start, end = self.reader.source_location(instance)
         return Source(self.reader.kind, instance.type, instance.address, file, start, end)
 
-    def problem(self, instance: Any, message: str) -> None:
-        file, _, _ = self.reader.source_location(instance)
-        self.estate.problems.append(LoadProblem(file or self.estate.name, message, instance.address))
+    def problem(self, instance: Any, message: str, fails_closed: bool = True) -> None:
+        """An invalid value of ``instance`` (fail closed, see ``LoadProblem``), or with ``fails_closed=False``
+        a note about a value that was still read (host bits dropped). Named by file, resource and line."""
+        file, line, _ = self.reader.source_location(instance)
+        if line is None:
+            line_of = getattr(self.reader, "line_of", None)
+            line = line_of(instance.address) if line_of is not None else None
+        self.estate.problems.append(LoadProblem(file or self.estate.name, message, instance.address, line,
+                                                fails_closed))
 
     def value(self, instance: Any, path: tuple[Any, ...], depth: int = 0) -> Any:
         """A plain value: follows ResourceTargets to the referenced attribute."""
@@ -370,7 +376,7 @@ class EstateBuilder:
                            "fix the value")
         if cidr is not network:
             self.problem(instance, f"{attribute} {value!r} of {instance.address} has host bits set "
-                                   f"(AWS expects {cidr}); using {cidr}")
+                                   f"(AWS expects {cidr}); using {cidr}", fails_closed=False)
         return cidr
 
     def _with_aws_id(self, kind: str, ref: str) -> Any:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -28,6 +29,7 @@ from pcxguard.loaders.provider_identity import ProviderPlace, data_source_value,
 from pcxguard.model import Estate, LoadProblem, Placed, Unknown
 
 _MISSING = object()
+_ADDRESS_FIELD = re.compile(r'"address"\s*:\s*"((?:[^"\\]|\\.)*)"')
 
 
 class PlanShapeError(ValueError):
@@ -187,14 +189,15 @@ class PlanReader:
     def _add(self, record: dict[str, Any], values: Any, unknown: Any) -> None:
         address = record.get("address")
         if not isinstance(address, str) or not isinstance(values, dict):
-            self.problems.append(LoadProblem(self.path, f"skipped a resource without address or values: {str(record)[:80]}"))
+            self.problems.append(LoadProblem(self.path, f"skipped a resource without address or values: {str(record)[:80]}",
+                                             fails_closed=True))
             return
         try:
             module_address = record.get("module_address")
             module, rtype, name, index = parse_instance_address(
                 address, module_address if isinstance(module_address, str) else None)
         except ValueError as error:
-            self.problems.append(LoadProblem(self.path, str(error), address))
+            self.problems.append(LoadProblem(self.path, str(error), address, self.line_of(address), fails_closed=True))
             return
         instance = Instance(address, record.get("type") or rtype, name, index, module, values, unknown)
         config = self._resource_configs.get(instance.config_key)
@@ -209,6 +212,22 @@ class PlanReader:
             self._in_module_by_index.setdefault((module, block, index), instance)
         except TypeError:  # an unhashable index cannot be referenced by key anyway
             pass
+
+    def line_of(self, address: str) -> int | None:
+        """The line of the plan file where ``address`` first appears (1 for the one-line output of
+        ``terraform show -json``): read again only when a problem needs it."""
+        lines: dict[str, int] | None = getattr(self, "_address_lines", None)
+        if lines is None:
+            lines = {}
+            self._address_lines = lines
+            try:
+                with open(self.path, encoding="utf-8", errors="replace") as handle:
+                    for number, text in enumerate(handle, 1):
+                        for match in _ADDRESS_FIELD.finditer(text):
+                            lines.setdefault(match.group(1), number)
+            except OSError:
+                pass
+        return lines.get(json.dumps(address)[1:-1])
 
     # ------------------------------------------------------------------ questions
     def resources(self) -> Iterable[Instance]:

@@ -64,6 +64,7 @@ from pcxguard.loaders.provider_identity import ProviderPlace, data_source_value,
 from pcxguard.model import Estate, LoadProblem, Placed, Unknown
 
 MAX_MODULE_DIRS = 500
+_NEAR_LINE = re.compile(r"\bline (\d+)\b")
 MAX_MODULE_DEPTH = 10
 MAX_FILE_BYTES = 1_000_000  # a file() / templatefile() target
 BLOCKED = "pcxguard_blocked_file_read"
@@ -145,7 +146,7 @@ def _installed_modules(root: str, problems: list[LoadProblem]) -> dict[str, str]
     try:
         data = json.loads(read_bounded(path, 4_000_000))
     except (OSError, ValueError) as error:
-        problems.append(LoadProblem(path, f"cannot read the installed modules: {error}"))
+        problems.append(LoadProblem(path, f"cannot read the installed modules: {error}", fails_closed=True))
         return {}
     found: dict[str, str] = {}
     for entry in data.get("Modules") or [] if isinstance(data, dict) else []:
@@ -165,12 +166,15 @@ def _collect_scope(root: str) -> _Scope:
             continue
         if len(scope.module_dirs) >= MAX_MODULE_DIRS:
             scope.problems.append(LoadProblem(directory, f"more than {MAX_MODULE_DIRS} module directories; "
-                                                         "the rest are not read"))
+                                                         "the rest are not read", fails_closed=True))
             break
         syntax = read_module_syntax(directory)
         scope.module_dirs[directory] = syntax
         for file, message in syntax.problems:
-            scope.problems.append(LoadProblem(file, message))
+            # a .tf file that cannot be read or parsed: the root's model lacks it (fail closed)
+            near = _NEAR_LINE.search(message)
+            scope.problems.append(LoadProblem(file, message, line=int(near.group(1)) if near else None,
+                                              fails_closed=True))
         if len(chain) > MAX_MODULE_DEPTH:
             continue
         for name, call in syntax.modules.items():
@@ -269,7 +273,8 @@ class _Sandbox:
                 try:
                     data = read_bounded(parsed.path)
                 except OSError as error:
-                    self.scope.problems.append(LoadProblem(parsed.path, f"cannot read the file: {error}"))
+                    self.scope.problems.append(LoadProblem(parsed.path, f"cannot read the file: {error}",
+                                                           fails_closed=True))
                     continue
                 for call in sorted(parsed.file_calls, key=lambda c: c.start_byte, reverse=True):
                     target = _file_target(call, directory, root)
@@ -306,7 +311,8 @@ class _Sandbox:
             try:
                 data = read_bounded(path, MAX_FILE_BYTES)
             except OSError as error:
-                self.scope.problems.append(LoadProblem(path, f"cannot read variable values: {error}"))
+                self.scope.problems.append(LoadProblem(path, f"cannot read variable values: {error}",
+                                                       fails_closed=True))
                 continue
             self._write(path, data)
             self.var_paths.append(os.path.relpath(self.copy_path(path), self.copy_path(root)))
@@ -450,7 +456,7 @@ class TfparseReader:
             except Exception as error:  # tfparse raises ParseError and others; a bad root must not stop the scan
                 first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
                 self.problems.append(LoadProblem(self.directory, f"the Terraform evaluator (tfparse) could not read "
-                                                                 f"this root module: {first}"))
+                                                                 f"this root module: {first}", fails_closed=True))
                 data = {}
             self._read(data if isinstance(data, dict) else {}, sandbox)
         finally:
@@ -495,7 +501,7 @@ class TfparseReader:
             try:
                 module, _, name, index = parse_instance_address(address)
             except ValueError as error:
-                self.problems.append(LoadProblem(self.directory, str(error), address))
+                self.problems.append(LoadProblem(self.directory, str(error), address, fails_closed=True))
                 continue
             prefix = _module_prefix(module)
             if any(prefix.startswith(s) for s in skipped_modules):
@@ -1151,7 +1157,7 @@ def load_root_module_tfparse(directory: str, var_files: Iterable[str] = ()) -> E
         reader = TfparseReader(directory, var_files)
     except OSError as error:
         estate = Estate(name=directory)
-        estate.problems.append(LoadProblem(directory, f"cannot read the directory: {error}"))
+        estate.problems.append(LoadProblem(directory, f"cannot read the directory: {error}", fails_closed=True))
         return estate
     estate = build_estate(reader, name=directory)
     estate.problems[:0] = reader.problems

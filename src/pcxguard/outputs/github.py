@@ -49,12 +49,17 @@ def annotation(item: Reported) -> str:
 def render(report: Report, **_: Any) -> str:
     lines = [annotation(r) for r in report.failed + report.unknown]
     for problem in report.problems:
-        props = f"file={escape_property(problem.file)},title={escape_property('pcxguard could not read this input')}"
+        props = f"file={escape_property(problem.file.replace(chr(92), '/'))}"
+        if problem.line:
+            props += f",line={problem.line}"
+        if problem.fails_closed:
+            title = "pcxguard: broken input (fails the scan)" + (f": {problem.address}" if problem.address else "")
+        else:
+            title = "pcxguard could not read this input"
+        props += f",title={escape_property(title)}"
         lines.append(f"::error {props}::{escape_data(problem.message)}")
-    for skipped in report.skipped:
+    for skipped in report.skipped:  # every skipped finding, whatever its verdict, as checkov reports them
         f = skipped.item.finding
-        if f.verdict is Verdict.PASSED:
-            continue
         pairs: list[tuple[str, str]] = []
         if f.resource.file:
             pairs.append(("file", f.resource.file.replace("\\", "/")))
@@ -62,7 +67,8 @@ def render(report: Report, **_: Any) -> str:
                 pairs.append(("line", str(f.resource.start_line)))
         pairs.append(("title", f"{f.check_id} skipped: {f.resource.address}"))
         prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in pairs)
-        lines.append(f"::notice {prop_text}::{escape_data(f'skipped ({skipped.reason}): {f.message}')}")
+        verdict = "" if f.verdict is Verdict.FAILED else f" (would have been {f.verdict.value})"
+        lines.append(f"::notice {prop_text}::{escape_data(f'skipped ({skipped.reason}){verdict}: {f.message}')}")
     if report.suppressed:
         lines.append(f"::notice title=pcxguard baseline::{report.suppressed} known failure(s) suppressed by the baseline")
     return "\n".join(lines) + ("\n" if lines else "")

@@ -3,7 +3,8 @@
 Top level: ``tool`` {name, version}, ``inputs`` [{path, kind}], ``summary``
 (counts), ``findings`` (every decided finding, passed and failed),
 ``unknowns`` (the findings pcxguard could not decide, with what is missing),
-``problems`` (inputs or parts of inputs it could not read), ``suppressed``
+``problems`` (inputs or parts of inputs it could not read; ``fails_closed`` marks a broken input, which
+makes the scan exit 2 whatever the flags), ``suppressed``
 (failures hidden by a baseline) and ``skipped`` (findings a skip comment or
 CloudFormation Metadata suppressed, each with its ``reason``).
 """
@@ -44,7 +45,8 @@ def finding_dict(item: Reported) -> dict[str, Any]:
 
 
 def problem_dict(problem: LoadProblem) -> dict[str, Any]:
-    return {"file": problem.file, "address": problem.address, "message": problem.message}
+    return {"file": problem.file, "address": problem.address, "line": problem.line, "message": problem.message,
+            "fails_closed": problem.fails_closed}
 
 
 def as_data(report: Report) -> dict[str, Any]:

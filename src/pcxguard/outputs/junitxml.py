@@ -3,8 +3,14 @@
 
 A FAILED finding is a ``failure`` (``type`` its severity); a "cannot tell" finding is a ``failure`` of
 CKV2_PCX_0 at INFO, as checkov reports it; a finding a skip comment suppressed is ``skipped`` with its
-reason; an input pcxguard could not read is an ``error`` in the suite ``pcxguard input problems``.
-Validated in the tests against ``tests/schemas/junit.xsd``.
+reason; an input pcxguard could not read is an ``error`` in the suite ``pcxguard input problems``
+(``type`` ``input-error`` for a broken input that fails the scan, ``input-problem`` for a note).
+
+Validated in the tests against the Jenkins xUnit plugin's published ``junit-10.xsd``
+(``tests/schemas/jenkins-junit-10.xsd``), the strictest of the JUnit schemas CI servers apply: it has
+no ``file`` / ``line`` attribute on ``testcase`` and no ``skipped`` on ``testsuites``, so where a
+resource is (``file:line``) is said in the ``failure`` / ``skipped`` / ``error`` text and in the
+test case's ``system-out``.
 """
 
 from __future__ import annotations
@@ -21,21 +27,28 @@ from pcxguard.scan import Report, Reported
 PROBLEMS_SUITE = "pcxguard input problems"
 
 
+def _where(file: str | None, line: int | None) -> str:
+    if not file:
+        return ""
+    return file.replace("\\", "/") + (f":{line}" if line else "")
+
+
 def _case(item: Reported, classname: str) -> ET.Element:
     f = item.finding
-    case = ET.Element("testcase", {"name": f"{f.resource.address}" + (f" [{f.subject}]" if f.subject else ""),
+    return ET.Element("testcase", {"name": f"{f.resource.address}" + (f" [{f.subject}]" if f.subject else ""),
                                    "classname": classname, "time": "0"})
-    if f.resource.file:
-        case.set("file", f.resource.file.replace("\\", "/"))
-        if f.resource.start_line:
-            case.set("line", str(f.resource.start_line))
+
+
+def _located(case: ET.Element, where: str) -> ET.Element:
+    """The test case's ``system-out`` names the file and line (after its failure / skipped / error)."""
+    if where:
+        ET.SubElement(case, "system-out").text = where
     return case
 
 
 def _text(item: Reported) -> str:
     f = item.finding
-    where = f"{f.resource.file}:{f.resource.start_line}" if f.resource.file and f.resource.start_line else (
-        f.resource.file or "")
+    where = _where(f.resource.file, f.resource.start_line)
     lines = [f.message, f"Resource: {f.resource.address}" + (f" ({where})" if where else "")]
     lines += [f"Missing: {m}" for m in f.missing]
     if f.fix:
@@ -57,19 +70,27 @@ def render(report: Report, **_: Any) -> str:
         elif f.verdict is Verdict.UNKNOWN:
             ET.SubElement(case, "failure", {"message": f"{f.check_id} cannot tell", "type": item.severity}).text = \
                 _text(item)
-        suites.setdefault(check, []).append(case)
+        suites.setdefault(check, []).append(_located(case, _where(f.resource.file, f.resource.start_line)))
     for skipped in report.skipped:
         f = skipped.item.finding
         titles.setdefault(f.check_id, skipped.item.title)
         case = _case(skipped.item, f.check_id)
-        ET.SubElement(case, "skipped", {"message": skipped.reason})
-        suites.setdefault(f.check_id, []).append(case)
+        where = _where(f.resource.file, f.resource.start_line)
+        ET.SubElement(case, "skipped", {"message": skipped.reason}).text = \
+            f"{f.check_id} {f.verdict.value} on {f.resource.address}" + (f" ({where})" if where else "") + \
+            f", skipped: {skipped.reason}"
+        suites.setdefault(f.check_id, []).append(_located(case, where))
     for problem in report.problems:
+        where = _where(problem.file, problem.line)
         case = ET.Element("testcase", {"name": problem.address or problem.file, "classname": PROBLEMS_SUITE,
-                                       "time": "0", "file": problem.file.replace("\\", "/")})
-        ET.SubElement(case, "error", {"message": "pcxguard could not read this input", "type": "input-problem"}).text = \
-            problem.message
-        suites.setdefault(PROBLEMS_SUITE, []).append(case)
+                                       "time": "0"})
+        if problem.fails_closed:
+            attributes = {"message": "broken input: the scan fails until it is fixed", "type": "input-error"}
+        else:
+            attributes = {"message": "pcxguard could not read this input", "type": "input-problem"}
+        ET.SubElement(case, "error", attributes).text = f"{where}: " + (
+            f"{problem.address}: " if problem.address else "") + problem.message
+        suites.setdefault(PROBLEMS_SUITE, []).append(_located(case, where))
 
     def number(name: str) -> int:
         return int(name.rsplit("_", 1)[1]) if name.startswith("CKV2_PCX_") else 10**6
@@ -94,6 +115,7 @@ def render(report: Report, **_: Any) -> str:
         suite.extend(cases)
         ET.SubElement(suite, "system-out")
         ET.SubElement(suite, "system-err")
-    root.attrib.update({k: str(v) for k, v in totals.items()}, time="0")
+    # the Jenkins schema has no "skipped" on <testsuites>: each <testsuite> carries its own count
+    root.attrib.update({k: str(v) for k, v in totals.items() if k != "skipped"}, time="0")
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

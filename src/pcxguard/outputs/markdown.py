@@ -27,7 +27,7 @@ def _where(source: Any) -> str:
 
 def render(report: Report, **_: Any) -> str:
     counts = report.counts()
-    status = ":x:" if counts["failed"] else (":grey_question:" if counts["unknown"] else ":white_check_mark:")
+    status = ":x:" if counts["failed"] or report.fatal else (":grey_question:" if counts["unknown"] else ":white_check_mark:")
     out = [f"## {status} pcxguard: {counts['failed']} failed, {counts['unknown']} cannot tell, {counts['passed']} passed",
            "",
            "| Result | Count |",
@@ -36,6 +36,8 @@ def render(report: Report, **_: Any) -> str:
            f"| :grey_question: Cannot tell | {counts['unknown']} |",
            f"| :white_check_mark: Passed | {counts['passed']} |",
            f"| :warning: Input problems | {counts['problems']} |"]
+    if report.fatal:
+        out.append(f"| :x: Input errors (fail the scan) | {len(report.fatal)} |")
     if report.skipped:
         out.append(f"| :see_no_evil: Skipped in the code | {len(report.skipped)} |")
     if report.suppressed:
@@ -55,10 +57,18 @@ def render(report: Report, **_: Any) -> str:
             out.append(f"- **{f.check_id}** `{f.resource.address}` {_where(f.resource)}: {cell(f.message)}")
             out.extend(f"  - missing: {cell(m)}" for m in f.missing)
         out.append("")
-    if report.problems:
+    broken = [p for p in report.problems if p.fails_closed]
+    if broken:
+        out += ["### :x: Input errors", "",
+                "Broken input, not \"cannot tell\": the scan fails until these are fixed.", ""]
+        out.extend(f"- `{cell(p.where)}`" + (f" `{cell(p.address)}`" if p.address else "") + f": {cell(p.message)}"
+                   for p in broken)
+        out.append("")
+    notes = [p for p in report.problems if not p.fails_closed]
+    if notes:
         out += ["### Input problems", ""]
-        out.extend(f"- `{cell(p.file)}`" + (f" `{cell(p.address)}`" if p.address else "") + f": {cell(p.message)}"
-                   for p in report.problems)
+        out.extend(f"- `{cell(p.where)}`" + (f" `{cell(p.address)}`" if p.address else "") + f": {cell(p.message)}"
+                   for p in notes)
         out.append("")
     if report.skipped:
         out += ["### Skipped", "", "| Check | Verdict | Resource | File | Reason |", "|---|---|---|---|---|"]

@@ -13,6 +13,11 @@ current directory, else the current directory) with ``uriBaseId: %SRCROOT%``, an
 against the checkout. A file outside the base directory gets an absolute ``file://`` URI.
 Findings a skip comment or CloudFormation Metadata suppressed are results with
 ``suppressions: [{kind: inSource, justification: <reason>}]``.
+
+Input problems are ``toolExecutionNotifications`` (with the file and line). A broken input (an invalid
+value, a ``.tf`` file or root module that could not be read, an invalid configuration: the problems
+that make the scan exit 2) is also a result of the rule ``pcxguard-input-error`` at level ``error``, so
+code scanning shows it on the file and line like a failed check.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from pcxguard import __version__
 from pcxguard.catalogue import Policy, catalogue
 from pcxguard.engine import UNDECIDED_CHECK
 from pcxguard.findings import Verdict
-from pcxguard.model import Source
+from pcxguard.model import LoadProblem, Source
 from pcxguard.paths import base_directory, relative_to
 from pcxguard.scan import Report, Reported
 
@@ -37,6 +42,17 @@ LEVELS = {"CRITICAL": "error", "HIGH": "error", "MEDIUM": "warning", "LOW": "war
 # GitHub code scanning reads properties.security-severity (CVSS-like, 0.0-10.0)
 SECURITY_SEVERITY = {"CRITICAL": "9.5", "HIGH": "8.0", "MEDIUM": "5.5", "LOW": "3.0", "INFO": "0.0"}
 SRCROOT = "%SRCROOT%"
+INPUT_ERROR_RULE = {
+    "id": "pcxguard-input-error",
+    "name": "BrokenInput",
+    "shortDescription": {"text": "pcxguard could not read part of an input (broken input, not 'cannot tell')"},
+    "fullDescription": {"text": "An invalid value inside a resource, a .tf file or root module that could not be "
+                                "read or evaluated, or an invalid configuration. pcxguard cannot judge what "
+                                "rests on it, so the scan fails until it is fixed."},
+    "helpUri": f"{INFORMATION_URI}#broken-is-not-cannot-tell-pcxguard-fails-closed",
+    "defaultConfiguration": {"level": "error"},
+    "properties": {"tags": ["pcxguard", "input"], "problem.severity": "error"},
+}
 
 
 def artifact_location(file: str, base: str) -> dict[str, Any]:
@@ -125,21 +141,55 @@ def result(item: Reported, rule_index: dict[str, int], base: str | None = None) 
     return out
 
 
+def _problem_location(problem: LoadProblem, base: str) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": artifact_location(problem.file, base)}
+    if problem.line:
+        physical["region"] = {"startLine": problem.line}
+    location: dict[str, Any] = {"physicalLocation": physical}
+    if problem.address:
+        location["logicalLocations"] = [{"fullyQualifiedName": problem.address, "kind": "resource"}]
+    return location
+
+
+def _problem_text(problem: LoadProblem) -> str:
+    return f"{problem.where}: {problem.message}" + (f" ({problem.address})" if problem.address else "")
+
+
+def input_error(problem: LoadProblem, index: int, base: str) -> dict[str, Any]:
+    return {"ruleId": INPUT_ERROR_RULE["id"], "ruleIndex": index, "level": "error",
+            "message": {"text": "broken input, not 'cannot tell' (the scan fails until it is fixed): "
+                                + _problem_text(problem)},
+            "locations": [_problem_location(problem, base)],
+            "properties": {"failsClosed": True}}
+
+
+def _skipped(skipped: Any, rule_index: dict[str, int], base: str) -> dict[str, Any]:
+    """A finding a skip comment suppressed, whatever its verdict (checkov reports every skipped check): a
+    finding that would have passed is a result of ``kind: pass`` (level ``none``)."""
+    out = {**result(skipped.item, rule_index, base),
+           "suppressions": [{"kind": "inSource", "justification": skipped.reason}]}
+    if skipped.item.verdict is Verdict.PASSED:
+        out.update(kind="pass", level="none")
+    return out
+
+
 def as_data(report: Report) -> dict[str, Any]:
     policies = list(catalogue().values())
     rule_index = {p.id: i for i, p in enumerate(policies)}
     base = base_directory(report.base_dir)
     notifications = [
-        {"level": "error", "message": {"text": f"{p.file}: {p.message}" + (f" ({p.address})" if p.address else "")},
-         "descriptor": {"id": "input-problem"}}
+        {"level": "error" if p.fails_closed else "warning", "message": {"text": _problem_text(p)},
+         "descriptor": {"id": "input-error" if p.fails_closed else "input-problem"},
+         "locations": [_problem_location(p, base)]}
         for p in report.problems
     ]
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "pcxguard", "version": __version__, "semanticVersion": __version__,
-                            "informationUri": INFORMATION_URI, "rules": [rule(p) for p in policies]}},
+                            "informationUri": INFORMATION_URI,
+                            "rules": [rule(p) for p in policies] + [INPUT_ERROR_RULE]}},
         "results": [result(r, rule_index, base) for r in report.failed + report.unknown] + [
-            {**result(s.item, rule_index, base), "suppressions": [{"kind": "inSource", "justification": s.reason}]}
-            for s in report.skipped if s.item.verdict is not Verdict.PASSED],
+            _skipped(s, rule_index, base) for s in report.skipped] + [
+            input_error(p, len(policies), base) for p in report.fatal],
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "originalUriBaseIds": {SRCROOT: {"uri": Path(base).as_uri().rstrip("/") + "/"}},
         "properties": {"suppressedByBaseline": report.suppressed},

@@ -96,10 +96,18 @@ def render(report: Report, colour: bool = False, **_: Any) -> str:
         if passed:
             out.append("  " + paint(f"passed: {', '.join(passed)}", "grey"))
         out.append("")
-    if report.problems:
+    broken = [p for p in report.problems if p.fails_closed]
+    if broken:
+        out.append(paint("Input errors (broken input, not 'cannot tell': the scan fails until they are fixed)", "bold"))
+        for problem in broken:
+            out.append(paint("  ERROR ", "red") + f"{problem.where}: " + (f"{problem.address}: " if problem.address else "")
+                       + problem.message)
+        out.append("")
+    notes = [p for p in report.problems if not p.fails_closed]
+    if notes:
         out.append(paint("Input problems", "bold"))
-        for problem in report.problems:
-            out.append(f"  {problem.file}: " + (f"{problem.address}: " if problem.address else "") + problem.message)
+        for problem in notes:
+            out.append(f"  {problem.where}: " + (f"{problem.address}: " if problem.address else "") + problem.message)
         out.append("")
     modules = not_evaluated_modules(report)
     if modules:
@@ -119,12 +127,14 @@ def render(report: Report, colour: bool = False, **_: Any) -> str:
     counts = report.counts()
     summary = (f"{counts['failed']} failed, {counts['unknown']} cannot tell, {counts['passed']} passed, "
                f"{counts['problems']} input problem(s); {len(report.inputs)} input(s) scanned")
+    if report.fatal:
+        summary += f"; {len(report.fatal)} input error(s) fail the scan"
     if report.skipped:
         summary += f"; {len(report.skipped)} skipped"
     if report.suppressed:
         summary += f"; {report.suppressed} known failure(s) suppressed by the baseline"
     if modules:
         summary += f"; {len(modules)} module call(s) not evaluated"
-    colour_name = "red" if counts["failed"] else ("yellow" if counts["unknown"] or modules else "green")
+    colour_name = "red" if counts["failed"] or report.fatal else ("yellow" if counts["unknown"] or modules else "green")
     out.append(paint(summary, colour_name))
     return "\n".join(out) + "\n"
