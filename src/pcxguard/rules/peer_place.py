@@ -30,20 +30,20 @@ from pcxguard.model import (
 )
 from pcxguard.rules._describe import missing_vpc
 from pcxguard.settings import Settings
+from pcxguard.syntax import attribute as spelled
 
 CHECK_ID = "CKV2_PCX_16"
 _ATTRIBUTES = {
-    "region": ("peer_region", "PeerRegion", "the region the request is made in"),
-    "account": ("peer_owner_id", "PeerOwnerId", "the requester's account"),
+    "region": ("peer_region", "the region the request is made in"),
+    "account": ("peer_owner_id", "the requester's account"),
 }
 
 
 def _named(estate: Estate, peering: PeeringConnection, requester: Vpc | None, what: str) -> tuple[Maybe[str], str]:
     """The place the request names for its accepter, and how it names it."""
     request = peering.request or PeeringRequest(peering.peer_region, peering.peer_owner_id)
-    attribute, cfn_attribute, default = _ATTRIBUTES[what]
-    if peering.source.kind == "cloudformation":
-        attribute = cfn_attribute
+    name, default = _ATTRIBUTES[what]
+    attribute = spelled(peering.source, name)  # as the peering's format spells it
     stated = request.peer_region if what == "region" else request.peer_owner_id
     if stated is not None:
         return stated, f"its {attribute}"
@@ -111,13 +111,12 @@ def judge(estate: Estate, peering: PeeringConnection) -> Finding:
     if wrong:
         fix = []
         if any(w.startswith("it names region") for w in wrong):
-            fix.append(f"set {'PeerRegion' if peering.source.kind == 'cloudformation' else 'peer_region'} on {name} "
+            fix.append(f"set {spelled(peering.source, 'peer_region')} on {name} "
                        f"to the region of {accepter.source.address}")
         if any(w.startswith("it names account") for w in wrong):
-            fix.append(f"set {'PeerOwnerId' if peering.source.kind == 'cloudformation' else 'peer_owner_id'} on "
+            fix.append(f"set {spelled(peering.source, 'peer_owner_id')} on "
                        f"{name} to the account of {accepter.source.address}")
-        attributes = "PeerRegion / PeerOwnerId" if peering.source.kind == "cloudformation" else \
-            "peer_region / peer_owner_id"
+        attributes = f"{spelled(peering.source, 'peer_region')} / {spelled(peering.source, 'peer_owner_id')}"
         return failed(
             CHECK_ID, peering.source,
             f"{name} requests a peering with {accepter.source.address}: {'; and '.join(wrong)}. AWS looks for "
