@@ -7,6 +7,8 @@ those sets, for a "cannot tell" that says what is missing.
 
 from __future__ import annotations
 
+import bisect
+import heapq
 from typing import Iterable
 
 from pcxguard.model import Estate, Gap, Maybe, Vpc
@@ -43,24 +45,30 @@ def incomplete(estate: Estate, kinds: Iterable[str], vpcs: Iterable[Vpc | Maybe[
     lines: dict[str, None] = {}
     more = 0
     kinds = tuple(kinds)
-    derived = set(estate.link_gaps()) if not links else set()
     index = _index(estate)
+    # the index holds the loaders' gaps first, then the link gaps: links=False stops before those
+    end = None if links else len(estate.gaps)
     for vpc in vpcs:
         if vpc is None or not isinstance(vpc, (Vpc, str)):
             continue  # a VPC that cannot be named: the caller already says it is unknown
         name = vpc.source.address if isinstance(vpc, Vpc) else vpc
         key = vpc.key if isinstance(vpc, Vpc) else estate.canonical(vpc)
         for kind in kinds:
-            for gap in _gaps_in(index, kind, key):
-                if gap in derived:
-                    continue
-                line = f"{KIND_NAMES[kind]} of {name} may be incomplete: {gap.describe()}"
-                if line in lines:
-                    continue
-                if len(lines) < MAX_LISTED:
-                    lines[line] = None
-                else:
-                    more += 1
+            entry = index.get(kind)
+            if entry is None:
+                continue
+            anywhere, per_vpc, every = entry
+            own = per_vpc.get(key, [])
+            last = -1
+            for position in heapq.merge(anywhere, own):
+                if (end is not None and position >= end) or len(lines) >= MAX_LISTED:
+                    break
+                last = position
+                lines[f"{KIND_NAMES[kind]} of {name} may be incomplete: {every[position].describe()}"] = None
+            # the rest are counted, not read: a finding costs the same with ten gaps or ten thousand
+            for positions in (anywhere, own):
+                stop = len(positions) if end is None else bisect.bisect_left(positions, end)
+                more += max(0, stop - bisect.bisect_right(positions, last))
     if more:
         lines[f"and {more:,} more gap(s) like these, not listed here (each is a block the scan could not "
               "expand or place; the ones above say how to supply them)"] = None
