@@ -489,9 +489,42 @@ class TfparseReader:
                 self.problems.append(LoadProblem(self.directory, f"the Terraform evaluator (tfparse) could not read "
                                                                  f"this root module: {first}"))
                 data = {}
+            if isinstance(data, dict) and data:
+                self._evaluate_the_rest(data, sandbox)
             self._read(data if isinstance(data, dict) else {}, sandbox)
         finally:
             sandbox.close()
+
+    def _evaluate_the_rest(self, data: dict[str, Any], sandbox: _Sandbox) -> None:
+        """The root's ``for_each`` module instances beyond tfparse's 32, evaluated by tfparse in passes of
+        at most 32 (``tfparse_chunks``); an instance no pass evaluated stays reported as not evaluated."""
+        from pcxguard.loaders import tfparse_chunks
+
+        root = self.scope.module_dirs.get(self.directory)
+        passes = tfparse_chunks.plan_passes(data, root) if root is not None else []
+        if not passes:
+            return
+        work = tempfile.mkdtemp(prefix="pcxguard-tf-passes-")
+        try:
+            jobs, kept = [], []
+            for number, keep in enumerate(passes):
+                copy_root = tfparse_chunks.write_pass(sandbox.tmp, sandbox.copy_path(self.directory),
+                                                      os.path.join(work, str(number)), keep)
+                if copy_root is not None:
+                    jobs.append((copy_root, list(sandbox.var_paths or [])))
+                    kept.append(keep)
+            try:
+                answers = _evaluate_many(jobs) if jobs else []
+            except Exception as error:  # noqa: BLE001 - the first evaluation stands; the rest stay unevaluated
+                first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+                self.problems.append(LoadProblem(self.directory, "the Terraform evaluator (tfparse) could not "
+                                                 f"evaluate the module instances beyond its first 32: {first}"))
+                return
+            for answer, keep in zip(answers, kept):
+                if isinstance(answer, dict):
+                    tfparse_chunks.merge(data, answer, keep)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
 
     # ------------------------------------------------------------------ reading tfparse's answer
     def _read(self, data: dict[str, Any], sandbox: _Sandbox) -> None:
@@ -499,6 +532,9 @@ class TfparseReader:
                                                      for e in items if isinstance(e, dict)]
         # module instances first: their directories and counts
         self._module_dirs[""] = self.directory
+        aliases = data.get("__pcxguard_uuid_aliases__")  # ids of a later pass's root entries (tfparse_chunks)
+        for uuid, (kind, path) in (aliases.items() if isinstance(aliases, dict) else ()):
+            self._by_uuid.setdefault(uuid, (kind, path))
         for rtype, entry in entries:
             meta = entry.get("__tfmeta") or {}
             path = meta.get("path")
@@ -649,7 +685,8 @@ class TfparseReader:
                     what = f"{prefix}{ident} was not evaluated" + (" (its file is not valid HCL)" if broken else "")
                     if not broken and "[" in prefix:
                         what += (" (tfparse evaluates the resources of at most 32 instances of a module called "
-                                 "with count or for_each)")
+                                 "with count or for_each; further passes cover only the root module's for_each "
+                                 "calls whose arguments do not depend on other modules)")
                 else:
                     what = (f"{'count' if 'count' in block.attributes else 'for_each'} of {prefix}{ident} "
                             f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
