@@ -367,17 +367,11 @@ for number, (path, var_paths) in enumerate(jobs):
 out.write(b"]")
 out.flush()
 """
-_BIG_NUMBER = re.compile(rb"\d{19}")
-
-
 def _decode(raw: bytes) -> Any:
-    """tfparse's JSON, decoded once. orjson is ~3x faster than json, but reads an integer beyond 64 bits
-    as a float: such a number (19 digits or more, rare) sends the whole text to json, which keeps it."""
-    import orjson
-
-    if _BIG_NUMBER.search(raw):
-        return json.loads(raw)
-    return orjson.loads(raw)
+    """tfparse's JSON, decoded once, by the standard decoder: orjson was only ~20 % faster on this text
+    (0.27 s against 0.34 s for 25 MB) and reads an integer beyond 64 bits as a float, and a guard
+    against that (a scan for 19 digits) cost as much as the decoding."""
+    return json.loads(raw)
 
 
 def _tfparse_seconds() -> int:
