@@ -26,9 +26,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import bench  # noqa: E402
-import estate  # noqa: E402
-import mixed_estate  # noqa: E402
+import bench
+import estate
+import mixed_estate
 
 MODES = ("plan alone", "plan + .tf beside", "raw .tf")
 
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     checkout = args.checkout.resolve()
     subprocess.run([bench.python(), "-m", "compileall", "-q", str(checkout / "src"), str(checkout / "checks")],
                    check=True)
-    commit = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True,
+    commit = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, check=False,
                             text=True).stdout.strip() or str(checkout)
     print(f"## CI paths ({time.strftime('%Y-%m-%d %H:%M')}, code {commit}, repeat {args.repeat})\n", flush=True)
     if args.scan_vpcs:

@@ -6,8 +6,8 @@ import json
 
 import jsonschema
 import pytest
-
 from conftest import CLI_PLAN
+
 from pcxguard.cli import main
 from pcxguard.findings import Verdict
 from pcxguard.outputs import json_report

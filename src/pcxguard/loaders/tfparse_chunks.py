@@ -131,7 +131,7 @@ def write_pass(sandbox_tmp: str, root_copy: str, destination: str, keep: dict[st
                     expression = attribute.children[-1]
                     original = data[expression.start_byte:expression.end_byte]
                     text = (f"{{ for k, v in ({original.decode('utf-8')}) : k => v "
-                            f"if contains({_hcl_string_list(keep[label])}, k) }}").encode("utf-8")
+                            f"if contains({_hcl_string_list(keep[label])}, k) }}").encode()
                     text += b"\n" * (original.count(b"\n") - text.count(b"\n"))
                     edits.append((expression.start_byte, expression.end_byte, text))
                     left.discard(label)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
-from typing import Iterable
+from collections.abc import Iterable
 
 from pcxguard.model import Estate, Gap, Maybe, Vpc
 
