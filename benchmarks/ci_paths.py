@@ -96,8 +96,9 @@ def interleaved(commands: dict[str, tuple[list[str], dict | None]], repeat: int,
     return best(runs)
 
 
-def section_scan(vpcs: int, cache: Path, repeat: int, checkout: Path) -> str:
+def section_scan(vpcs: int, cache: Path, repeat: int, checkout: Path, raw_vpcs: int | None = None) -> str:
     paths = peering_layout(vpcs, cache)
+    raw = paths["tf"] if raw_vpcs in (None, vpcs) else peering_layout(raw_vpcs, cache)["tf"]
     env = env_for(checkout)
     py = bench.python()
     scan = [py, "-m", "pcxguard.cli", "scan"]
@@ -108,8 +109,9 @@ def section_scan(vpcs: int, cache: Path, repeat: int, checkout: Path) -> str:
         "plan alone, sarif": (scan + ["--format", "sarif", str(paths["alone"])], env),
         "plan + .tf beside, text": (scan + [str(paths["beside"])], env),
         "plan + .tf beside, json": (scan + ["--format", "json", str(paths["beside"])], env),
-        "raw .tf, text": (scan + [str(paths["tf"])], env),
     }
+    if raw_vpcs != 0:
+        commands[f"raw .tf, text ({raw_vpcs or vpcs:,} VPCs)"] = (scan + [str(raw)], env)
     out = cache / "paths-out"
     out.mkdir(exist_ok=True)
     results = interleaved(commands, repeat, out)
@@ -164,6 +166,8 @@ def resources_in(plan: Path) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scan-vpcs", type=int, default=1000, help="peering estate for pcxguard scan (0: skip)")
+    parser.add_argument("--raw-scan-vpcs", type=int, default=None,
+                        help="peering estate for pcxguard scan of raw .tf (default: --scan-vpcs; 0: skip)")
     parser.add_argument("--checkov-vpcs", type=int, default=100, help="peering estate under checkov (0: skip)")
     parser.add_argument("--mixed-vpcs", type=int, default=30, help="realistic mixed estate under checkov (0: skip)")
     parser.add_argument("--repeat", type=int, default=3)
@@ -179,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
                             text=True).stdout.strip() or str(checkout)
     print(f"## CI paths ({time.strftime('%Y-%m-%d %H:%M')}, code {commit}, repeat {args.repeat})\n", flush=True)
     if args.scan_vpcs:
-        print(section_scan(args.scan_vpcs, args.cache, args.repeat, checkout), flush=True)
+        print(section_scan(args.scan_vpcs, args.cache, args.repeat, checkout, args.raw_scan_vpcs), flush=True)
     if args.checkov_vpcs:
         paths = peering_layout(args.checkov_vpcs, args.cache)
         label = f"peering-only estate, {args.checkov_vpcs} VPCs ({resources_in(paths['alone']):,} resources)"
