@@ -121,7 +121,7 @@ def case_with_intents(tmp_path_factory):
 
 
 def test_scan_reports_each_intent(case_with_intents, capsys):
-    code = main(["scan", str(case_with_intents / "plan.json"), "-f", "json"])
+    code = main(["scan", str(case_with_intents / "plan.json"), "-f", "json", "--include-passed"])
     report = json.loads(capsys.readouterr().out)
     assert code == 1
     rows = [f for f in report["findings"] + report["unknowns"] if f["check_id"] == "CKV2_PCX_15"]

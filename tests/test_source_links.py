@@ -122,7 +122,7 @@ resource "aws_vpc_peering_connection" "ab" {
 
 def test_scan_var_file_applies_after_tfvars_and_a_missing_value_names_the_variable(tmp_path):
     root = _var_root(tmp_path)
-    report = json.loads(_cli("scan", str(root), "-f", "json", "--fail-on", "CRITICAL").stdout)
+    report = json.loads(_cli("scan", str(root), "-f", "json", "--include-passed", "--fail-on", "CRITICAL").stdout)
     ab = [f for f in report["findings"] if f["check_id"] == "CKV2_PCX_1"]
     assert [f["verdict"] for f in ab] == ["PASSED"]
     done = _cli("scan", str(root), "--var-file", str(tmp_path / "overlap.tfvars"), "-f", "json", "--fail-on", "CRITICAL")
@@ -165,11 +165,11 @@ def test_a_repository_scan_sees_each_estate_once():
 def test_scan_source_option_resolves_plan_links(tmp_path):
     plan = tmp_path / "plan.json"
     shutil.copy(CASES / "src_module_output_count" / "plan.json", plan)
-    alone = json.loads(_cli("scan", str(plan), "-f", "json", "--fail-on", "CRITICAL").stdout)
+    alone = json.loads(_cli("scan", str(plan), "-f", "json", "--include-passed", "--fail-on", "CRITICAL").stdout)
     assert not any(f["resource"]["address"] == "aws_route.app_to_data[0]" and f["check_id"] == "CKV2_PCX_2"
                    for f in alone["findings"])
     given = json.loads(_cli("scan", str(plan), "--source", str(CASES / "src_module_output_count"), "-f", "json",
-                            "--fail-on", "CRITICAL").stdout)
+                            "--include-passed", "--fail-on", "CRITICAL").stdout)
     got = {(f["check_id"], f["resource"]["address"]): f["verdict"] for f in given["findings"]}
     assert got[("CKV2_PCX_2", "aws_route.app_to_data[0]")] == "FAILED"
     assert got[("CKV2_PCX_2", "aws_route.app_to_data[1]")] == "PASSED"

@@ -138,9 +138,9 @@ def test_skip_check_on_the_command_line(capsys):
     plan = str(ROOT / "fixtures" / "terraform" / "overlap_primary" / "plan.json")
     code, data = _json(capsys, plan)
     assert code == 1 and ("CKV2_PCX_1", AB) in _failed(data)
-    code, data = _json(capsys, plan, "--skip-check", "CKV2_PCX_1,CKV2_PCX_8")
+    code, data = _json(capsys, plan, "--skip-check", "CKV2_PCX_1,CKV2_PCX_8", "--include-passed")
     assert {f["check_id"] for f in data["findings"]}.isdisjoint({"CKV2_PCX_1", "CKV2_PCX_8"})
-    code, data = _json(capsys, plan, "--check", "CKV2_PCX_3")
+    code, data = _json(capsys, plan, "--check", "CKV2_PCX_3", "--include-passed")
     assert {f["check_id"] for f in data["findings"]} == {"CKV2_PCX_3"} and code == 0
 
 

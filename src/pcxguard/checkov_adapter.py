@@ -229,6 +229,11 @@ def _for_this_run(key: tuple, build: Any) -> Analysis:
         _RUN[key] = found
     return found
 
+from pcxguard import timing  # noqa: E402
+
+timing.install(_PcxCheck)  # PCXGUARD_TIMING=FILE only (benchmarks/ci_paths.py)
+
+
 class PeeringCheck(_PcxCheck, BaseResourceCheck):
     """A pcxguard check on Terraform plans and raw Terraform (checkov's terraform resource registry)."""
 

@@ -74,6 +74,8 @@ def _parser() -> argparse.ArgumentParser:
     _scan_arguments(scan)
     scan.add_argument("--format", "-f", choices=FORMATS, default="text", metavar="FORMAT",
                       help=f"report format: {', '.join(FORMATS)} (default: text)")
+    scan.add_argument("--include-passed", action="store_true",
+                      help="json: list the passed findings too (by default only their count, in summary, as SARIF)")
     scan.add_argument("--check", action="append", metavar="IDS",
                       help="run only these checks: comma-separated ids, wildcards (CKV2_PCX_1*) or a severity "
                            "(HIGH: checks at or above HIGH), as checkov reads --check; repeatable")
@@ -187,7 +189,7 @@ def _run(args: argparse.Namespace) -> int:
     if colour is None:
         colour = not args.output and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     try:
-        _write(renderer(args.format)(report, colour=colour), args.output)
+        _write(renderer(args.format)(report, colour=colour, include_passed=getattr(args, "include_passed", False)), args.output)
     except OSError as error:
         return _error(f"{args.output}: cannot write the report: {error}")
     if baseline is not None:

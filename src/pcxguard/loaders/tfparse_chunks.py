@@ -1,0 +1,157 @@
+"""Every instance of a root module call with ``for_each``, although tfparse evaluates at most 32.
+
+tfparse (Aqua's evaluator, compiled in) evaluates the resources of at most 32 module instances called
+from one module, across all its calls (measured: 20 + 20 instances of two calls give 20 + 12; the
+limit is a constant, ``maxContextIterations``, with no option to raise it). The rest get no resources
+and ``TfparseReader`` reports them as not evaluated ("cannot tell").
+
+What this module does instead of inventing them: after the first evaluation, the root's ``for_each``
+instances that got nothing are evaluated again by tfparse itself, at most 32 at a time, each pass on a
+copy of the root where every ``for_each`` module call keeps only that pass's keys:
+
+    for_each = { for k, v in (<the original expression>) : k => v if contains(<keys>, k) }
+
+The instance sees the same ``each.key`` / ``each.value`` and the same inputs, so its resources are
+what tfparse would have given it. From a pass only the entries inside its own instances are kept;
+everything at the root level (and the module entries themselves) comes from the first evaluation,
+and the per-run ids of a pass's other entries are kept as aliases, so a reference from an instance to
+a root resource still resolves. An instance no pass evaluated stays reported as before.
+
+Not done (still reported as not evaluated): instances of a call with ``count`` (their ``count.index``
+cannot be kept under a filter), calls whose arguments refer to other modules (a pass without the
+other module's instance would feed this one a different value), and nested calls (a module calling
+more than 32 instances itself).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from typing import Any
+
+from pcxguard.loaders.hcl_syntax import _PARSER, ModuleSyntax
+
+LIMIT = 32  # module instances tfparse evaluates per calling module (measured on tfparse 0.6.22)
+ALIASES = "__pcxguard_uuid_aliases__"
+_KEY = r'(?:"(?:[^"\\]|\\.)*"|\d+)'
+_ROOT_INSTANCE = re.compile(rf"^module\.([A-Za-z_][\w-]*)(?:\[({_KEY})\])?$")
+_PREFIX = re.compile(rf"^(module\.[A-Za-z_][\w-]*(?:\[{_KEY}\])?)\.")
+
+
+def _entries(data: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(t, e) for t, items in data.items() if isinstance(items, list) for e in items if isinstance(e, dict)]
+
+
+def _path(entry: dict[str, Any]) -> str | None:
+    path = (entry.get("__tfmeta") or {}).get("path")
+    return path if isinstance(path, str) else None
+
+
+def plan_passes(data: dict[str, Any], root: ModuleSyntax) -> list[dict[str, list[str]]]:
+    """The passes still needed: for each, call name -> the keys it keeps. Empty when all were evaluated."""
+    instances: list[tuple[str, str | None, str]] = []  # (call, key or None, prefix)
+    for rtype, entry in _entries(data):
+        path = _path(entry)
+        match = _ROOT_INSTANCE.match(path) if rtype == "module" and path else None
+        if match:
+            key = json.loads(match.group(2)) if match.group(2) else None
+            instances.append((match.group(1), key, path))  # type: ignore[arg-type]
+    if len(instances) <= LIMIT:
+        return []
+    evaluated = set()
+    for _, entry in _entries(data):
+        path = _path(entry)
+        found = _PREFIX.match(path) if path else None
+        if found:
+            evaluated.add(found.group(1))
+    chunkable = {name for name, block in root.modules.items()
+                 if "for_each" in block.attributes and "count" not in block.attributes
+                 and not _refers_to_modules(block.attributes, root)}
+    fixed = sum(1 for name, _, _ in instances if name not in chunkable)
+    capacity = LIMIT - fixed
+    pending = [(name, key) for name, key, prefix in instances
+               if name in chunkable and isinstance(key, str) and prefix not in evaluated]
+    if capacity < 1 or not pending:
+        return []
+    passes: list[dict[str, list[str]]] = []
+    for start in range(0, len(pending), capacity):
+        chunk: dict[str, list[str]] = {name: [] for name in chunkable}
+        for name, key in pending[start:start + capacity]:
+            chunk[name].append(key)
+        passes.append(chunk)
+    return passes
+
+
+def _refers_to_modules(attributes: dict[str, str], root: ModuleSyntax) -> bool:
+    """Whether an argument of the call (for_each included) depends on a module, through locals too, or
+    on a local the syntax does not show: a pass keeps only some instances of other calls, so such an
+    argument could have another value there."""
+    from pcxguard.loaders.terraform_tfparse import _closure
+
+    for name, text in attributes.items():
+        if name in ("source", "version", "providers", "depends_on"):
+            continue
+        if re.search(r"\bmodule\.", text) or any(r.startswith(("module.", "local.")) for r in _closure(text, root)):
+            return True
+    return False
+
+
+def _hcl_string_list(keys: list[str]) -> str:
+    # JSON strings are HCL strings once template sequences are escaped
+    return "[" + ", ".join(json.dumps(k).replace("${", "$${").replace("%{", "%%{") for k in keys) + "]"
+
+
+def write_pass(sandbox_tmp: str, root_copy: str, destination: str, keep: dict[str, list[str]]) -> str | None:
+    """A copy of the sandbox at ``destination`` whose root keeps only ``keep``'s keys; the path of its
+    root, or None when a call could not be rewritten (then the pass is not run)."""
+    shutil.copytree(sandbox_tmp, destination)
+    copy_root = os.path.join(destination, os.path.relpath(root_copy, sandbox_tmp))
+    left = set(keep)
+    for name in sorted(os.listdir(copy_root)):
+        if not name.endswith(".tf") or not left:
+            continue
+        path = os.path.join(copy_root, name)
+        with open(path, "rb") as handle:
+            data = handle.read()
+        edits: list[tuple[int, int, bytes]] = []
+        body = next((c for c in _PARSER.parse(data).root_node.children if c.type == "body"), None)
+        for block in (body.children if body is not None else []):
+            if block.type != "block" or not block.children or block.children[0].text != b"module":
+                continue
+            labels = [c for c in block.children[1:] if c.type in ("string_lit", "identifier")]
+            label = labels[0].text.decode("utf-8", "replace").strip('"') if labels else None
+            if label not in left:
+                continue
+            inner = next((c for c in block.children if c.type == "body"), None)
+            for attribute in (inner.children if inner is not None else []):
+                if attribute.type == "attribute" and attribute.children[0].text == b"for_each" \
+                        and attribute.child_count >= 3:
+                    expression = attribute.children[-1]
+                    original = data[expression.start_byte:expression.end_byte]
+                    text = (f"{{ for k, v in ({original.decode('utf-8')}) : k => v "
+                            f"if contains({_hcl_string_list(keep[label])}, k) }}").encode()
+                    text += b"\n" * (original.count(b"\n") - text.count(b"\n"))
+                    edits.append((expression.start_byte, expression.end_byte, text))
+                    left.discard(label)
+                    break
+        for start, end, text in sorted(edits, reverse=True):
+            data = data[:start] + text + data[end:]
+        if edits:
+            with open(path, "wb") as handle:
+                handle.write(data)
+    return None if left else copy_root
+
+
+def merge(data: dict[str, Any], answer: dict[str, Any], keep: dict[str, list[str]]) -> None:
+    """Add to ``data`` the entries of ``answer`` inside the instances this pass kept."""
+    prefixes = {f"module.{name}[{json.dumps(key)}]" for name, keys in keep.items() for key in keys}
+    aliases: dict[str, list[str]] = data.setdefault(ALIASES, {})
+    for rtype, entry in _entries(answer):
+        path = _path(entry)
+        found = _PREFIX.match(path) if path else None
+        if found and found.group(1) in prefixes:
+            data.setdefault(rtype, []).append(entry)
+        elif isinstance(entry.get("id"), str) and path:
+            aliases[entry["id"]] = [(entry.get("__tfmeta") or {}).get("type") or rtype, path]
