@@ -540,7 +540,7 @@ class TfparseReader:
                 self.problems.append(LoadProblem(self.directory, "the Terraform evaluator (tfparse) could not "
                                                  f"evaluate the module instances beyond its first 32: {first}"))
                 return
-            for answer, keep in zip(answers, kept):
+            for answer, keep in zip(answers, kept, strict=False):  # a missing answer: those stay unevaluated
                 if isinstance(answer, dict):
                     tfparse_chunks.merge(data, answer, keep)
         finally:

@@ -121,7 +121,7 @@ def write_pass(sandbox_tmp: str, root_copy: str, destination: str, keep: dict[st
             if block.type != "block" or not block.children or block.children[0].text != b"module":
                 continue
             labels = [c for c in block.children[1:] if c.type in ("string_lit", "identifier")]
-            label = labels[0].text.decode("utf-8", "replace").strip('"') if labels else None
+            label = (labels[0].text or b"").decode("utf-8", "replace").strip('"') if labels else None
             if label not in left:
                 continue
             inner = next((c for c in block.children if c.type == "body"), None)

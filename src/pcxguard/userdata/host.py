@@ -32,7 +32,7 @@ def _read(data: str | bytes, name: str) -> Reading:
         _MEMO[key] = found
     if found is None:  # the reading names its host somewhere: read it under the real name
         return read(data, name=name)
-    return replace(found, name=name)  # type: ignore[arg-type]
+    return replace(found, name=name)
 
 
 _MISSING: Any = object()
