@@ -220,3 +220,54 @@ resource "aws_route" "back" {
                 if f.check_id == "CKV2_PCX_2" and f.resource.address == "aws_route.back"}
     assert messages == {"Cannot tell whether aws_vpc.peer routes the range aws_route_table.t serves (not known) back "
                         "over aws_vpc_peering_connection.p."}
+
+
+def test_an_unexpanded_route_that_names_no_peering_is_judged_and_one_that_does_is_not(tmp_path):
+    # terraform-aws-modules/vpc: aws_route.public_internet_gateway (count unknown, gateway_id) gave four
+    # cannot-tells each, though no instance of it can be a route over a peering
+    import sys
+
+    from pcxguard.engine import analyse
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from checkov_run import pcx_checks, run_checkov
+
+    estate = _load(tmp_path, '''
+variable "n" {
+  type = number
+}
+resource "aws_vpc" "peer" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_vpc_peering_connection" "p" {
+  vpc_id      = aws_vpc.this.id
+  peer_vpc_id = aws_vpc.peer.id
+  auto_accept = true
+}
+resource "aws_route_table" "t" {
+  vpc_id = aws_vpc.this.id
+}
+resource "aws_route" "igw" {
+  count                  = var.n
+  route_table_id         = aws_route_table.t.id
+  destination_cidr_block = "0.0.0.0/0"
+  gateway_id             = "igw-0123456789abcdef0"
+}
+resource "aws_route" "pcx" {
+  count                     = var.n
+  route_table_id            = aws_route_table.t.id
+  destination_cidr_block    = "10.1.0.0/16"
+  vpc_peering_connection_id = aws_vpc_peering_connection.p.id
+}
+''')
+    analysis = analyse(estate)
+    on = {address: {(f.check_id, f.verdict.name) for f in analysis.findings if f.resource.address == address}
+          for address in ("aws_route.igw", "aws_route.pcx")}
+    assert on["aws_route.igw"] == set()
+    assert on["aws_route.pcx"] == {(c, "UNKNOWN") for c in ("CKV2_PCX_2", "CKV2_PCX_6", "CKV2_PCX_7", "CKV2_PCX_12")}
+    assert analysis.unjudged_reason("aws_route.igw") is None
+    run = run_checkov("-d", str(tmp_path), "--framework", "terraform", "--check", pcx_checks(0, 2, 6, 7, 12))
+    assert {c: run.verdict("main.tf", c, "aws_route.igw") for c in ("CKV2_PCX_0", "CKV2_PCX_2", "CKV2_PCX_6")} == {
+        "CKV2_PCX_0": "PASSED", "CKV2_PCX_2": "PASSED", "CKV2_PCX_6": "PASSED"}
+    assert run.verdict("main.tf", "CKV2_PCX_0", "aws_route.pcx") == "FAILED"
+    assert run.verdict("main.tf", "CKV2_PCX_2", "aws_route.pcx") is None  # UNKNOWN: left out by checkov

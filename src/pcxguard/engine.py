@@ -83,6 +83,8 @@ class Analysis:
                     return why
         for gap in self.estate.gaps:
             if gap.address == address:
+                if gap.not_over_peering:
+                    return None  # whatever its count, no instance is a route over a peering: nothing to fail
                 return f"pcxguard could not expand {address}: {gap.describe()}"
         instances = any(source.address.startswith(address + "[") for source in self.estate.all_sources())
         if "for_each" in conf or instances:
@@ -127,8 +129,8 @@ def unjudged(estate: Estate, findings: list[Finding], settings: Settings) -> lis
     kinds = {source.kind for source in estate.all_sources()} - {"inventory"}
     terraform_kind = "terraform_plan" if kinds == {"terraform_plan"} else "terraform"
     for gap in estate.gaps:
-        if not gap.address or not gap.resource_type:
-            continue
+        if not gap.address or not gap.resource_type or gap.not_over_peering:
+            continue  # a route that names no peering is judged: no check on routes over a peering applies
         for check_id in by_type.get(gap.resource_type, ()):
             if (check_id, gap.address) in judged or (check_id, gap.address) in seen:
                 continue

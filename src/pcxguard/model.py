@@ -414,6 +414,7 @@ class Gap:
     file: str | None = None
     line: int | None = None
     resource_type: str | None = None  # the type of the resource at ``address`` ("aws_route", "AWS::EC2::Route")
+    not_over_peering: bool = False  # an unexpanded route block whose syntax names no peering connection
 
     def describe(self) -> str:
         return f"{self.what} ({self.hint})" if self.hint else self.what

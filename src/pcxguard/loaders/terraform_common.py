@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from dataclasses import dataclass
+from dataclasses import replace, dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
@@ -172,6 +172,7 @@ class Unexpanded:
     hint: str = ""
     file: str | None = None
     line: int | None = None
+    attributes: frozenset[str] | None = None  # the block's top-level arguments, when its syntax is read
 
 
 class Reader(Protocol):
@@ -460,8 +461,12 @@ class EstateBuilder:
         """A Gap for every block the reader could not turn into instances: its instances are missing
         from every set they would belong to, in a VPC the scan cannot name."""
         for block in getattr(self.reader, "unexpanded", None) or ():
-            self.estate.gaps.extend(gaps_for(block.resource_type, None, block.what, block.hint, block.address,
-                                             block.file, block.line))
+            gaps = gaps_for(block.resource_type, None, block.what, block.hint, block.address, block.file, block.line)
+            if block.resource_type == "aws_route" and block.attributes is not None \
+                    and "vpc_peering_connection_id" not in block.attributes:
+                # however many instances it has, none is a route over a peering (its syntax names no peering)
+                gaps = [replace(g, not_over_peering=True) for g in gaps]
+            self.estate.gaps.extend(gaps)
 
     def park(self, instance: Any, why: str, vpc: Any = None, hint: str = "") -> None:
         """An element the builder cannot place: its source stays reportable, and every set it belongs to

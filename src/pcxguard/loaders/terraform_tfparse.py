@@ -675,7 +675,9 @@ class TfparseReader:
         return os.path.normpath(os.path.join(self.directory, filename)) if isinstance(filename, str) else None
 
     def _unexpand(self, instance: Instance, address: str, what: str, hint: str) -> None:
-        self.unexpanded.append(Unexpanded(instance.type, address, what, hint, instance.file, instance.start_line))
+        block = self._syntax_block(instance)
+        self.unexpanded.append(Unexpanded(instance.type, address, what, hint, instance.file, instance.start_line,
+                                          frozenset(block.attributes) if block is not None else None))
 
     def _how_to_know(self, value: Any, what: str) -> str:
         names = _marker_names(value)
@@ -711,7 +713,8 @@ class TfparseReader:
                     what = (f"{'count' if 'count' in block.attributes else 'for_each'} of {prefix}{ident} "
                             f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
                 self.unexpanded.append(Unexpanded(block.labels[0], prefix + ident, what,
-                                                  _hint_for_text(repeat), block.file, block.start_line))
+                                                  _hint_for_text(repeat), block.file, block.start_line,
+                                                  frozenset(block.attributes)))
             for name, call in syntax.modules.items():
                 child = f"{prefix}module.{name}"
                 if any(p == child + "." or p.startswith(child + "[") for p in self._module_calls):
