@@ -65,10 +65,6 @@ class InputBroken(Exception):
     the message is the whole reason (``pcxguard.fail_closed``)."""
 
 
-class HiddenFailures(Exception):
-    """FAILED findings on resources checkov does not list (made by a CloudFormation Fn::ForEach loop)."""
-
-
 def fail_closed_details(reason: str, scope: str = "every one of its checks") -> list[str]:
     return [reason, f"pcxguard fails {scope} on this resource until this is fixed "
                     "(it is not a 'cannot tell': --soft-fail-on / --skip-check CKV2_PCX_0 do not silence it)"]
@@ -78,7 +74,8 @@ def fail_closed_for(analysis: Analysis) -> FailClosed:
     """The fail-closed causes of an analysis, worked out on the first call (most analyses have none)."""
     causes = analysis.__dict__.get("_fail_closed")
     if causes is None:
-        causes = analysis.__dict__["_fail_closed"] = fail_closed_causes(analysis.problems, analysis.findings)
+        causes = analysis.__dict__["_fail_closed"] = fail_closed_causes(analysis.problems, analysis.findings,
+                                                                          analysis.estate.loop_made)
     return causes
 
 
@@ -148,8 +145,6 @@ class _PcxCheck:
             return self._verdict(conf)
         except ConfigError as error:
             return self._fail_closed(f"pcxguard configuration error: {error}")
-        except HiddenFailures as error:
-            return self._fail_closed(f"pcxguard found failures checkov cannot show in this template: {error}")
         except InputUnreadable as error:
             return self._fail_closed(f"pcxguard could not read this input: {error}")
         except InputBroken as error:
@@ -327,24 +322,6 @@ def unreadable(analysis: Analysis, file: str, whole_estate: bool = False) -> lis
     return memo[target]
 
 
-def hidden_failures(analysis: Analysis, template: str) -> list[str]:
-    """FAILED findings on resources of ``template`` that an Fn::ForEach loop made: checkov does not expand
-    loops, so it never asks about them, and they would pass unseen; they fail the template's resources
-    instead (empty: none)."""
-    memo = analysis.__dict__.setdefault("_hidden", {})
-    target = os.path.abspath(template)
-    if target not in memo:
-        made = {key.rsplit("#", 1)[1]: loop for key, loop in analysis.estate.loop_made.items()
-                if os.path.abspath(key.rsplit("#", 1)[0]) == target}
-        memo[target] = [
-            f"{f.check_id} FAILED on {f.resource.address}, which {made[f.resource.address]} makes and checkov does "
-            f"not expand: {f.message} (run pcxguard scan {template} for the full report)"
-            for f in analysis.findings
-            if f.verdict is Verdict.FAILED and f.resource.address in made and f.resource.file
-            and os.path.abspath(f.resource.file) == target] if made else []
-    return memo[target]
-
-
 def plan_enrichment_root(argv: list[str] | None = None) -> str | None:
     """checkov's ``--repo-root-for-plan-enrichment DIR``: where a plan's .tf source lives.
 
@@ -466,9 +443,6 @@ class CloudFormationPeeringCheck(_PcxCheck, CfnBaseResourceCheck):
             reason = causes.reason(self.id, logical, file=template)
             if reason is not None:
                 raise InputBroken(reason)
-        hidden = hidden_failures(analysis, template)
-        if hidden:
-            raise HiddenFailures("; ".join(hidden))
         result, findings = self._judge(analysis, logical,
                                        keep=lambda file: file is not None and os.path.abspath(file) == template)
         if not findings and (result is CheckResult.PASSED):

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Iterable, Mapping
 
 from pcxguard.findings import Verdict
 from pcxguard.model import INVALID_VALUE_HINTS, LoadProblem
@@ -61,9 +61,12 @@ class FailClosed:
     on_resource: dict[str, list[LoadProblem]] = field(default_factory=lambda: defaultdict(list))
     # (check id, resource address) -> the invalid-value problems a "cannot tell" of it rests on
     linked: dict[tuple[str, str], list[LoadProblem]] = field(default_factory=lambda: defaultdict(list))
+    # template (absolute path) -> FAILED findings on resources an Fn::ForEach loop made there: checkov does
+    # not expand loops, never asks about them, and they would pass unseen; they fail the template instead
+    hidden: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
     def __bool__(self) -> bool:
-        return bool(self.whole or self.on_resource or self.linked)
+        return bool(self.whole or self.on_resource or self.linked or self.hidden)
 
     def reason(self, check_id: str, address: str, file: str | None = None) -> str | None:
         """Why ``check_id`` must fail closed on the resource at ``address`` (in ``file``, for a
@@ -82,11 +85,25 @@ class FailClosed:
         linked = self.linked.get((check_id, address))
         if linked:
             return LINKED_PREFIX + "; ".join(describe(p) for p in linked)
+        hidden = self.hidden.get(target) if target is not None else None
+        if hidden:
+            return "pcxguard found failures checkov cannot show in this template: " + "; ".join(hidden)
         return None
 
 
-def fail_closed_causes(problems: list[LoadProblem], findings: Iterable) -> FailClosed:
+def fail_closed_causes(problems: list[LoadProblem], findings: Iterable,
+                       loop_made: Mapping[str, str] | None = None) -> FailClosed:
+    """``loop_made``: CloudFormation resources an Fn::ForEach loop made (``file#LogicalId`` -> the loop)."""
     causes = FailClosed()
+    findings = list(findings)
+    made = {(_file(key.rsplit("#", 1)[0]), key.rsplit("#", 1)[1]): loop for key, loop in (loop_made or {}).items()}
+    for finding in findings if made else ():
+        template = _file(finding.resource.file)
+        loop = made.get((template, finding.resource.address))
+        if finding.verdict is Verdict.FAILED and template is not None and loop is not None:
+            causes.hidden[template].append(
+                f"{finding.check_id} FAILED on {finding.resource.address}, which {loop} makes and checkov does not "
+                f"expand: {finding.message} (run pcxguard scan {finding.resource.file} for the full report)")
     invalid: list[LoadProblem] = []
     for problem in problems:
         if not problem.fails_closed:
