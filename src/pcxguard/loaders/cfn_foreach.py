@@ -89,6 +89,19 @@ def _loop(key: str, value: Any, resolve: Callable[[Any], Any], where: tuple[int,
     return made
 
 
+def mentions(value: Any, identifier: str, depth: int = 0) -> bool:
+    """Whether a loop's output value reads the loop's identifier (so it differs per item)."""
+    if depth > 20:
+        return True
+    if isinstance(value, str):
+        return value == identifier or "${" + identifier + "}" in value or "&{" + identifier + "}" in value
+    if isinstance(value, dict):
+        return any(mentions(k, identifier, depth + 1) or mentions(v, identifier, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(mentions(v, identifier, depth + 1) for v in value)
+    return False
+
+
 def _substitute(value: Any, identifier: str, item: str) -> Any:
     if isinstance(value, str):
         alphanumeric = re.sub(r"[^A-Za-z0-9]", "", item)

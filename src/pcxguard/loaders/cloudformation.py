@@ -33,6 +33,7 @@ from netaddr import AddrFormatError
 
 from pcxguard import limits
 from pcxguard.loaders.cfn_foreach import expand as expand_foreach
+from pcxguard.loaders.cfn_foreach import mentions
 from pcxguard.loaders.cfn_intrinsics import (
     ACCOUNT_HINT,
     NO_VALUE,
@@ -182,19 +183,6 @@ def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | Non
     return estate
 
 
-def _mentions(value: Any, identifier: str, depth: int = 0) -> bool:
-    """Whether a loop's output value reads the loop's identifier (so it differs per item)."""
-    if depth > 20:
-        return True
-    if isinstance(value, str):
-        return value == identifier or "${" + identifier + "}" in value or "&{" + identifier + "}" in value
-    if isinstance(value, dict):
-        return any(_mentions(k, identifier, depth + 1) or _mentions(v, identifier, depth + 1) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_mentions(v, identifier, depth + 1) for v in value)
-    return False
-
-
 def _absorb(estate: Estate, other: Estate) -> None:
     for table in ("vpcs", "peerings", "route_tables", "subnets", "security_groups", "network_acls", "hosts", "sources"):
         getattr(estate, table).update(getattr(other, table))
@@ -247,7 +235,7 @@ class CloudFormationBuilder:
             return None
         for name in ("VpcId", "RouteTableId"):
             value = props.get(name)
-            if value is None or _mentions(value, loop.identifier):
+            if value is None or mentions(value, loop.identifier):
                 continue
             ref = self.link(self.value(template, value), name)
             if not isinstance(ref, str):
