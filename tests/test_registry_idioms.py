@@ -271,3 +271,95 @@ resource "aws_route" "pcx" {
         "CKV2_PCX_0": "PASSED", "CKV2_PCX_2": "PASSED", "CKV2_PCX_6": "PASSED"}
     assert run.verdict("main.tf", "CKV2_PCX_0", "aws_route.pcx") == "FAILED"
     assert run.verdict("main.tf", "CKV2_PCX_2", "aws_route.pcx") is None  # UNKNOWN: left out by checkov
+
+
+def test_an_unexpanded_route_table_with_no_inline_route_is_judged_and_one_with_routes_is_not(tmp_path):
+    # terraform-aws-modules/vpc: 29 route tables (count unknown from the source, routes in aws_route
+    # resources) gave four cannot-tells each, though no instance of them holds a route of its own
+    import sys
+
+    from pcxguard.engine import analyse
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from checkov_run import pcx_checks, run_checkov
+
+    estate = _load(tmp_path, '''
+variable "n" {
+  type = number
+}
+resource "aws_vpc" "peer" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_vpc_peering_connection" "p" {
+  vpc_id      = aws_vpc.this.id
+  peer_vpc_id = aws_vpc.peer.id
+  auto_accept = true
+}
+resource "aws_route_table" "bare" {
+  count  = var.n
+  vpc_id = aws_vpc.this.id
+  tags = {
+    Name = "private"
+  }
+}
+resource "aws_route_table" "inline" {
+  count  = var.n
+  vpc_id = aws_vpc.this.id
+  route {
+    cidr_block                = "10.1.0.0/16"
+    vpc_peering_connection_id = aws_vpc_peering_connection.p.id
+  }
+}
+resource "aws_route_table" "empty_block" {
+  count  = var.n
+  vpc_id = aws_vpc.this.id
+  route {}
+}
+resource "aws_route_table" "dynamic" {
+  count  = var.n
+  vpc_id = aws_vpc.this.id
+  dynamic "route" {
+    for_each = var.routes
+    content {
+      cidr_block                = route.value
+      vpc_peering_connection_id = aws_vpc_peering_connection.p.id
+    }
+  }
+}
+resource "aws_route_table" "attribute" {
+  count  = var.n
+  vpc_id = aws_vpc.this.id
+  route  = var.routes
+}
+variable "routes" {
+  type = list(any)
+}
+''')
+    analysis = analyse(estate)
+    route_checks = {(c, "UNKNOWN") for c in ("CKV2_PCX_2", "CKV2_PCX_6", "CKV2_PCX_7", "CKV2_PCX_12")}
+    on = {name: {(f.check_id, f.verdict.name) for f in analysis.findings
+                 if f.resource.address == f"aws_route_table.{name}"}
+          for name in ("bare", "inline", "empty_block", "dynamic", "attribute")}
+    assert on == {"bare": set(), "inline": route_checks, "empty_block": route_checks, "dynamic": route_checks,
+                  "attribute": route_checks}
+    # the table set of the VPC stays incomplete: a table that may exist is never read as absent
+    assert any(g.address == "aws_route_table.bare" for g in estate.gaps)
+    assert analysis.unjudged_reason("aws_route_table.bare") is None
+    assert analysis.unjudged_reason("aws_route_table.dynamic").startswith("pcxguard could not expand")
+    run = run_checkov("-d", str(tmp_path), "--framework", "terraform", "--check", pcx_checks(0, 2, 6, 7, 12))
+    assert {c: run.verdict("main.tf", c, "aws_route_table.bare") for c in ("CKV2_PCX_0", "CKV2_PCX_2")} == {
+        "CKV2_PCX_0": "PASSED", "CKV2_PCX_2": "PASSED"}
+    assert run.verdict("main.tf", "CKV2_PCX_0", "aws_route_table.dynamic") == "FAILED"
+    assert run.verdict("main.tf", "CKV2_PCX_2", "aws_route_table.dynamic") is None
+
+
+def test_an_unexpanded_route_table_in_a_file_that_is_not_valid_hcl_is_not_judged(tmp_path):
+    # tree-sitter's recovery loses the route block of `route "{`: what a broken file lacks proves nothing
+    from pcxguard.engine import analyse
+
+    (tmp_path / "tables.tf").write_text('resource "aws_route_table" "t" {\n  count  = var.n\n'
+                                        '  vpc_id = aws_vpc.this.id\n  route "{\n    cidr_block = "x"\n  }\n}\n')
+    estate = _load(tmp_path, 'variable "n" {\n  type = number\n}\n')
+    found = {(f.check_id, f.verdict.name) for f in analyse(estate).findings
+             if f.resource.address == "aws_route_table.t"}
+    assert ("CKV2_PCX_2", "UNKNOWN") in found

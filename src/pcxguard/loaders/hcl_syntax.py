@@ -49,6 +49,8 @@ class SyntaxBlock:
     start_line: int
     end_line: int
     attributes: dict[str, str] = field(default_factory=dict)  # top-level attribute -> expression text
+    # the names of its nested blocks, a dynamic block as "dynamic.<label>": route, dynamic.route, ...
+    nested: frozenset[str] = frozenset()
 
     @property
     def ident(self) -> str:
@@ -118,6 +120,7 @@ def parse_text(data: bytes, path: str) -> SyntaxFile:
         labels = tuple(_label(c) for c in block.children[1:] if c.type in ("string_lit", "identifier"))
         info = SyntaxBlock(_text(kind_node), labels, path, block.start_point[0] + 1, block.end_point[0] + 1)
         inner = next((c for c in block.children if c.type == "body"), None)
+        nested_names: set[str] = set()
         for attribute in (inner.children if inner is not None else []):
             if attribute.type == "attribute" and attribute.child_count >= 3:
                 expression = attribute.children[-1]
@@ -125,10 +128,14 @@ def parse_text(data: bytes, path: str) -> SyntaxFile:
             elif attribute.type == "block" and attribute.children:
                 # one level of nested blocks, first block of each name: "launch_template.id"
                 nested_name = _text(attribute.children[0])
+                nested_labels = [_label(c) for c in attribute.children[1:] if c.type in ("string_lit", "identifier")]
+                nested_names.add(f"dynamic.{nested_labels[0]}" if nested_name == "dynamic" and nested_labels
+                                 else nested_name)
                 nested = next((c for c in attribute.children if c.type == "body"), None)
                 for item in (nested.children if nested is not None else []):
                     if item.type == "attribute" and item.child_count >= 3:
                         info.attributes.setdefault(f"{nested_name}.{_text(item.children[0])}", _text(item.children[-1]))
+        info.nested = frozenset(nested_names)
         result.blocks.append(info)
     _collect_file_calls(root, result.file_calls)
     return result

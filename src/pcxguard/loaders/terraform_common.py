@@ -172,7 +172,8 @@ class Unexpanded:
     hint: str = ""
     file: str | None = None
     line: int | None = None
-    attributes: frozenset[str] | None = None  # the block's top-level arguments, when its syntax is read
+    attributes: frozenset[str] | None = None  # the block's top-level arguments, when its syntax is read whole
+    nested: frozenset[str] | None = None  # its nested block names ("route", "dynamic.route"), likewise
 
 
 class Reader(Protocol):
@@ -462,8 +463,7 @@ class EstateBuilder:
         from every set they would belong to, in a VPC the scan cannot name."""
         for block in getattr(self.reader, "unexpanded", None) or ():
             gaps = gaps_for(block.resource_type, None, block.what, block.hint, block.address, block.file, block.line)
-            if block.resource_type == "aws_route" and block.attributes is not None \
-                    and "vpc_peering_connection_id" not in block.attributes:
+            if _names_no_peering_route(block):
                 # however many instances it has, none is a route over a peering (its syntax names no peering)
                 gaps = [replace(g, not_over_peering=True) for g in gaps]
             self.estate.gaps.extend(gaps)
@@ -1136,6 +1136,21 @@ class EstateBuilder:
         if not hasattr(self, "_acl_subnet_links"):
             self._acl_subnet_links: list[tuple[str, Any]] = []
         return self._acl_subnet_links
+
+
+def _names_no_peering_route(block: Unexpanded) -> bool:
+    """Whether an unexpanded block, read whole, can hold no route over a peering whatever its count: an
+    ``aws_route`` that names no peering connection, or a route table with no inline route (no ``route``
+    argument, ``route`` block or ``dynamic "route"``; the routes of its table come from ``aws_route``
+    resources, judged on their own)."""
+    if block.attributes is None:
+        return False
+    if block.resource_type == "aws_route":
+        return "vpc_peering_connection_id" not in block.attributes
+    if block.resource_type in ("aws_route_table", "aws_default_route_table") and block.nested is not None:
+        return not ({"route", "dynamic.route"} & (block.nested | block.attributes)
+                    or any(a.startswith("route.") for a in block.attributes))
+    return False
 
 
 def _as_items(value: Any) -> list[Any]:

@@ -676,8 +676,19 @@ class TfparseReader:
 
     def _unexpand(self, instance: Instance, address: str, what: str, hint: str) -> None:
         block = self._syntax_block(instance)
+        attributes, nested = self._block_syntax(block, _module_prefix(instance.module))
         self.unexpanded.append(Unexpanded(instance.type, address, what, hint, instance.file, instance.start_line,
-                                          frozenset(block.attributes) if block is not None else None))
+                                          attributes, nested))
+
+    def _block_syntax(self, block: SyntaxBlock | None, prefix: str) -> tuple[frozenset[str] | None,
+                                                                            frozenset[str] | None]:
+        """A block's top-level arguments and nested block names, or (None, None) when its syntax is not
+        read whole (no block, or its file is not valid HCL): nothing is concluded from what it lacks."""
+        directory = self._directory_of(prefix)
+        syntax = self.scope.module_dirs.get(directory) if directory else None
+        if block is None or syntax is None or any(f.path == block.file and f.error for f in syntax.files):
+            return None, None
+        return frozenset(block.attributes), block.nested
 
     def _how_to_know(self, value: Any, what: str) -> str:
         names = _marker_names(value)
@@ -712,9 +723,10 @@ class TfparseReader:
                 else:
                     what = (f"{'count' if 'count' in block.attributes else 'for_each'} of {prefix}{ident} "
                             f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
+                attributes, nested = self._block_syntax(block, prefix)
                 self.unexpanded.append(Unexpanded(block.labels[0], prefix + ident, what,
                                                   _hint_for_text(repeat), block.file, block.start_line,
-                                                  frozenset(block.attributes)))
+                                                  attributes, nested))
             for name, call in syntax.modules.items():
                 child = f"{prefix}module.{name}"
                 if any(p == child + "." or p.startswith(child + "[") for p in self._module_calls):
