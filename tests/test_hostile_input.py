@@ -63,14 +63,14 @@ def test_unreadable_input_alone_exits_2_with_a_line_on_stderr(capsys, name, mess
 
 
 @pytest.mark.parametrize(("name", "message"), UNREADABLE, ids=[n for n, _ in UNREADABLE])
-def test_unreadable_input_beside_a_good_plan_is_a_problem_not_fatal(capsys, name, message):
+def test_unreadable_input_beside_a_good_plan_fails_the_scan_and_hides_nothing(capsys, name, message):
     code, out, err = run(capsys, "scan", "fixtures/terraform/cli_report/plan.json", f"fixtures/hostile/{name}",
                          "--format", "json")
     data = json.loads(out)
-    assert code == 1 and data["summary"]["failed"] == 2  # the good plan's findings are all there
-    assert any(message in p["message"] for p in data["problems"])
-    assert run(capsys, "scan", "fixtures/terraform/cli_report/plan.json", f"fixtures/hostile/{name}",
-               "--strict")[0] == 2
+    assert code == 2 and data["summary"]["failed"] == 2  # fails closed; the good plan's findings are all there
+    assert data["summary"]["input_errors"] == 1
+    assert any(message in p["message"] and p["fails_closed"] for p in data["problems"])
+    assert f"pcxguard: fixtures/hostile/{name}" in err
 
 
 TEMPLATE_PROBLEMS = [

@@ -5,7 +5,7 @@ directories of ``.tf`` (any mix, whole checkouts) and reports in text, json,
 sarif, github or markdown. ``pcxguard graph PATH...`` draws the peering
 topology. Exit codes: 0 clean; 1 findings at or above ``--fail-on``; 2 usage
 errors, unreadable paths, invalid configuration or baseline, a broken input (an invalid
-value, a .tf file or root that cannot be read), inputs found but
+value, a .tf file or root, a plan or template that cannot be read), inputs found but
 none could be loaded (an empty, binary or wrapped plan named on the command line
 says what it most likely is), or (with ``--strict``) any input problem; 3 an
 internal error (a bug: one line on stderr, never a traceback). Files named on
@@ -68,8 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     scan = commands.add_parser("scan", help="scan plans, templates and .tf directories and report findings",
                                description="Exit codes: 0 clean; 1 findings at or above --fail-on; 2 usage or input "
                                            "errors (unreadable path, invalid configuration or baseline, a broken "
-                                           "input such as an invalid value or a .tf file that cannot be parsed, "
-                                           "nothing loadable, or any input problem with --strict); 3 internal "
+                                           "input such as an invalid value, a .tf file, plan or template that cannot "
+                                           "be read, nothing loadable, or any input problem with --strict); 3 internal "
                                            "error.")
     _scan_arguments(scan)
     scan.add_argument("--format", "-f", choices=FORMATS, default="text", metavar="FORMAT",

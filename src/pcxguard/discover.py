@@ -283,8 +283,8 @@ def discover(paths: Iterable[str]) -> Discovery:
             elif kind is not None:
                 add(path, kind)
             elif why and why.startswith("cannot read"):
-                # meant as input, not readable: an input problem (fatal when nothing else is readable)
-                found.problems.append(LoadProblem(path, why))
+                # named as input and not readable: the scan fails closed, whatever else it reads
+                found.problems.append(LoadProblem(path, why, fails_closed=True))
                 found.unreadable.append(path)
             else:
                 found.problems.append(LoadProblem(path, why or "not a supported input"))
@@ -349,7 +349,7 @@ def load_inputs(inputs: list[Input], on_progress: Callable[[int, int, str], None
             continue
         function, why = _loader(kind)
         if function is None:
-            problems.extend(LoadProblem(i.path, why or "") for i in batch)
+            problems.extend(LoadProblem(i.path, why or "", fails_closed=True) for i in batch)
             done += len(batch)
             continue
         if LOADERS[kind].batch:
@@ -372,8 +372,8 @@ def load_inputs(inputs: list[Input], on_progress: Callable[[int, int, str], None
                     function(group[0].path, **extra)
                 estates = _as_list(result)
             except Exception as error:  # a loader bug must not hide the other inputs' results
-                problems.extend(LoadProblem(i.path, f"pcxguard failed to load this input: {type(error).__name__}: {error}")
-                                for i in group)
+                problems.extend(LoadProblem(i.path, f"pcxguard failed to load this input: {type(error).__name__}: {error}",
+                                            fails_closed=True) for i in group)
                 estates = []
             for estate in estates:
                 owner = next((i for i in group if i.path == estate.name), group[0])

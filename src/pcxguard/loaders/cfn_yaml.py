@@ -32,6 +32,11 @@ class TemplateError(ValueError):
     """The file cannot be read as a template; the message says where and why."""
 
 
+class NotATemplate(TemplateError):
+    """The file is the source of another tool, not a template (``!Rain::`` tags: rain writes the
+    template): a note that says what to scan instead, not a broken input."""
+
+
 class LineDict(dict):
     """A dict that knows the lines of its keys: ``lines[key] = (key_line, value_end_line)``."""
 
@@ -50,6 +55,9 @@ _FN_TAGS = {
     "Split": "Fn::Split", "Sub": "Fn::Sub", "Transform": "Fn::Transform", "And": "Fn::And",
     "Equals": "Fn::Equals", "If": "Fn::If", "Not": "Fn::Not", "Or": "Fn::Or", "Length": "Fn::Length",
     "ToJsonString": "Fn::ToJsonString",
+    # the functions of a template's Rules section (the aws-cloudformation-templates repository writes !ValueOf)
+    "Contains": "Fn::Contains", "EachMemberEquals": "Fn::EachMemberEquals", "EachMemberIn": "Fn::EachMemberIn",
+    "RefAll": "Fn::RefAll", "ValueOf": "Fn::ValueOf", "ValueOfAll": "Fn::ValueOfAll",
 }
 
 
@@ -198,10 +206,10 @@ CfnLoader.add_constructor("!Condition", _short_form("Condition"))
 
 
 def _refuse(loader: CfnLoader, suffix: str, node: Node) -> Any:
-    hint = ""
+    where = f"line {node.start_mark.line + 1}: unsupported YAML tag {node.tag!r}"
     if isinstance(node.tag, str) and node.tag.startswith("!Rain::"):
-        hint = " (a source for the rain tool, not a template: scan what `rain pkg` writes)"
-    raise TemplateError(f"line {node.start_mark.line + 1}: unsupported YAML tag {node.tag!r}{hint}")
+        raise NotATemplate(f"{where} (a source for the rain tool, not a template: scan what `rain pkg` writes)")
+    raise TemplateError(where)
 
 
 CfnLoader.add_multi_constructor("!", _refuse)

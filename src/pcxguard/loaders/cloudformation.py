@@ -44,7 +44,7 @@ from pcxguard.loaders.cfn_intrinsics import (
     Template,
     finish_text,
 )
-from pcxguard.loaders.cfn_yaml import LineDict, TemplateError, load_template_text
+from pcxguard.loaders.cfn_yaml import LineDict, NotATemplate, TemplateError, load_template_text
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
 from pcxguard.model import (
     PeeringRequest,
@@ -111,30 +111,32 @@ def _looks_like_template(body: Any) -> bool:
 
 def read_template(path: str, problems: list[LoadProblem], root: str | None = None) -> Template | None:
     """One template, bounded (a regular file inside ``root``, size, depth, aliases); None and a problem
-    when it cannot be read."""
+    when it cannot be read. A template that cannot be read, or whose stack settings are broken, fails
+    closed; a document that is not a template at all is a note."""
     try:
         size = os.path.getsize(path)
         if size > MAX_TEMPLATE_BYTES:
             problems.append(LoadProblem(path, f"{path} is {size:,} bytes, larger than any CloudFormation template "
-                                              f"({MAX_TEMPLATE_BYTES:,} bytes, the limit); skipped"))
+                                              f"({MAX_TEMPLATE_BYTES:,} bytes, the limit); skipped", fails_closed=True))
             return None
         text = limits.read_text(path, MAX_TEMPLATE_BYTES, root, encoding="utf-8-sig")
     except limits.InputRefused as error:
-        problems.append(LoadProblem(path, f"cannot read {error}"))
+        problems.append(LoadProblem(path, f"cannot read {error}", fails_closed=True))
         return None
     except OSError as error:
-        problems.append(LoadProblem(path, f"cannot read {path}: {error}"))
+        problems.append(LoadProblem(path, f"cannot read {path}: {error}", fails_closed=True))
         return None
     try:
         body = load_template_text(text)
         if limits.depth_exceeds(body):
             raise TemplateError(f"the document nests deeper than {limits.MAX_DEPTH} levels (the limit)")
     except TemplateError as error:
-        problems.append(LoadProblem(path, f"{path} is not a readable template: {error}; skipped"))
+        problems.append(LoadProblem(path, f"{path} is not a readable template: {error}; skipped",
+                                    fails_closed=not isinstance(error, NotATemplate)))
         return None
     except RecursionError:
         problems.append(LoadProblem(path, f"{path} is not a readable template: it nests deeper than "
-                                          f"{limits.MAX_DEPTH} levels (the limit); skipped"))
+                                          f"{limits.MAX_DEPTH} levels (the limit); skipped", fails_closed=True))
         return None
     if not _looks_like_template(body):
         problems.append(LoadProblem(path, f"{path} is not a CloudFormation template (no Resources section); skipped"))
@@ -142,7 +144,7 @@ def read_template(path: str, problems: list[LoadProblem], root: str | None = Non
     try:
         stack = stack_settings_for(path)
     except (StackConfigError, limits.InputRefused) as error:
-        problems.append(LoadProblem(path, f"{error}; region and account of {path} left unknown"))
+        problems.append(LoadProblem(path, f"{error}; region and account of {path} left unknown", fails_closed=True))
         stack = StackSettings()
     return Template(path, body, stack)
 
@@ -166,14 +168,14 @@ def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | Non
                 CloudFormationBuilder({path: template}, name).build()
             except Exception as error:  # noqa: BLE001
                 problems.append(LoadProblem(path, f"{path} could not be read: {type(error).__name__}: {error}; "
-                                                  "skipped, the other templates are judged without it"))
+                                                  "skipped, the other templates are judged without it", fails_closed=True))
             else:
                 good[path] = template
         try:
             estate = CloudFormationBuilder(good, name).build()
         except Exception as error:  # noqa: BLE001 - only the templates together fail: judge each alone
             problems.append(LoadProblem(name, f"the templates could not be joined ({type(error).__name__}: {error}); "
-                                              "each is judged on its own"))
+                                              "each is judged on its own", fails_closed=True))
             estate = Estate(name=name)
             for path, template in good.items():
                 alone = CloudFormationBuilder({path: template}, name).build()

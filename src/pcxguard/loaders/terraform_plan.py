@@ -100,7 +100,8 @@ def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate
 def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, find_source: bool = False) -> Estate:
     if not is_plan(data):
         return _broken(path, "not a Terraform plan: expected the output of 'terraform show -json PLANFILE' "
-                             "(an object with format_version and planned_values / resource_changes)")
+                             "(an object with format_version and planned_values / resource_changes)",
+                       fails_closed=False)
     changes = data.get("resource_changes")
     if isinstance(changes, list) and len(changes) > limits.MAX_RESOURCES:
         return _broken(path, f"{len(changes):,} resource changes, above the limit of {limits.MAX_RESOURCES:,}; not read")
@@ -115,9 +116,11 @@ def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, 
         return _broken(path, f"the plan nests deeper than pcxguard follows (limit {limits.MAX_DEPTH}); not read")
 
 
-def _broken(path: str, message: str) -> Estate:
+def _broken(path: str, message: str, fails_closed: bool = True) -> Estate:
+    """A plan that cannot be read: it fails closed (``pcxguard scan`` exits 2, checkov fails its
+    resources), unless it is not a plan at all (a JSON document pcxguard does not read)."""
     estate = Estate(name=path)
-    estate.problems.append(LoadProblem(path, message))
+    estate.problems.append(LoadProblem(path, message, fails_closed=fails_closed))
     return estate
 
 
