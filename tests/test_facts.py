@@ -124,3 +124,22 @@ def test_host_tables_crossing_routes_and_pins():
     assert facts.route_pinned(host, route, 8500) is False
     host.route_mtu_pins.append(RouteMtuPin(IPNetwork("10.1.0.0/16"), 8500))
     assert facts.route_pinned(host, route, 8500) is True
+
+
+def test_requested_place_is_what_the_request_writes_else_its_own_place():
+    from estate_builder import EstateBuilder
+
+    from pcxguard.facts import own_place, requested_place
+    from pcxguard.model import PeeringRequest, Unknown
+
+    b = EstateBuilder()
+    requester = b.vpc("aws_vpc.a", "10.0.0.0/16", region="eu-west-1")
+    inferred = b.peering("aws_vpc_peering_connection.p", "aws_vpc.a", "aws_vpc.b", region=Unknown("region"),
+                         peer_region="us-east-1", request=PeeringRequest())  # a loader inferred peer_region
+    assert own_place(inferred, requester, "region") == "eu-west-1"  # the requester VPC's, the request's unknown
+    assert requested_place(inferred, requester, "region") == ("eu-west-1", False)  # unset: its own region
+    assert requested_place(inferred, requester, "account") == ("111111111111", False)  # the requester's
+    account, stated = requested_place(inferred, None, "account")
+    assert isinstance(account, Unknown) and account.what == "account" and stated is False
+    stated = b.peering("aws_vpc_peering_connection.q", "aws_vpc.a", "aws_vpc.b", peer_owner_id="222222222222")
+    assert requested_place(stated, requester, "account") == ("222222222222", True)

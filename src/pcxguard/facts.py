@@ -18,6 +18,7 @@ from pcxguard.model import (
     Host,
     Maybe,
     PeeringConnection,
+    PeeringRequest,
     Route,
     RouteTable,
     Source,
@@ -192,6 +193,26 @@ def _routes_back_index(estate: Estate, table: RouteTable, version: int
 
 
 # --------------------------------------------------------------------------- sides of a peering
+
+
+def own_place(peering: PeeringConnection, requester: Vpc | None, what: str) -> Maybe[str]:
+    """The region or account a peering request is made in: the request's own, else its requester VPC's
+    (the requester VPC is in the request's region and account)."""
+    own: Maybe[str] = peering.region if what == "region" else peering.account
+    if not isinstance(own, str) and requester is not None and isinstance(getattr(requester, what), str):
+        own = getattr(requester, what)
+    return own
+
+
+def requested_place(peering: PeeringConnection, requester: Vpc | None, what: str) -> tuple[Maybe[str], bool]:
+    """The region or account a peering request names for its accepter VPC, as the request writes it
+    (``peer_region`` / ``peer_owner_id``, before any loader inferred the peer's place), and whether the
+    request states it: unset, AWS looks in the request's own region or account (CKV2_PCX_1, 16)."""
+    request = peering.request or PeeringRequest(peering.peer_region, peering.peer_owner_id)
+    stated = request.peer_region if what == "region" else request.peer_owner_id
+    if stated is not None:
+        return stated, True
+    return own_place(peering, requester, what), False
 
 
 def crossing(estate: Estate, peering: PeeringConnection) -> tuple[bool | None, list[str], list[str]]:

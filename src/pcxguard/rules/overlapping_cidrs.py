@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import INVENTORY_HINT, own_place, requested_place
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import CidrBlock, Estate, Vpc, is_known
+from pcxguard.model import CidrBlock, Estate, PeeringConnection, Vpc, is_known, place_text, same
 from pcxguard.rules._describe import missing_vpc
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
+from pcxguard.syntax import attribute as spelled
 
 CHECK_ID = "CKV2_PCX_1"
 
@@ -30,11 +32,49 @@ def _block(block: CidrBlock) -> str:
     return f"{block.network} ({role}, declared by {block.declared_by.address})"
 
 
+def _place(what: str, value: object) -> str:
+    """``region eu-west-1`` for a value, ``the account of provider aws`` for one known only by identity."""
+    return f"{what} {place_text(value)}" if isinstance(value, str) else place_text(value)
+
+
+def _looked_up_elsewhere(peering: PeeringConnection, requester: Vpc | None) -> tuple[list[str], list[str]]:
+    """Where the request names a place for its accepter other than its own (AWS looks for the accepter
+    id there), and where it cannot be told: (elsewhere, unsure), each a list of sentences."""
+    elsewhere: list[str] = []
+    unsure: list[str] = []
+    for what, attribute in (("region", "peer_region"), ("account", "peer_owner_id")):
+        named, stated = requested_place(peering, requester, what)
+        if not stated:
+            continue  # unset: the request's own region / account
+        own = own_place(peering, requester, what)
+        verdict = same(named, own)
+        text = (f"{spelled(peering.source, attribute)} of {peering.source.address} names {_place(what, named)}; "
+                f"the request is made in {_place(what, own)}")
+        if verdict is False:
+            elsewhere.append(text)
+        elif verdict is None:
+            unsure.append(text)
+    return elsewhere, unsure
+
+
 def evaluate(estate: Estate, settings: Settings) -> Iterator[Finding]:
     for peering in estate.peerings.values():
         same = estate.canonical(peering.requester_vpc)
         if same is not None and same == estate.canonical(peering.accepter_vpc):
             name = estate.vpc(same).source.address if estate.vpc(same) is not None else same  # type: ignore[union-attr]
+            elsewhere, unsure = _looked_up_elsewhere(peering, estate.vpc(same))
+            if elsewhere or unsure:
+                # the accepter id is looked up in another region or account (or may be): a VPC found there
+                # is not the requester, and the scan does not hold it
+                yield cannot_tell(
+                    CHECK_ID, peering.source,
+                    f"Cannot tell whether {peering.source.address} peers {name} with itself: its accepter has "
+                    f"the id of {name}, but the request " + ("looks for it in another region or account"
+                                                              if elsewhere else "may look for it in another region "
+                                                              "or account") + ", where a VPC is not this one.",
+                    [*elsewhere, *unsure,
+                     f"the accepter VPC {name} in the place the request names: not in the scan ({INVENTORY_HINT})"])
+                continue
             yield failed(
                 CHECK_ID,
                 peering.source,

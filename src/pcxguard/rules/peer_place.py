@@ -15,12 +15,12 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pcxguard.facts import requested_place
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import (
     Estate,
     Maybe,
     PeeringConnection,
-    PeeringRequest,
     Placed,
     SameAs,
     Unknown,
@@ -41,16 +41,10 @@ _ATTRIBUTES = {
 
 def _named(estate: Estate, peering: PeeringConnection, requester: Vpc | None, what: str) -> tuple[Maybe[str], str]:
     """The place the request names for its accepter, and how it names it."""
-    request = peering.request or PeeringRequest(peering.peer_region, peering.peer_owner_id)
     name, default = _ATTRIBUTES[what]
     attribute = spelled(peering.source, name)  # as the peering's format spells it
-    stated = request.peer_region if what == "region" else request.peer_owner_id
-    if stated is not None:
-        return stated, f"its {attribute}"
-    own: Maybe[str] = peering.region if what == "region" else peering.account
-    if not isinstance(own, str) and requester is not None and isinstance(getattr(requester, what), str):
-        own = getattr(requester, what)  # the requester VPC is in the request's own region and account
-    return own, f"{default}, as its {attribute} is unset"
+    place, stated = requested_place(peering, requester, what)
+    return place, (f"its {attribute}" if stated else f"{default}, as its {attribute} is unset")
 
 
 def _same_identity(what: str, named: object, how: str, declared: object) -> str:
