@@ -83,6 +83,17 @@ def test_peer_tables_are_those_of_the_subnets_inside_the_destination_or_the_main
     assert facts.implicit_main_table(estate, peer).source.address == "main route table of aws_vpc.b"
 
 
+def test_subnets_without_a_table_of_their_own_share_one_main_table():
+    # Kali-Dev's shared-system.yaml: two subnets on the undeclared main table listed it twice in a
+    # CKV2_PCX_2 message and its fix
+    b = _pair()
+    b.subnet("aws_subnet.b1", "aws_vpc.b", "10.1.1.0/24")
+    b.subnet("aws_subnet.b2", "aws_vpc.b", "10.1.2.0/24")
+    estate = b.done()
+    tables, unknown = facts.peer_tables(estate, estate.vpcs["aws_vpc.b"], IPNetwork("10.1.0.0/16"))
+    assert [t.key for t in tables] == ["aws_vpc.b#main"] and unknown == []
+
+
 def test_routes_back_per_peering_and_uncertainty():
     b = _pair()
     b.route("aws_route.b_to_a", "aws_route_table.b", "10.0.0.0/16", "aws_vpc_peering_connection.ab")

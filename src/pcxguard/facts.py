@@ -128,9 +128,10 @@ def peer_tables(estate: Estate, peer: Vpc, destination: IPNetwork | None) -> tup
         table = estate.table_of_subnet(subnet)
         if isinstance(table, Unknown):
             unknown.append(f"route table of {subnet.source.address}: {table.describe()}")
-        elif table is None:
-            tables.append(implicit_main_table(estate, peer))
-        elif table not in tables:
+            continue
+        if table is None:
+            table = implicit_main_table(estate, peer)  # every subnet without a table uses the one main table
+        if all(t.key != table.key for t in tables):
             tables.append(table)
     if not subnets:
         tables = list(estate.tables_of(peer)) or [implicit_main_table(estate, peer)]

@@ -24,6 +24,7 @@ REGION_HINT = "set cloudformation.stacks.<template glob>.region in .pcxguard.yam
 ACCOUNT_HINT = "set cloudformation.stacks.<template glob>.account in .pcxguard.yaml"
 _MAX_DEPTH = 40
 _PLACEHOLDER = "\x00unknown\x00"
+_PROBE = "\x00stack\x00"  # the stack name while an export name is probed (never a real name)
 
 
 
@@ -110,10 +111,15 @@ class Scope:
     templates: dict[str, Template]
     exports: dict[str, list[tuple[Template, Any]]] = field(default_factory=dict)
     problems: list[tuple[str, str, str | None]] = field(default_factory=list)  # (file, message, address)
+    # export names that depend on the stack name, which the stack settings do not give: (template, pattern
+    # with the stack name as its one group, the name as written), to say which setting would resolve an import
+    named_by_stack: list[tuple[Template, re.Pattern[str], str]] = field(default_factory=list)
+    _probe: str | None = None  # while a name is probed: the stack name ${AWS::StackName} stands for
 
     # -- exports --------------------------------------------------------------
     def collect_exports(self) -> None:
         self.exports.clear()
+        self.named_by_stack.clear()
         for template in self.templates.values():
             for output in template.section("Outputs").values():
                 if not isinstance(output, dict) or not isinstance(output.get("Export"), dict):
@@ -121,6 +127,37 @@ class Scope:
                 export_name = self.resolve(template, output["Export"].get("Name"))
                 if isinstance(export_name, str):
                     self.exports.setdefault(export_name, []).append((template, output.get("Value")))
+                elif template.stack.stack_name is None:
+                    self._probe_stack_name(template, output["Export"].get("Name"))
+
+    def _probe_stack_name(self, template: Template, name: Any) -> None:
+        """An export name unknown only for want of the stack name: remember its shape, so an import that
+        matches it can say which stack_name setting would resolve it (never a guess at the name itself)."""
+        self._probe = _PROBE
+        try:
+            probed = self.resolve(template, name)
+        finally:
+            self._probe = None
+        if isinstance(probed, str) and _PROBE in probed:
+            pieces = probed.split(_PROBE)
+            pattern = re.compile("(.+)".join(re.escape(p) for p in pieces[:2]) + "".join(
+                "(?:\\1)" + re.escape(p) for p in pieces[2:]) + "\\Z", re.DOTALL)
+            self.named_by_stack.append((template, pattern, probed.replace(_PROBE, "${AWS::StackName}")))
+
+    def _stack_name_hint(self, name: str) -> str:
+        """For an import no scanned template exports: which templates would export it, under which stack
+        name, and the setting that says so ("" when none would)."""
+        by_name: dict[str, list[str]] = {}
+        written: dict[str, str] = {}
+        for template, pattern, shape in self.named_by_stack:
+            match = pattern.match(name)
+            if match:
+                by_name.setdefault(match.group(1), []).append(template.path)
+                written.setdefault(match.group(1), shape)
+        return "; ".join(
+            f"a stack named {stack!r} of {' or '.join(paths)} exports it ({written[stack]!r}): set "
+            f"cloudformation.stacks.<that template>.stack_name: {stack} in .pcxguard.yaml"
+            for stack, paths in by_name.items())
 
     def import_value(self, template: Template, name: Any, depth: int) -> Any:
         if not isinstance(name, str):
@@ -131,6 +168,10 @@ class Scope:
             found = [(t, v) for t, v in found
                      if t.region == template.region and t.account == template.account and isinstance(t.region, str)]
         if not found:
+            by_stack = self._stack_name_hint(name)
+            if by_stack:
+                return Unknown(f"export {name!r} imported by {template.path} is not exported under a name the scan "
+                               "knows (the stack names are not set)", by_stack)
             return Unknown(f"export {name!r} imported by {template.path} is not exported by any scanned template",
                            "scan the template that exports it")
         if len(found) > 1:
@@ -321,7 +362,7 @@ class Scope:
                 return Placed(str(value), f"{name} of {template.path}: {value.source}", value.inferred)
             return value
         if name == "AWS::StackName":
-            return template.stack.stack_name or Unknown(f"the stack name of {template.path}",
+            return self._probe or template.stack.stack_name or Unknown(f"the stack name of {template.path}",
                                                         "set cloudformation.stacks.<template glob>.stack_name")
         if name == "AWS::Partition":
             return "aws-cn" if isinstance(template.region, str) and template.region.startswith("cn-") else "aws"

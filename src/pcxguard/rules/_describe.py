@@ -13,6 +13,12 @@ from pcxguard.facts import INVENTORY_HINT, missing_vpc  # what is missing, worde
 __all__ = ["INVENTORY_HINT", "block_list", "cidrs", "missing_vpc", "route_label", "vpc_name"]
 
 
+def sentence(text: str) -> str:
+    """``text`` as a sentence: its first letter upper case, a full stop at the end. Only the first letter
+    changes (``str.capitalize`` lowered the rest: ``VpcPeering`` became ``vpcpeering`` in fix texts)."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
 def cidrs(networks: Iterable[IPNetwork] | IPSet) -> str:
     items = list(networks.iter_cidrs()) if isinstance(networks, IPSet) else list(networks)
     return ", ".join(str(n) for n in items) or "(none)"

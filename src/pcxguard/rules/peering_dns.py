@@ -9,7 +9,7 @@ from typing import Iterator
 from pcxguard.facts import crossing
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Maybe, PeeringConnection, PeeringOptions, Unknown, is_known, place_text, same
-from pcxguard.rules._describe import missing_vpc
+from pcxguard.rules._describe import missing_vpc, sentence
 from pcxguard.settings import Settings
 
 CHECK_ID = "CKV2_PCX_13"
@@ -102,7 +102,7 @@ def judge(estate: Estate, peering: PeeringConnection) -> Finding | None:
             f"cross-region peering{(' (' + '; '.join(how) + ')') if how else ''} each owner must set its own side "
             "(VPC Peering Guide, DNS resolution for peering connections).",
             related=tuple(dict.fromkeys(related)),
-            fix="; ".join(fix).capitalize() + ".",
+            fix=sentence("; ".join(fix)),
         )
     if missing:
         return cannot_tell(CHECK_ID, peering.source,

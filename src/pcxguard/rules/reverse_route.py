@@ -15,7 +15,7 @@ from pcxguard.facts import (
 )
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route, RouteTable, is_known
-from pcxguard.rules._describe import cidrs
+from pcxguard.rules._describe import cidrs, sentence
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
@@ -107,7 +107,7 @@ def judge_route(estate: Estate, route: Route) -> Finding:
             f"{'; '.join(lines)}. Traffic reaches the peer and the replies are dropped: each VPC must route the "
             "other's range to the peering connection (VPC Peering Guide, routing).",
             related=tuple([peering.source, peer.source] + [t.source for t, _ in lacking]),
-            fix="; ".join(fixes).capitalize() + ".",
+            fix=sentence("; ".join(fixes)),
             subject=subject,
         )
     if unknown:
