@@ -79,3 +79,30 @@ def test_an_export_name_that_does_not_match_the_shape_is_not_exported_by_any_tem
     assert finding.missing[0] == (f"the requester VPC: export 'shared-system-SubnetId' imported by "
                                   f"{tmp_path}/vpc-peering.yaml is not exported by any scanned template (scan the "
                                   "template that exports it)")
+
+
+def test_a_configuration_named_with_config_places_the_templates(tmp_path, capsys):
+    # `pcxguard scan --config FILE` configures every input: its cloudformation.stacks once went unread
+    # (the stack settings came only from the configuration found beside each template)
+    import json
+
+    from pcxguard.cli import main
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _write(repo)
+    config = tmp_path / "ci.yaml"
+    config.write_text("""cloudformation:
+  stacks:
+    shared-system.yaml: {stack_name: shared-system, region: us-east-1, account: "111111111111"}
+    dev-system.yaml: {stack_name: dev-system, region: us-east-1, account: "111111111111"}
+    vpc-peering.yaml: {region: us-east-1, account: "111111111111"}
+""")
+    code = main(["scan", str(repo), "--config", str(config), "-f", "json", "--include-passed"])
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    verdicts = {(f["check_id"], f["resource"]["address"]): f["verdict"] for f in data["findings"] + data["unknowns"]}
+    assert verdicts[("CKV2_PCX_1", "VpcPeeringConnection")] == "PASSED"
+    assert verdicts[("CKV2_PCX_16", "VpcPeeringConnection")] == "PASSED"
+    main(["scan", str(repo), "-f", "json"])  # without it: cannot tell, as before
+    assert json.loads(capsys.readouterr().out)["summary"]["passed"] < data["summary"]["passed"]

@@ -171,6 +171,9 @@ def run_scan(
         options["terraform"] = {"var_files": list(var_files)}
     if source is not None:
         options["terraform_plan"] = {"source_root": source}
+    if config is not None and config.path is not None:
+        # the named configuration places every template (cloudformation.stacks), as it configures every input
+        options["cloudformation"] = {"config_file": str(config.path)}
 
     def scope(item: Input) -> Any:
         # templates are joined only with those under the same configuration (their own repository's)

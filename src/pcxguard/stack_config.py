@@ -20,6 +20,7 @@ The first matching glob wins. Without a match, region and account stay unknown.
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,11 @@ def _read(path: Path) -> dict[str, Any]:
     return section
 
 
-def stack_settings_for(template: str) -> StackSettings:
-    """The deployment settings of one template; raises ``StackConfigError`` on a bad configuration."""
-    config = find_config(template)
+def stack_settings_for(template: str, config_file: str | os.PathLike[str] | None = None) -> StackSettings:
+    """The deployment settings of one template, from ``config_file`` when the scan names one (``pcxguard
+    scan --config``), else from the configuration found for the template; raises ``StackConfigError`` on
+    a bad configuration."""
+    config = Path(config_file) if config_file is not None else find_config(template)
     if config is None or not config.is_file():
         return StackSettings()
     section = _read(config)

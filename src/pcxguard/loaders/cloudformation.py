@@ -109,7 +109,8 @@ def _looks_like_template(body: Any) -> bool:
     return isinstance(body, dict) and (isinstance(body.get("Resources"), dict) or "AWSTemplateFormatVersion" in body)
 
 
-def read_template(path: str, problems: list[LoadProblem], root: str | None = None) -> Template | None:
+def read_template(path: str, problems: list[LoadProblem], root: str | None = None,
+                  config_file: str | None = None) -> Template | None:
     """One template, bounded (a regular file inside ``root``, size, depth, aliases); None and a problem
     when it cannot be read. A template that cannot be read, or whose stack settings are broken, fails
     closed; a document that is not a template at all is a note."""
@@ -142,20 +143,22 @@ def read_template(path: str, problems: list[LoadProblem], root: str | None = Non
         problems.append(LoadProblem(path, f"{path} is not a CloudFormation template (no Resources section); skipped"))
         return None
     try:
-        stack = stack_settings_for(path)
+        stack = stack_settings_for(path, config_file)
     except (StackConfigError, limits.InputRefused) as error:
         problems.append(LoadProblem(path, f"{error}; region and account of {path} left unknown", fails_closed=True))
         stack = StackSettings()
     return Template(path, body, stack)
 
 
-def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | None = None) -> Estate:
-    """Every template under ``paths`` -> one Estate. Never raises on bad input."""
+def load_cloudformation(paths: Iterable[str | os.PathLike[str]], name: str | None = None,
+                        config_file: str | None = None) -> Estate:
+    """Every template under ``paths`` -> one Estate. Never raises on bad input. ``config_file``: the
+    configuration whose ``cloudformation.stacks`` place every template (else each template's own)."""
     paths = [os.fspath(p) for p in paths]
     problems: list[LoadProblem] = []
     templates: dict[str, Template] = {}
     for path in template_files(paths):
-        template = read_template(path, problems)
+        template = read_template(path, problems, config_file=config_file)
         if template is not None:
             templates[path] = template
     name = name or ", ".join(map(str, paths))
