@@ -25,6 +25,14 @@ _PHRASES = {
         TERRAFORM: "assign_generated_ipv6_cidr_block = true or an aws_vpc_ipv6_cidr_block_association",
         CLOUDFORMATION: "an AWS::EC2::VPCCidrBlock with AmazonProvidedIpv6CidrBlock: true",
     },
+    # a route that must go in a VPC's main route table, which the code does not declare
+    "main_table_route": {
+        TERRAFORM: "add an aws_route with route_table_id = {vpc}.main_route_table_id, {destination_attribute} = "
+                   "\"{destination}\" and vpc_peering_connection_id = {target}.id (the main route table of {vpc})",
+        CLOUDFORMATION: "give the subnets of {vpc} that use its main route table a route table of their own (an "
+                        "AWS::EC2::RouteTable and an AWS::EC2::SubnetRouteTableAssociation for each) with a route to "
+                        "{destination} and target {target}: the main route table is not a resource of the template",
+    },
     "icmp_ingress": {
         TERRAFORM: "a security group ingress rule with protocol icmp, from_port 3, to_port 4 (icmpv6: from_port 2, "
                    "to_port -1) and the peer's CIDR, and a network ACL inbound rule allowing it with a lower number "

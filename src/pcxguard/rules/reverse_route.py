@@ -18,6 +18,7 @@ from pcxguard.model import Estate, Route, RouteTable, is_known
 from pcxguard.rules._describe import cidrs, sentence
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
+from pcxguard.syntax import phrase
 
 CHECK_ID = "CKV2_PCX_2"
 
@@ -95,6 +96,10 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     if lacking:
         lines = [f"{t.source.address} lacks {cidrs(gap)}" for t, gap in lacking]
         fixes = [
+            phrase(peering.source, "main_table_route").format(
+                vpc=peer.source.address, destination=n, target=peering.source.address,
+                destination_attribute="destination_ipv6_cidr_block" if n.version == 6 else "destination_cidr_block")
+            if t.implicit and t.is_main else
             f"add to {t.source.address} a route to {n} with target {peering.source.address}"
             for t, gap in lacking
             for n in gap.iter_cidrs()
