@@ -363,3 +363,58 @@ def test_an_unexpanded_route_table_in_a_file_that_is_not_valid_hcl_is_not_judged
     found = {(f.check_id, f.verdict.name) for f in analyse(estate).findings
              if f.resource.address == "aws_route_table.t"}
     assert ("CKV2_PCX_2", "UNKNOWN") in found
+
+
+def test_an_optional_argument_a_for_each_element_lacks_is_null_not_unknown(tmp_path):
+    # terraform-aws-modules/vpc modules/vpc-endpoints: source_security_group_id =
+    # lookup(each.value, "source_security_group_id", null) read as "not known" for a rule of CIDRs only
+    from pcxguard.engine import analyse
+
+    module = tmp_path / "m"
+    module.mkdir()
+    (module / "main.tf").write_text('''
+variable "rules" {
+  type    = any
+  default = {}
+}
+resource "aws_security_group" "this" {
+  vpc_id = "vpc-0123456789abcdef0"
+}
+resource "aws_security_group_rule" "this" {
+  for_each                 = { for k, v in var.rules : k => v }
+  type                     = try(each.value.type, "ingress")
+  from_port                = 443
+  to_port                  = 443
+  protocol                 = "tcp"
+  security_group_id        = aws_security_group.this.id
+  cidr_blocks              = lookup(each.value, "cidr_blocks", null)
+  source_security_group_id = lookup(each.value, "source_security_group_id", null)
+  self                     = try(each.value.self, null)
+}
+''')
+    estate = _load(tmp_path, '''
+resource "aws_vpc" "w" {
+  for_each   = toset(["a"])
+  cidr_block = "10.1.0.0/16"
+}
+module "sg" {
+  source = "./m"
+  rules = {
+    cidrs = {
+      cidr_blocks = [aws_vpc.this.cidr_block]
+    }
+    computed = {
+      source_security_group_id = aws_vpc.w["a"].default_security_group_id
+    }
+  }
+}
+''')
+    rules = {rule.holder.address: rule for rule in estate.sg_rules}
+    cidrs = rules['module.sg.aws_security_group_rule.this["cidrs"]']
+    assert cidrs.referenced_group is None and [str(c) for c in cidrs.cidrs] == ["10.0.0.0/16"]
+    # a key the element has but tfparse could not compute stays unknown: never read as absent
+    computed = rules['module.sg.aws_security_group_rule.this["computed"]']
+    assert isinstance(computed.referenced_group, Unknown)
+    found = {(f.check_id, f.verdict.name) for f in analyse(estate).findings
+             if f.resource.address == 'module.sg.aws_security_group_rule.this["cidrs"]'}
+    assert ("CKV2_PCX_4", "UNKNOWN") not in found and ("CKV2_PCX_11", "UNKNOWN") not in found

@@ -120,6 +120,10 @@ _UNEVALUATED = re.compile(r"\$\{\s*((?:var|local|module|data|each|count|self|pat
 
 _VARIABLE = re.compile(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)")
 _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
+# an optional argument of a for_each element, null when the element lacks it (registry modules:
+# lookup(each.value, "cidr_blocks", null), try(each.value.self, null))
+_OPTIONAL_OF_EACH = re.compile(r'lookup\(\s*each\.value\s*,\s*"([A-Za-z_][\w-]*)"\s*,\s*null\s*\)'
+                               r'|try\(\s*each\.value\.([A-Za-z_][\w-]*)\s*,\s*null\s*\)')
 _ANY_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
 
 
@@ -957,6 +961,14 @@ class TfparseReader:
         targets = self._syntax_targets(instance, attribute)
         if len(targets) == 1 and _TRAVERSAL.fullmatch(text.strip()):
             return targets[0]
+        optional = _OPTIONAL_OF_EACH.fullmatch(text.strip())
+        if optional:
+            # null when the element lacks the key; tfparse keeps a key whose value it could not compute (as
+            # None), so only an element evaluated to an object without the key proves it
+            each = instance.raw.get("for_each")
+            element = each.get(instance.index) if isinstance(each, dict) and isinstance(instance.index, str) else None
+            if isinstance(element, dict) and (optional.group(1) or optional.group(2)) not in element:
+                return None
         return Unknown(f"{attribute} of {instance.address} ({text.strip()[:80]}) is not known from the source",
                        "scan the plan, or give the value a form the source can evaluate")
 
