@@ -14,7 +14,7 @@ from pcxguard.cli import main
 from pcxguard.config import ConfigError, load_config
 from pcxguard.findings import Verdict
 from pcxguard.model import Unknown
-from pcxguard.rules import network_intent
+from pcxguard.rules import pcx15_network_intent
 from pcxguard.settings import Intent, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,7 +58,7 @@ def settings(*intents: Intent) -> Settings:
 def judge(estate, **kwargs):
     intent = Intent(**{"name": "i", "source": "aws_instance.app", "destination": "aws_instance.db", "port": 5432,
                        "expect": "reachable", **kwargs})
-    return network_intent.judge(estate, intent, settings(intent))
+    return pcx15_network_intent.judge(estate, intent, settings(intent))
 
 
 def test_intent_outcomes_on_a_hand_built_estate():

@@ -25,7 +25,7 @@ from pcxguard.loaders.provider_identity import (
 from pcxguard.loaders.terraform_plan import load_plan
 from pcxguard.loaders.terraform_source import load_root_module
 from pcxguard.model import Placed, SameAs, Unknown, is_known, place_text, provenance, same
-from pcxguard.rules import peer_place, peering_acceptance
+from pcxguard.rules import pcx16_peer_place, pcx8_peering_acceptance
 from pcxguard.settings import Settings
 
 PLANS = ROOT / "fixtures" / "terraform"
@@ -267,7 +267,7 @@ def test_rule_16_on_the_model():
     b.peering("unknown", "a", "b", account="111111111111", peer_region=Unknown("var.peer_region has no value"))
     b.peering("outside", "a", "vpc-0123456789abcdef0", account="111111111111")
     estate = b.done()
-    got = {f.resource.address: f for f in peer_place.evaluate(estate, Settings())}
+    got = {f.resource.address: f for f in pcx16_peer_place.evaluate(estate, Settings())}
     assert {k: f.verdict.value for k, f in got.items()} == {
         "unnamed": "FAILED", "named": "PASSED", "unknown": "UNKNOWN", "outside": "UNKNOWN"}
     assert got["unknown"].missing == ("the region unknown names (its peer_region): var.peer_region has no value",)
@@ -280,7 +280,7 @@ def test_rule_8_cannot_tell_names_what_would_settle_the_account():
                                                "role_arn or a single allowed_account_ids entry", identity="x")
     b.vpc("b", "10.1.0.0/16").account = SameAs("the account of provider aws.b", "hint", identity="y")
     b.peering("p", "a", "b", account=b.estate.vpcs["a"].account, peer_owner_id="222222222222")
-    result = peering_acceptance.judge(b.done(), b.estate.peerings["p"], Settings())
+    result = pcx8_peering_acceptance.judge(b.done(), b.estate.peerings["p"], Settings())
     assert result.verdict.value == "UNKNOWN"
     assert "the requester account: the account of provider aws (give the provider an assume_role role_arn or a " \
         "single allowed_account_ids entry)" in result.missing
@@ -369,7 +369,7 @@ def test_rule_16_fails_only_on_two_known_different_places(requester_region, peer
     b.vpc("a", "10.0.0.0/16")
     b.vpc("b", "10.1.0.0/16", region=declared)
     b.peering("p", "a", "b", region=requester_region, peer_region=peer_region, account="111111111111")
-    [result] = peer_place.evaluate(b.done(), Settings())
+    [result] = pcx16_peer_place.evaluate(b.done(), Settings())
     # unset peer_region: the region the request is made in; when that is not known as a value, the requester
     # VPC's (us-east-1 here: a request names a requester VPC of its own region)
     named = peer_region if peer_region is not None else \

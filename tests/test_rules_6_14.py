@@ -10,8 +10,8 @@ from pcxguard.model import (
     SecurityGroup, SecurityGroupRule, Source, Subnet, Unknown, Vpc,
 )
 from pcxguard.rules import (
-    ipv6_peering_route, overlapping_peers, peer_destination, peering_acceptance, peering_dns, peering_quota,
-    pmtud_icmp, route_table_side, sg_peer_reference,
+    pcx12_ipv6_peering_route, pcx10_overlapping_peers, pcx6_peer_destination, pcx8_peering_acceptance, pcx13_peering_dns, pcx9_peering_quota,
+    pcx14_pmtud_icmp, pcx7_route_table_side, pcx11_sg_peer_reference,
 )
 from pcxguard.settings import Settings
 
@@ -76,7 +76,7 @@ def test_pcx6_default_route_via_peering_fails_and_nat_default_route_does_not_mat
     good = table(e, "good", "a")
     route(e, "nat", good, "0.0.0.0/0", "nat-123", kind="nat_gateway")
     route(e, "to_b", good, "10.1.0.0/16", "aws_vpc_peering_connection.ab")
-    findings = list(peer_destination.evaluate(e, Settings()))
+    findings = list(pcx6_peer_destination.evaluate(e, Settings()))
     assert {f.resource.address: f.verdict for f in findings} == {
         "aws_route.default": Verdict.FAILED, "aws_route.to_b": Verdict.PASSED}
     failed = only(findings, "aws_route.default")
@@ -88,7 +88,7 @@ def test_pcx6_transitive_range_names_the_third_vpc():
     e = pair_estate()
     t = table(e, "a", "a")
     route(e, "to_c", t, "10.2.0.0/16", "aws_vpc_peering_connection.ab")
-    f = only(peer_destination.evaluate(e, Settings()))
+    f = only(pcx6_peer_destination.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED
     assert "aws_vpc.c" in f.message and "transitive" in f.message
 
@@ -97,7 +97,7 @@ def test_pcx6_partial_overlap_fails_naming_the_outside_part():
     e = pair_estate()
     t = table(e, "a", "a")
     route(e, "wide", t, "10.0.0.0/15", "aws_vpc_peering_connection.ab")
-    f = only(peer_destination.evaluate(e, Settings()))
+    f = only(pcx6_peer_destination.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED
     assert "10.0.0.0/16" in f.message  # the part outside b (a's own range)
     assert "Narrow the destination of aws_route.wide to 10.1.0.0/16" in f.fix
@@ -109,7 +109,7 @@ def test_pcx6_unknown_peer_block_is_unknown_but_default_route_still_fails():
     t = table(e, "a", "a")
     route(e, "narrow", t, "10.1.0.0/24", "aws_vpc_peering_connection.ab")
     route(e, "default", t, "0.0.0.0/0", "aws_vpc_peering_connection.ab")
-    findings = {f.resource.address: f for f in peer_destination.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx6_peer_destination.evaluate(e, Settings())}
     assert findings["aws_route.narrow"].verdict is Verdict.UNKNOWN
     assert any("cidr of b" in m for m in findings["aws_route.narrow"].missing)
     assert findings["aws_route.default"].verdict is Verdict.FAILED
@@ -121,7 +121,7 @@ def test_pcx6_unknown_destination_and_peer_outside_scan_are_unknown():
     t = table(e, "a", "a")
     route(e, "unknown_dest", t, Unknown("destination", "apply"), "aws_vpc_peering_connection.ab")
     route(e, "outside", t, "10.7.0.0/16", "aws_vpc_peering_connection.ax")
-    findings = {f.resource.address: f for f in peer_destination.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx6_peer_destination.evaluate(e, Settings())}
     assert findings["aws_route.unknown_dest"].verdict is Verdict.UNKNOWN
     assert findings["aws_route.outside"].verdict is Verdict.UNKNOWN
     assert "vpc-0outside" in findings["aws_route.outside"].missing[0]
@@ -132,7 +132,7 @@ def test_pcx7_route_in_third_vpc_table_fails():
     e = pair_estate()
     route(e, "a_to_b", table(e, "a", "a"), "10.1.0.0/16", "aws_vpc_peering_connection.ab")
     route(e, "c_to_b", table(e, "c", "c"), "10.1.0.0/16", "aws_vpc_peering_connection.ab")
-    findings = {f.resource.address: f for f in route_table_side.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx7_route_table_side.evaluate(e, Settings())}
     assert findings["aws_route.a_to_b"].verdict is Verdict.PASSED
     bad = findings["aws_route.c_to_b"]
     assert bad.verdict is Verdict.FAILED
@@ -145,7 +145,7 @@ def test_pcx7_unknown_sides_are_unknown():
     e = pair_estate()
     e.peerings["aws_vpc_peering_connection.ab"].accepter_vpc = Unknown("peer_vpc_id", "apply")
     route(e, "c_to_b", table(e, "c", "c"), "10.1.0.0/16", "aws_vpc_peering_connection.ab")
-    f = only(route_table_side.evaluate(e, Settings()))
+    f = only(pcx7_route_table_side.evaluate(e, Settings()))
     assert f.verdict is Verdict.UNKNOWN and "peer_vpc_id" in f.missing[0]
 
 
@@ -155,7 +155,7 @@ def test_pcx8_auto_accept_across_regions_fails():
     e.vpcs["aws_vpc.b"].region = "us-west-2"
     p = e.peerings["aws_vpc_peering_connection.ab"]
     p.peer_region = "us-west-2"
-    f = only(peering_acceptance.evaluate(e, Settings()))
+    f = only(pcx8_peering_acceptance.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED and "auto_accept" in f.message and "us-west-2" in f.message
 
 
@@ -164,23 +164,23 @@ def test_pcx8_cross_account_without_accepter_fails_tag_or_config_passes():
     e.vpcs["aws_vpc.b"].account = "222222222222"
     p = e.peerings["aws_vpc_peering_connection.ab"]
     p.auto_accept, p.peer_owner_id = None, "222222222222"
-    f = only(peering_acceptance.evaluate(e, Settings()))
+    f = only(pcx8_peering_acceptance.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED and "7 days" in f.message and "pcxguard:accepter" in f.fix
-    ok = only(peering_acceptance.evaluate(e, Settings(
+    ok = only(pcx8_peering_acceptance.evaluate(e, Settings(
         accepted_elsewhere=(("aws_vpc_peering_connection.ab", "stack west"),))))
     assert ok.verdict is Verdict.PASSED and "stack west" in ok.message
     p.reason_unaccepted = "repo infra-b"
-    assert only(peering_acceptance.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx8_peering_acceptance.evaluate(e, Settings())).verdict is Verdict.PASSED
     p.reason_unaccepted = None
     p.accepters.append(src("aws_vpc_peering_connection_accepter.ab"))
-    assert only(peering_acceptance.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx8_peering_acceptance.evaluate(e, Settings())).verdict is Verdict.PASSED
 
 
 def test_pcx8_same_region_without_auto_accept_fails_unless_setting_off():
     e = pair_estate()
     e.peerings["aws_vpc_peering_connection.ab"].auto_accept = None
-    assert only(peering_acceptance.evaluate(e, Settings())).verdict is Verdict.FAILED
-    assert only(peering_acceptance.evaluate(e, Settings(require_acceptance_same_account=False))).verdict \
+    assert only(pcx8_peering_acceptance.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx8_peering_acceptance.evaluate(e, Settings(require_acceptance_same_account=False))).verdict \
         is Verdict.PASSED
 
 
@@ -190,7 +190,7 @@ def test_pcx8_unknown_requester_account_with_peer_owner_is_unknown():
         v.account = Unknown("account")
     p = e.peerings["aws_vpc_peering_connection.ab"]
     p.auto_accept, p.peer_owner_id = True, "222222222222"
-    f = only(peering_acceptance.evaluate(e, Settings()))
+    f = only(pcx8_peering_acceptance.evaluate(e, Settings()))
     assert f.verdict is Verdict.UNKNOWN and any("account" in m for m in f.missing)
 
 
@@ -201,11 +201,11 @@ def test_pcx9_quota_default_and_setting():
     for i in range(51):
         vpc(e, f"s{i}", f"10.{i + 1}.0.0/16")
         peer(e, f"p{i}", "hub", f"s{i}", auto_accept=True)
-    findings = {f.resource.address: f for f in peering_quota.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx9_peering_quota.evaluate(e, Settings())}
     assert findings["aws_vpc.hub"].verdict is Verdict.FAILED
     assert "51 peering connections" in findings["aws_vpc.hub"].message and "quota of 50" in findings["aws_vpc.hub"].message
     assert findings["aws_vpc.s0"].verdict is Verdict.PASSED
-    raised = {f.resource.address: f for f in peering_quota.evaluate(e, Settings(active_peerings_per_vpc=60))}
+    raised = {f.resource.address: f for f in pcx9_peering_quota.evaluate(e, Settings(active_peerings_per_vpc=60))}
     assert raised["aws_vpc.hub"].verdict is Verdict.PASSED
 
 
@@ -217,7 +217,7 @@ def test_pcx9_unknown_peerings_could_pass_the_quota():
         peer(e, f"p{i}", "hub", f"s{i}")
     e.peerings["aws_vpc_peering_connection.x"] = PeeringConnection(
         "aws_vpc_peering_connection.x", src("aws_vpc_peering_connection.x"), Unknown("vpc_id"), "aws_vpc.s0")
-    f = only(peering_quota.evaluate(e, Settings(active_peerings_per_vpc=2)), "aws_vpc.hub")
+    f = only(pcx9_peering_quota.evaluate(e, Settings(active_peerings_per_vpc=2)), "aws_vpc.hub")
     assert f.verdict is Verdict.UNKNOWN and f.missing == ("the VPCs of aws_vpc_peering_connection.x",)
 
 
@@ -237,7 +237,7 @@ def test_pcx10_one_table_with_overlapping_routes_to_two_peers_fails():
     t = table(e, "a", "a")
     route(e, "to_b", t, "10.1.0.0/16", "aws_vpc_peering_connection.ab")
     route(e, "to_c", t, "10.1.2.0/24", "aws_vpc_peering_connection.ac")
-    f = only(overlapping_peers.evaluate(e, Settings()), "aws_vpc.a")
+    f = only(pcx10_overlapping_peers.evaluate(e, Settings()), "aws_vpc.a")
     assert f.verdict is Verdict.FAILED
     for part in ("aws_vpc.b", "aws_vpc.c", "10.1.0.0/16", "10.1.2.0/24", "aws_route_table.a", "reverse-path"):
         assert part in f.message
@@ -248,11 +248,11 @@ def test_pcx10_specific_routes_or_separate_tables_pass():
     t = table(e, "a", "a")
     route(e, "to_b", t, "10.1.1.0/24", "aws_vpc_peering_connection.ab")
     route(e, "to_c", t, "10.1.2.0/24", "aws_vpc_peering_connection.ac")
-    assert only(overlapping_peers.evaluate(e, Settings()), "aws_vpc.a").verdict is Verdict.PASSED
+    assert only(pcx10_overlapping_peers.evaluate(e, Settings()), "aws_vpc.a").verdict is Verdict.PASSED
     e2 = overlapping_estate()
     route(e2, "to_b", table(e2, "ab", "a"), "10.1.0.0/16", "aws_vpc_peering_connection.ab")
     route(e2, "to_c", table(e2, "ac", "a"), "10.1.0.0/16", "aws_vpc_peering_connection.ac")
-    assert only(overlapping_peers.evaluate(e2, Settings()), "aws_vpc.a").verdict is Verdict.PASSED
+    assert only(pcx10_overlapping_peers.evaluate(e2, Settings()), "aws_vpc.a").verdict is Verdict.PASSED
 
 
 def test_pcx10_peer_outside_scan_is_unknown_and_single_peer_is_not_judged():
@@ -261,9 +261,9 @@ def test_pcx10_peer_outside_scan_is_unknown_and_single_peer_is_not_judged():
     vpc(e, "b", "10.1.0.0/16")
     peer(e, "ab", "a", "b")
     peer(e, "ax", "a", "vpc-0outside")
-    f = only(overlapping_peers.evaluate(e, Settings()), "aws_vpc.a")
+    f = only(pcx10_overlapping_peers.evaluate(e, Settings()), "aws_vpc.a")
     assert f.verdict is Verdict.UNKNOWN and "vpc-0outside" in f.missing[0]
-    assert [x.resource.address for x in overlapping_peers.evaluate(e, Settings())] == ["aws_vpc.a"]
+    assert [x.resource.address for x in pcx10_overlapping_peers.evaluate(e, Settings())] == ["aws_vpc.a"]
 
 
 # ---------------------------------------------------------------- CKV2_PCX_11
@@ -288,7 +288,7 @@ def test_pcx11_reference_without_peering_fails_with_peering_passes():
     ref_rule(e, "from_b", "a", "aws_security_group.b")
     ref_rule(e, "from_c", "a", "aws_security_group.c")
     ref_rule(e, "own", "a", "aws_security_group.a", self_reference=True)
-    findings = {f.resource.address: f for f in sg_peer_reference.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx11_sg_peer_reference.evaluate(e, Settings())}
     assert set(findings) == {"aws_security_group_rule.from_b", "aws_security_group_rule.from_c"}
     assert findings["aws_security_group_rule.from_b"].verdict is Verdict.PASSED
     bad = findings["aws_security_group_rule.from_c"]
@@ -305,7 +305,7 @@ def test_pcx11_cross_account_needs_account_form():
     ref_rule(e, "bare", "a", "aws_security_group.b")
     ref_rule(e, "with_account", "a", "222222222222/aws_security_group.b")
     ref_rule(e, "from_plan", "a", "aws_security_group.b", reference_text_known=False)
-    findings = {f.resource.address: f for f in sg_peer_reference.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx11_sg_peer_reference.evaluate(e, Settings())}
     bare = findings["aws_security_group_rule.bare"]
     assert bare.verdict is Verdict.FAILED and "222222222222/sg-" in bare.message and "gives no account" in bare.message
     assert findings["aws_security_group_rule.with_account"].verdict is Verdict.PASSED
@@ -316,7 +316,7 @@ def test_pcx11_group_outside_scan_is_unknown():
     e = pair_estate()
     sg(e, "a", "a")
     ref_rule(e, "outside", "a", "sg-0123456789abcdef0")
-    f = only(sg_peer_reference.evaluate(e, Settings()))
+    f = only(pcx11_sg_peer_reference.evaluate(e, Settings()))
     assert f.verdict is Verdict.UNKNOWN and "sg-0123456789abcdef0" in f.missing[0]
 
 
@@ -332,7 +332,7 @@ def test_pcx12_ipv6_route_needs_ipv6_on_both_sides():
     route(e, "v6_b", t, "2600:1f18:bb00::/56", "aws_vpc_peering_connection.ab")
     route(e, "v6_c", t, "2600:1f18:cc00::/56", "aws_vpc_peering_connection.ac")
     route(e, "v4_c", t, "10.2.0.0/16", "aws_vpc_peering_connection.ac")
-    findings = {f.resource.address: f for f in ipv6_peering_route.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx12_ipv6_peering_route.evaluate(e, Settings())}
     assert set(findings) == {"aws_route.v6_b", "aws_route.v6_c"}
     assert findings["aws_route.v6_b"].verdict is Verdict.PASSED
     bad = findings["aws_route.v6_c"]
@@ -344,7 +344,7 @@ def test_pcx12_peer_outside_scan_is_unknown():
     vpc(e, "a", "10.0.0.0/16", "2600:1f18:aa00::/56")
     peer(e, "ax", "a", "vpc-0outside")
     route(e, "v6", table(e, "a", "a"), "2600:1f18:cc00::/56", "aws_vpc_peering_connection.ax")
-    f = only(ipv6_peering_route.evaluate(e, Settings()))
+    f = only(pcx12_ipv6_peering_route.evaluate(e, Settings()))
     assert f.verdict is Verdict.UNKNOWN
 
 
@@ -360,31 +360,31 @@ def dns_estate(cross_region: bool) -> tuple[Estate, PeeringConnection]:
 def test_pcx13_accepter_block_on_requester_resource_fails_across_regions():
     e, p = dns_estate(True)
     p.accepter_options = PeeringOptions(True, p.source, set_in_region="us-east-1")
-    f = only(peering_dns.evaluate(e, Settings()))
+    f = only(pcx13_peering_dns.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED and "accepter {} block" in f.message
     accepter = src("aws_vpc_peering_connection_accepter.ab")
     p.accepter_options = PeeringOptions(True, accepter, set_in_region="us-west-2")
-    assert only(peering_dns.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx13_peering_dns.evaluate(e, Settings())).verdict is Verdict.PASSED
     options = src("aws_vpc_peering_connection_options.ab")
     p.accepter_options = PeeringOptions(True, options, set_in_region="us-east-1")
-    f = only(peering_dns.evaluate(e, Settings()))
+    f = only(pcx13_peering_dns.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED and "region us-east-1" in f.message and "region us-west-2" in f.message
 
 
 def test_pcx13_same_region_accepter_block_passes_but_dns_hostnames_off_fails():
     e, p = dns_estate(False)
     p.accepter_options = PeeringOptions(True, p.source)
-    assert only(peering_dns.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx13_peering_dns.evaluate(e, Settings())).verdict is Verdict.PASSED
     e.vpcs["aws_vpc.b"].dns_hostnames = False
-    f = only(peering_dns.evaluate(e, Settings()))
+    f = only(pcx13_peering_dns.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED and "aws_vpc.b (accepter) has enable_dns_hostnames = false" in f.message
 
 
 def test_pcx13_not_asked_is_not_judged_and_unknown_option_is_unknown():
     e, p = dns_estate(False)
-    assert list(peering_dns.evaluate(e, Settings())) == []
+    assert list(pcx13_peering_dns.evaluate(e, Settings())) == []
     p.requester_options = PeeringOptions(Unknown("dns option"), p.source)
-    assert only(peering_dns.evaluate(e, Settings())).verdict is Verdict.UNKNOWN
+    assert only(pcx13_peering_dns.evaluate(e, Settings())).verdict is Verdict.UNKNOWN
 
 
 # ---------------------------------------------------------------- CKV2_PCX_14
@@ -418,11 +418,11 @@ def icmp_rule(g: SecurityGroup, protocol: str = "icmp", from_port: int = 3, to_p
 
 def test_pcx14_group_without_icmp_fails_and_icmp_rule_passes():
     e, host, g = pmtud_estate()
-    f = only(pmtud_icmp.evaluate(e, Settings()))
+    f = only(pcx14_pmtud_icmp.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED
     assert "aws_security_group.app" in f.message and "10.1.0.0/16" in f.message and "type 3 code 4" in f.message
     e.sg_rules.append(icmp_rule(g))
-    assert only(pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx14_pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.PASSED
 
 
 def test_pcx14_all_icmp_all_traffic_count_and_wrong_type_or_narrow_cidr_do_not():
@@ -432,7 +432,7 @@ def test_pcx14_all_icmp_all_traffic_count_and_wrong_type_or_narrow_cidr_do_not()
                                             ("icmp", 3, 4, "10.1.1.0/24", Verdict.FAILED)):
         e, host, g = pmtud_estate()
         e.sg_rules.append(icmp_rule(g, protocol, lo, hi, cidr))
-        assert only(pmtud_icmp.evaluate(e, Settings())).verdict is verdict, (protocol, lo, hi, cidr)
+        assert only(pcx14_pmtud_icmp.evaluate(e, Settings())).verdict is verdict, (protocol, lo, hi, cidr)
 
 
 def test_pcx14_network_acl_first_match_wins():
@@ -444,21 +444,21 @@ def test_pcx14_network_acl_first_match_wins():
                             NetworkAclRule(False, 100, "allow", "-1", IPNetwork("0.0.0.0/0"))])
     e.network_acls[acl.key] = acl
     e.subnets["aws_subnet.app"].network_acl = acl.key
-    f = only(pmtud_icmp.evaluate(e, Settings()))
+    f = only(pcx14_pmtud_icmp.evaluate(e, Settings()))
     assert f.verdict is Verdict.FAILED and "aws_network_acl.strict denies inbound" in f.message
     acl.rules[0].rule_number = 150  # the allow-all now comes first
-    assert only(pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx14_pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.PASSED
     acl.rules.clear()  # a custom ACL without rules denies everything
-    assert only(pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx14_pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.FAILED
 
 
 def test_pcx14_small_mtu_passes_and_unknown_group_is_unknown():
     e, host, g = pmtud_estate()
     host.interface_mtu = 1500
-    assert only(pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx14_pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.PASSED
     e, host, g = pmtud_estate()
     host.security_groups = ["sg-0outside"]
-    f = only(pmtud_icmp.evaluate(e, Settings()))
+    f = only(pcx14_pmtud_icmp.evaluate(e, Settings()))
     assert f.verdict is Verdict.UNKNOWN and any("sg-0outside" in m for m in f.missing)
 
 
