@@ -15,7 +15,7 @@ from pcxguard.rules import (
     pcx12_ipv6_peering_route, pcx14_pmtud_icmp,
 )
 from pcxguard.settings import Settings
-from test_rules_6_14 import only, pair_estate, peer, pmtud_estate, ref_rule, route, sg, table, vpc
+from model_estates import only, pair_estate, peer, pmtud_estate, ref_rule, route, sg, table, vpc
 
 WHAT = "aws_route.x: count is not known from the source"
 
@@ -84,7 +84,7 @@ def test_pcx2_a_route_on_a_table_outside_the_scan_is_a_gap_in_both_vpcs_of_its_p
 
 
 def src_of(address):
-    from test_rules_6_14 import src
+    from model_estates import src
     return src(address, "route table")
 
 
@@ -248,7 +248,7 @@ def test_every_finding_names_the_gap_it_could_not_conclude_over():
 
 def test_pcx2_a_subnet_associated_with_a_table_outside_the_scan_does_not_use_the_main_table():
     from pcxguard.model import Subnet
-    from test_rules_6_14 import src
+    from model_estates import src
 
     e = reverse_estate()
     subnet = Subnet("aws_subnet.b", src("aws_subnet.b"), vpc="aws_vpc.b", blocks=[IPNetwork("10.1.1.0/24")],

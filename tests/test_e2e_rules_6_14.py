@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 
-from checkov_run import ROOT, run_checkov
+from checkov_run import ROOT
 
 CASES_DIR = ROOT / "fixtures" / "terraform"
 CASES = sorted(p.name for p in CASES_DIR.glob("pcx*") if (p / "expected.json").is_file())
@@ -18,11 +18,3 @@ def test_there_is_a_case_per_new_check():
                json.loads((CASES_DIR / case / "expected.json").read_text())["message_contains"].items()}
     assert covered == NEW_CHECKS
 
-
-def test_unknown_verdicts_reach_checkov_through_ckv2_pcx_0():
-    case = CASES_DIR / "pcx11_sg_references"
-    run = run_checkov("-f", str(case / "plan.json"), "--check", "CKV2_PCX_0")
-    record = run.record("plan.json", "CKV2_PCX_0", "aws_vpc_security_group_ingress_rule.a_from_x_bare")
-    assert record["check_result"]["result"] == "FAILED"
-    assert any("CKV2_PCX_11" in line for line in record["details"])
-    assert run.verdict("plan.json", "CKV2_PCX_0", "aws_vpc_security_group_ingress_rule.a_from_b") == "PASSED"
