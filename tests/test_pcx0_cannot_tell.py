@@ -10,7 +10,7 @@ CASES_DIR = ROOT / "fixtures" / "terraform"
 
 
 def test_unknown_verdicts_reach_checkov_through_ckv2_pcx_0():
-    case = CASES_DIR / "pcx11_sg_references"
+    case = CASES_DIR / "pcx11_sg_peer_reference"
     run = run_checkov("-f", str(case / "plan.json"), "--check", "CKV2_PCX_0")
     record = run.record("plan.json", "CKV2_PCX_0", "aws_vpc_security_group_ingress_rule.a_from_x_bare")
     assert record["check_result"]["result"] == "FAILED"

@@ -122,7 +122,7 @@ def test_route_in_a_table_outside_the_scan_cannot_tell(tmp_path):
     from pcxguard.loaders.terraform_plan import load_plan_data
     from checkov_run import ROOT
 
-    plan = json.loads((ROOT / "fixtures/terraform/missing_reverse_route/plan.json").read_text())
+    plan = json.loads((ROOT / "fixtures/terraform/pcx2_reverse_route_missing/plan.json").read_text())
     for change in plan["resource_changes"]:
         if change["type"] == "aws_route":
             change["change"]["after"]["route_table_id"] = "rtb-0fff"
