@@ -54,6 +54,9 @@ def page(entry: Policy) -> str:
         if entry.example_fail_cloudformation:
             out += ["In a CloudFormation template (`Resources:`):", "", "```yaml", entry.example_fail_cloudformation,
                     "```", ""]
+            if entry.example_config_cloudformation:
+                out += ["With this `.pcxguard.yaml` beside the template (`template.yaml`):", "", "```yaml",
+                        entry.example_config_cloudformation, "```", ""]
         if entry.example_context_cloudformation:
             out += ["<details><summary>The resources both CloudFormation examples refer to</summary>", "",
                     "```yaml", entry.example_context_cloudformation, "```", "", "</details>", ""]

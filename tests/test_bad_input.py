@@ -12,7 +12,7 @@ from checkov_run import ROOT, pcx_checks, run_checkov
 from pcxguard.engine import analyse
 from pcxguard.loaders.terraform_plan import load_plan, load_plan_data
 
-GOOD = ROOT / "fixtures" / "terraform" / "overlap_primary" / "plan.json"
+GOOD = ROOT / "fixtures" / "terraform" / "pcx1_overlapping_cidrs_primary" / "plan.json"
 
 
 def test_malformed_json_is_a_problem_not_an_exception(tmp_path):

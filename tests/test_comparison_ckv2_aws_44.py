@@ -1,5 +1,5 @@
 """pcxguard's CKV2_PCX_6 against checkov's own CKV2_AWS_44, run for real on fixtures/terraform/
-pcx6_route_destinations (see docs/comparison-ckv2_aws_44.md).
+pcx6_peer_destination (see docs/comparison-ckv2_aws_44.md).
 
 CKV2_AWS_44 fails a table or route whose peering route goes to 0.0.0.0/0 or ::/0, judging a table
 as a whole: "some route has a peering id" and "some route is 0.0.0.0/0", not the same route."""
@@ -12,7 +12,7 @@ import pytest
 
 from checkov_run import ROOT, CheckovRun, run_checkov
 
-CASE = ROOT / "fixtures" / "terraform" / "pcx6_route_destinations"
+CASE = ROOT / "fixtures" / "terraform" / "pcx6_peer_destination"
 
 
 def verdicts(run: CheckovRun, check_id: str) -> dict[str, str]:

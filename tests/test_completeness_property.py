@@ -16,7 +16,7 @@ from pcxguard.loaders.cloudformation import load_cloudformation
 from pcxguard.loaders.terraform_plan import load_plan
 from pcxguard.model import GAP_KINDS, Estate, Gap
 from test_completeness_rules import reverse_estate
-from test_rules_6_14 import pmtud_estate
+from model_estates import pmtud_estate
 
 ROOT = Path(__file__).resolve().parents[1]
 PLANS = sorted((ROOT / "fixtures" / "terraform").glob("*/plan.json"))

@@ -10,11 +10,12 @@ from pcxguard.engine import analyse
 from pcxguard.findings import Verdict
 from pcxguard.model import Estate, Gap, RouteTable, Unknown
 from pcxguard.rules import (
-    duplicate_peering, ipv6_peering_route, jumbo_mtu, overlapping_cidrs, overlapping_peers, peer_destination,
-    peering_acceptance, peering_quota, pmtud_icmp, reverse_route, sg_peer_reference,
+    pcx1_overlapping_cidrs, pcx2_reverse_route, pcx3_duplicate_peering, pcx5_jumbo_mtu, pcx6_peer_destination,
+    pcx8_peering_acceptance, pcx9_peering_quota, pcx10_overlapping_peers, pcx11_sg_peer_reference,
+    pcx12_ipv6_peering_route, pcx14_pmtud_icmp,
 )
 from pcxguard.settings import Settings
-from test_rules_6_14 import only, pair_estate, peer, pmtud_estate, ref_rule, route, sg, table, vpc
+from model_estates import only, pair_estate, peer, pmtud_estate, ref_rule, route, sg, table, vpc
 
 WHAT = "aws_route.x: count is not known from the source"
 
@@ -43,11 +44,11 @@ def reverse_estate() -> Estate:
 
 def test_pcx2_no_route_back_is_cannot_tell_when_the_peers_routes_have_a_gap():
     e = reverse_estate()
-    assert only(reverse_route.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx2_reverse_route.evaluate(e, Settings())).verdict is Verdict.FAILED
     gap(e, "routes", "aws_vpc.c")  # another VPC's gap changes nothing
-    assert only(reverse_route.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx2_reverse_route.evaluate(e, Settings())).verdict is Verdict.FAILED
     gap(e, "routes", "aws_vpc.b")
-    f = only(reverse_route.evaluate(e, Settings()))
+    f = only(pcx2_reverse_route.evaluate(e, Settings()))
     assert_cannot_tell(f, "the routes of aws_vpc.b may be incomplete")
     assert "aws_route_table.b lacks 10.0.0.0/16 among the routes the scan sees" in f.missing
 
@@ -55,16 +56,16 @@ def test_pcx2_no_route_back_is_cannot_tell_when_the_peers_routes_have_a_gap():
 def test_pcx2_a_gap_whose_vpc_is_unknown_counts_for_every_vpc():
     e = reverse_estate()
     gap(e, "associations", None)
-    assert_cannot_tell(only(reverse_route.evaluate(e, Settings())), "the route table associations of aws_vpc.b")
+    assert_cannot_tell(only(pcx2_reverse_route.evaluate(e, Settings())), "the route table associations of aws_vpc.b")
 
 
 def test_pcx2_a_route_back_passes_despite_a_gap_in_routes_but_not_in_associations():
     e = reverse_estate()
     route(e, "b_to_a", e.route_tables["aws_route_table.b"], "10.0.0.0/16", "aws_vpc_peering_connection.ab")
     gap(e, "routes", "aws_vpc.b")  # more routes cannot take a route back away
-    assert {f.verdict for f in reverse_route.evaluate(e, Settings())} == {Verdict.PASSED}
+    assert {f.verdict for f in pcx2_reverse_route.evaluate(e, Settings())} == {Verdict.PASSED}
     gap(e, "subnets", "aws_vpc.b")  # another subnet could use a table without one
-    assert {f.verdict for f in reverse_route.evaluate(e, Settings())} == {Verdict.UNKNOWN}
+    assert {f.verdict for f in pcx2_reverse_route.evaluate(e, Settings())} == {Verdict.UNKNOWN}
 
 
 def test_pcx2_a_route_on_a_table_outside_the_scan_is_a_gap_in_both_vpcs_of_its_peering():
@@ -76,49 +77,49 @@ def test_pcx2_a_route_on_a_table_outside_the_scan_is_a_gap_in_both_vpcs_of_its_p
     route(e, "b_to_a", outside, "10.0.0.0/16", "aws_vpc_peering_connection.ab")
     e.reindex()
     assert {g.vpc for g in e.link_gaps()} == {"aws_vpc.a", "aws_vpc.b"}
-    findings = {f.resource.address: f for f in reverse_route.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx2_reverse_route.evaluate(e, Settings())}
     assert findings["aws_route.a_to_b"].verdict is Verdict.UNKNOWN
     assert any("aws_route.b_to_a is on rtb-0outside, which the scan does not place in a VPC" in m
                for m in findings["aws_route.a_to_b"].missing)
 
 
 def src_of(address):
-    from test_rules_6_14 import src
+    from model_estates import src
     return src(address, "route table")
 
 
 # ---------------------------------------------------------------- CKV2_PCX_1 / 3 / 9 / 10: passes from absence
 def test_pcx1_no_overlap_is_cannot_tell_with_a_gap_in_the_blocks():
     e = pair_estate()
-    assert only(overlapping_cidrs.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx1_overlapping_cidrs.evaluate(e, Settings())).verdict is Verdict.PASSED
     gap(e, "vpc_blocks", "aws_vpc.b")
-    assert_cannot_tell(only(overlapping_cidrs.evaluate(e, Settings())), "the CIDR blocks of aws_vpc.b")
+    assert_cannot_tell(only(pcx1_overlapping_cidrs.evaluate(e, Settings())), "the CIDR blocks of aws_vpc.b")
 
 
 def test_pcx1_a_peering_of_a_vpc_with_itself_fails_even_with_gaps():
     e = pair_estate()
     peer(e, "self", "a", "a")
     gap(e, "vpc_blocks", None)
-    f = only(overlapping_cidrs.evaluate(e, Settings()), "aws_vpc_peering_connection.self")
+    f = only(pcx1_overlapping_cidrs.evaluate(e, Settings()), "aws_vpc_peering_connection.self")
     assert f.verdict is Verdict.FAILED and "requester and accepter are the same VPC" in f.message
     e.peerings["aws_vpc_peering_connection.self"].requester_vpc = "vpc-0same"
     e.peerings["aws_vpc_peering_connection.self"].accepter_vpc = "vpc-0same"
     e.reindex()
-    assert only(overlapping_cidrs.evaluate(e, Settings()), "aws_vpc_peering_connection.self").verdict \
+    assert only(pcx1_overlapping_cidrs.evaluate(e, Settings()), "aws_vpc_peering_connection.self").verdict \
         is Verdict.FAILED
 
 
 def test_pcx3_only_peering_is_cannot_tell_with_a_gap_in_peerings():
     e = pair_estate()
-    assert only(duplicate_peering.evaluate(e, Settings())).verdict is Verdict.PASSED
+    assert only(pcx3_duplicate_peering.evaluate(e, Settings())).verdict is Verdict.PASSED
     gap(e, "peerings", "aws_vpc.a")
-    assert_cannot_tell(only(duplicate_peering.evaluate(e, Settings())), "the peering connections of aws_vpc.a")
+    assert_cannot_tell(only(pcx3_duplicate_peering.evaluate(e, Settings())), "the peering connections of aws_vpc.a")
 
 
 def test_pcx9_within_quota_is_cannot_tell_with_a_gap_in_peerings():
     e = pair_estate()
     gap(e, "peerings", "aws_vpc.b")
-    findings = {f.resource.address: f for f in peering_quota.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx9_peering_quota.evaluate(e, Settings())}
     assert findings["aws_vpc.a"].verdict is Verdict.PASSED
     assert_cannot_tell(findings["aws_vpc.b"], "the peering connections of aws_vpc.b")
 
@@ -132,9 +133,9 @@ def test_pcx10_peers_apart_is_cannot_tell_with_a_gap_in_routes():
     peer(e, "ac", "a", "c")
     route(e, "to_b", table(e, "ab", "a"), "10.1.0.0/16", "aws_vpc_peering_connection.ab")
     route(e, "to_c", table(e, "ac", "a"), "10.1.0.0/16", "aws_vpc_peering_connection.ac")
-    assert only(overlapping_peers.evaluate(e, Settings()), "aws_vpc.a").verdict is Verdict.PASSED
+    assert only(pcx10_overlapping_peers.evaluate(e, Settings()), "aws_vpc.a").verdict is Verdict.PASSED
     gap(e, "routes", "aws_vpc.a")
-    assert_cannot_tell(only(overlapping_peers.evaluate(e, Settings()), "aws_vpc.a"), "the routes of aws_vpc.a")
+    assert_cannot_tell(only(pcx10_overlapping_peers.evaluate(e, Settings()), "aws_vpc.a"), "the routes of aws_vpc.a")
 
 
 # ---------------------------------------------------------------- CKV2_PCX_6: outside the peer's blocks
@@ -145,7 +146,7 @@ def test_pcx6_outside_the_peer_is_cannot_tell_with_a_gap_in_its_blocks_but_wide_
     route(e, "default", t, "0.0.0.0/0", "aws_vpc_peering_connection.ab")
     route(e, "wide", t, "10.0.0.0/12", "aws_vpc_peering_connection.ab")
     gap(e, "vpc_blocks", "aws_vpc.b")
-    findings = {f.resource.address: f for f in peer_destination.evaluate(e, Settings())}
+    findings = {f.resource.address: f for f in pcx6_peer_destination.evaluate(e, Settings())}
     assert_cannot_tell(findings["aws_route.to_c"], "the CIDR blocks of aws_vpc.b")
     assert findings["aws_route.default"].verdict is Verdict.FAILED
     assert findings["aws_route.wide"].verdict is Verdict.FAILED
@@ -164,13 +165,13 @@ def test_pcx6_wide_routes_fail_with_the_table_or_peering_outside_the_scan():
     route(e, "v6_slash44", outside, "2600:1f18::/44", "pcx-0outside")
     route(e, "nat_default", outside, "0.0.0.0/0", "nat-0abc", kind="nat_gateway")
     e.reindex()
-    verdicts = {f.resource.address: f.verdict for f in peer_destination.evaluate(e, Settings())}
+    verdicts = {f.resource.address: f.verdict for f in pcx6_peer_destination.evaluate(e, Settings())}
     assert verdicts == {
         "aws_route.v4_default": Verdict.FAILED, "aws_route.v6_default": Verdict.FAILED,
         "aws_route.v4_slash15": Verdict.FAILED, "aws_route.v6_slash43": Verdict.FAILED,
         "aws_route.v4_slash16": Verdict.UNKNOWN, "aws_route.v6_slash44": Verdict.UNKNOWN,
     }
-    f = only(peer_destination.evaluate(e, Settings()), "aws_route.v4_default")
+    f = only(pcx6_peer_destination.evaluate(e, Settings()), "aws_route.v4_default")
     assert "the default route" in f.message and "pcx-0outside" in f.message
 
 
@@ -178,9 +179,9 @@ def test_pcx6_wide_routes_fail_with_the_table_or_peering_outside_the_scan():
 def test_pcx8_nothing_accepts_is_cannot_tell_with_a_gap_in_peerings():
     e = pair_estate()
     e.peerings["aws_vpc_peering_connection.ab"].auto_accept = None
-    assert only(peering_acceptance.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx8_peering_acceptance.evaluate(e, Settings())).verdict is Verdict.FAILED
     gap(e, "peerings", None)  # an accepter the loader could not place
-    assert_cannot_tell(only(peering_acceptance.evaluate(e, Settings())), "the peering connections of aws_vpc.a")
+    assert_cannot_tell(only(pcx8_peering_acceptance.evaluate(e, Settings())), "the peering connections of aws_vpc.a")
 
 
 # ---------------------------------------------------------------- CKV2_PCX_11: no peering joins these VPCs
@@ -190,11 +191,11 @@ def test_pcx11_no_peering_is_cannot_tell_with_a_gap_in_peerings():
         sg(e, n, n)
     ref_rule(e, "from_c", "a", "aws_security_group.c")
     e.reindex()
-    assert only(sg_peer_reference.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx11_sg_peer_reference.evaluate(e, Settings())).verdict is Verdict.FAILED
     gap(e, "peerings", "aws_vpc.b")
-    assert only(sg_peer_reference.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx11_sg_peer_reference.evaluate(e, Settings())).verdict is Verdict.FAILED
     gap(e, "peerings", "aws_vpc.c")
-    assert_cannot_tell(only(sg_peer_reference.evaluate(e, Settings())), "the peering connections of aws_vpc.c")
+    assert_cannot_tell(only(pcx11_sg_peer_reference.evaluate(e, Settings())), "the peering connections of aws_vpc.c")
 
 
 # ---------------------------------------------------------------- CKV2_PCX_12: no IPv6 block
@@ -204,34 +205,34 @@ def test_pcx12_no_ipv6_block_is_cannot_tell_with_a_gap_in_the_blocks():
     vpc(e, "c", "10.2.0.0/16")
     peer(e, "ac", "a", "c")
     route(e, "v6_c", table(e, "a", "a"), "2600:1f18:cc00::/56", "aws_vpc_peering_connection.ac")
-    assert only(ipv6_peering_route.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx12_ipv6_peering_route.evaluate(e, Settings())).verdict is Verdict.FAILED
     gap(e, "vpc_blocks", "aws_vpc.c")
-    assert_cannot_tell(only(ipv6_peering_route.evaluate(e, Settings())), "the CIDR blocks of aws_vpc.c")
+    assert_cannot_tell(only(pcx12_ipv6_peering_route.evaluate(e, Settings())), "the CIDR blocks of aws_vpc.c")
 
 
 # ---------------------------------------------------------------- CKV2_PCX_5 / 14: hosts
 def test_pcx5_which_table_a_subnet_uses_is_cannot_tell_with_a_gap_in_associations():
     e, host, g = pmtud_estate()
-    assert jumbo_mtu.judge(e, host, 8500).verdict is Verdict.FAILED
+    assert pcx5_jumbo_mtu.judge(e, host, 8500).verdict is Verdict.FAILED
     gap(e, "associations", "aws_vpc.east")
-    assert_cannot_tell(jumbo_mtu.judge(e, host, 8500), "the route table associations of aws_vpc.east")
+    assert_cannot_tell(pcx5_jumbo_mtu.judge(e, host, 8500), "the route table associations of aws_vpc.east")
 
 
 def test_pcx5_no_crossing_route_is_cannot_tell_with_a_gap_in_routes():
     e, host, g = pmtud_estate()
     e.route_tables["aws_route_table.east"].routes.clear()
     e.reindex()
-    assert jumbo_mtu.judge(e, host, 8500).verdict is Verdict.PASSED
+    assert pcx5_jumbo_mtu.judge(e, host, 8500).verdict is Verdict.PASSED
     gap(e, "routes", "aws_vpc.east")
-    f = jumbo_mtu.judge(e, host, 8500)
+    f = pcx5_jumbo_mtu.judge(e, host, 8500)
     assert f.verdict is Verdict.UNKNOWN and any(WHAT in m for m in f.missing)
 
 
 def test_pcx14_nothing_admits_icmp_is_cannot_tell_with_a_gap_in_the_rules():
     e, host, g = pmtud_estate()
-    assert only(pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx14_pmtud_icmp.evaluate(e, Settings())).verdict is Verdict.FAILED
     gap(e, "sg_rules", None)
-    f = only(pmtud_icmp.evaluate(e, Settings()))
+    f = only(pcx14_pmtud_icmp.evaluate(e, Settings()))
     assert_cannot_tell(f, "the security group rules of aws_vpc.east")
     assert "admit no ICMP" in f.message
 
@@ -247,26 +248,26 @@ def test_every_finding_names_the_gap_it_could_not_conclude_over():
 
 def test_pcx2_a_subnet_associated_with_a_table_outside_the_scan_does_not_use_the_main_table():
     from pcxguard.model import Subnet
-    from test_rules_6_14 import src
+    from model_estates import src
 
     e = reverse_estate()
     subnet = Subnet("aws_subnet.b", src("aws_subnet.b"), vpc="aws_vpc.b", blocks=[IPNetwork("10.1.1.0/24")],
                     route_table="rtb-0outside")
     e.subnets[subnet.key] = subnet
     e.reindex()
-    f = only(reverse_route.evaluate(e, Settings()))
+    f = only(pcx2_reverse_route.evaluate(e, Settings()))
     assert f.verdict is Verdict.UNKNOWN
     assert "route table of aws_subnet.b: route table rtb-0outside of aws_subnet.b is outside the scan" in f.missing[0]
     subnet.route_table = None  # no association: the main table, which lacks the route back
     e.reindex()
-    assert only(reverse_route.evaluate(e, Settings())).verdict is Verdict.FAILED
+    assert only(pcx2_reverse_route.evaluate(e, Settings())).verdict is Verdict.FAILED
 
 
 def test_pcx10_a_single_peer_is_cannot_tell_with_a_gap_in_peerings():
     e = pair_estate()
-    assert list(overlapping_peers.evaluate(e, Settings())) == []
+    assert list(pcx10_overlapping_peers.evaluate(e, Settings())) == []
     gap(e, "peerings", "aws_vpc.a")
-    f = only(overlapping_peers.evaluate(e, Settings()), "aws_vpc.a")
+    f = only(pcx10_overlapping_peers.evaluate(e, Settings()), "aws_vpc.a")
     assert_cannot_tell(f, "the peering connections of aws_vpc.a")
 
 
@@ -274,10 +275,10 @@ def test_pcx5_a_host_without_known_subnets_fails_only_if_every_table_of_its_vpc_
     e, host, g = pmtud_estate()
     host.subnets = []  # its VPC comes from its security group; its table is a guess
     e.reindex()
-    assert jumbo_mtu.judge(e, host, 8500).verdict is Verdict.FAILED  # the VPC's only table crosses
+    assert pcx5_jumbo_mtu.judge(e, host, 8500).verdict is Verdict.FAILED  # the VPC's only table crosses
     table(e, "east_local", "east")  # another table, without the inter-region route
     e.reindex()
-    f = jumbo_mtu.judge(e, host, 8500)
+    f = pcx5_jumbo_mtu.judge(e, host, 8500)
     assert f.verdict is Verdict.UNKNOWN and "which one it uses is not known" in f.message
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from checkov_run import ROOT, run_checkov
 
-PLAN = ROOT / "fixtures" / "terraform" / "overlap_primary" / "plan.json"
+PLAN = ROOT / "fixtures" / "terraform" / "pcx1_overlapping_cidrs_primary" / "plan.json"
 TEMPLATE = ROOT / "fixtures" / "cloudformation" / "overlap_and_duplicates" / "network.yaml"
 SILENCERS = {
     # the README's advice for "cannot tell", limited to pcxguard's checks so checkov's own don't decide the exit

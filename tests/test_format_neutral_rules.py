@@ -38,7 +38,7 @@ def _fixes(analysis, check_id: str) -> list[str]:
 def test_a_fix_on_a_template_names_cloudformation_and_on_a_plan_terraform():
     cfn = _fixes(analyse(load_cloudformation([ROOT / "fixtures" / "cloudformation" / "host_user_data"])),
                  "CKV2_PCX_14")
-    plan = _fixes(analyse(load_plan(ROOT / "fixtures" / "terraform" / "pcx14_pmtud" / "plan.json")), "CKV2_PCX_14")
+    plan = _fixes(analyse(load_plan(ROOT / "fixtures" / "terraform" / "pcx14_pmtud_icmp" / "plan.json")), "CKV2_PCX_14")
     assert cfn and all("AWS::EC2::SecurityGroupIngress with IpProtocol icmp, FromPort 3, ToPort 4" in f for f in cfn)
     assert plan and all("security group ingress rule with protocol icmp, from_port 3, to_port 4" in f for f in plan)
     assert not any("from_port" in f for f in cfn) and not any("FromPort" in f for f in plan)

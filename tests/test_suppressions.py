@@ -17,7 +17,7 @@ from pcxguard.cli import main
 from pcxguard.resources import schema_path
 from pcxguard.suppressions import Selection
 
-TF = ROOT / "fixtures" / "terraform" / "overlap_primary" / "main.tf"
+TF = ROOT / "fixtures" / "terraform" / "pcx1_overlapping_cidrs_primary" / "main.tf"
 TEMPLATE = ROOT / "fixtures" / "cloudformation" / "overlap_and_duplicates" / "network.yaml"
 AB = "aws_vpc_peering_connection.ab"
 REASON = "the overlap is routed apart by the firewall team (TICKET-42)"
@@ -135,7 +135,7 @@ def test_check_and_skip_check_read_ids_wildcards_and_severities_like_checkov(che
 
 
 def test_skip_check_on_the_command_line(capsys):
-    plan = str(ROOT / "fixtures" / "terraform" / "overlap_primary" / "plan.json")
+    plan = str(ROOT / "fixtures" / "terraform" / "pcx1_overlapping_cidrs_primary" / "plan.json")
     code, data = _json(capsys, plan)
     assert code == 1 and ("CKV2_PCX_1", AB) in _failed(data)
     code, data = _json(capsys, plan, "--skip-check", "CKV2_PCX_1,CKV2_PCX_8", "--include-passed")

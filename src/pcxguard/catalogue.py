@@ -47,6 +47,14 @@ class Policy:
     example_fail_cloudformation: str = ""
     example_pass_cloudformation: str = ""
     example_context_cloudformation: str = ""
+    example_config_cloudformation: str = ""  # the .pcxguard.yaml beside the template (stack place, inventory)
+    # the check's name beside its id: rules/pcxN_<topic>.py, tests/rules/test_pcxN_<topic>.py, fixtures pcxN_<topic>*
+    topic: str = ""
+
+    @property
+    def name(self) -> str:
+        """``pcxN_<topic>``: the stem the rule module, its tests and its fixtures share."""
+        return f"pcx{self.number}_{self.topic}"
 
     @property
     def guideline(self) -> str:
@@ -107,6 +115,8 @@ def load_policy(path: Path, validate: bool = True) -> Policy:
         example_fail_cloudformation=raw.get("example_fail_cloudformation", "").rstrip(),
         example_pass_cloudformation=raw.get("example_pass_cloudformation", "").rstrip(),
         example_context_cloudformation=raw.get("example_context_cloudformation", "").rstrip(),
+        example_config_cloudformation=raw.get("example_config_cloudformation", "").rstrip(),
+        topic=raw["topic"],
     )
 
 

@@ -738,9 +738,9 @@ def _target_kind(route: Route) -> str:
 
 def _is_accepted(estate: Estate, peering: PeeringConnection, settings: Settings) -> Hop:
     from pcxguard.findings import Verdict
-    from pcxguard.rules import peering_acceptance
+    from pcxguard.rules import pcx8_peering_acceptance
 
-    finding = peering_acceptance.judge(estate, peering, settings)
+    finding = pcx8_peering_acceptance.judge(estate, peering, settings)
     if finding.verdict is Verdict.PASSED:
         return Hop("peering connection", ALLOW, finding.message, peering.source)
     if finding.verdict is Verdict.UNKNOWN:

@@ -217,7 +217,7 @@ def run_scan(
 
 def _report_unmatched_intents(report: Report, configs: list[Config]) -> None:
     """CKV2_PCX_15: an intent no scanned estate holds an end of is a problem, not a silent pass."""
-    from pcxguard.rules.network_intent import unmatched
+    from pcxguard.rules.pcx15_network_intent import unmatched
 
     intents = {str(c.path or ".pcxguard.yaml"): c.settings.intents for c in configs if c.settings.intents}
     if intents and "CKV2_PCX_15" not in next(iter(configs)).settings.disabled_checks:

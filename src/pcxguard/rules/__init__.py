@@ -1,4 +1,5 @@
-"""Rules read the model and yield findings. One module per check."""
+"""Rules read the model and yield findings. One module per check, named for it:
+``pcxN_<topic>.py`` holds CKV2_PCX_N, whose catalogue entry ``policies/CKV2_PCX_N.yaml`` gives the topic."""
 
 from __future__ import annotations
 
@@ -6,43 +7,47 @@ from typing import Callable, Iterable
 
 from pcxguard.findings import Finding
 from pcxguard.model import Estate
-from pcxguard.rules import duplicate_peering, jumbo_mtu, overlapping_cidrs, reverse_route, sg_cross_region
 from pcxguard.rules import (
-    ipv6_peering_route,
-    network_intent,
-    overlapping_peers,
-    peer_destination,
-    peer_place,
-    peering_acceptance,
-    peering_dns,
-    peering_quota,
-    pmtud_icmp,
-    route_table_side,
-    sg_peer_reference,
+    pcx1_overlapping_cidrs,
+    pcx2_reverse_route,
+    pcx3_duplicate_peering,
+    pcx4_sg_cross_region,
+    pcx5_jumbo_mtu,
+    pcx6_peer_destination,
+    pcx7_route_table_side,
+    pcx8_peering_acceptance,
+    pcx9_peering_quota,
+    pcx10_overlapping_peers,
+    pcx11_sg_peer_reference,
+    pcx12_ipv6_peering_route,
+    pcx13_peering_dns,
+    pcx14_pmtud_icmp,
+    pcx15_network_intent,
+    pcx16_peer_place,
 )
 from pcxguard.settings import Settings
 
 Rule = Callable[[Estate, Settings], Iterable[Finding]]
 
 RULES: dict[str, Rule] = {
-    overlapping_cidrs.CHECK_ID: overlapping_cidrs.evaluate,
-    reverse_route.CHECK_ID: reverse_route.evaluate,
-    duplicate_peering.CHECK_ID: duplicate_peering.evaluate,
-    sg_cross_region.CHECK_ID: sg_cross_region.evaluate,
-    jumbo_mtu.CHECK_ID: jumbo_mtu.evaluate,
-    peer_destination.CHECK_ID: peer_destination.evaluate,
-    route_table_side.CHECK_ID: route_table_side.evaluate,
-    peering_acceptance.CHECK_ID: peering_acceptance.evaluate,
-    peering_quota.CHECK_ID: peering_quota.evaluate,
-    overlapping_peers.CHECK_ID: overlapping_peers.evaluate,
-    sg_peer_reference.CHECK_ID: sg_peer_reference.evaluate,
-    ipv6_peering_route.CHECK_ID: ipv6_peering_route.evaluate,
-    peering_dns.CHECK_ID: peering_dns.evaluate,
-    pmtud_icmp.CHECK_ID: pmtud_icmp.evaluate,
-    network_intent.CHECK_ID: network_intent.evaluate,
-    peer_place.CHECK_ID: peer_place.evaluate,
+    pcx1_overlapping_cidrs.CHECK_ID: pcx1_overlapping_cidrs.evaluate,
+    pcx2_reverse_route.CHECK_ID: pcx2_reverse_route.evaluate,
+    pcx3_duplicate_peering.CHECK_ID: pcx3_duplicate_peering.evaluate,
+    pcx4_sg_cross_region.CHECK_ID: pcx4_sg_cross_region.evaluate,
+    pcx5_jumbo_mtu.CHECK_ID: pcx5_jumbo_mtu.evaluate,
+    pcx6_peer_destination.CHECK_ID: pcx6_peer_destination.evaluate,
+    pcx7_route_table_side.CHECK_ID: pcx7_route_table_side.evaluate,
+    pcx8_peering_acceptance.CHECK_ID: pcx8_peering_acceptance.evaluate,
+    pcx9_peering_quota.CHECK_ID: pcx9_peering_quota.evaluate,
+    pcx10_overlapping_peers.CHECK_ID: pcx10_overlapping_peers.evaluate,
+    pcx11_sg_peer_reference.CHECK_ID: pcx11_sg_peer_reference.evaluate,
+    pcx12_ipv6_peering_route.CHECK_ID: pcx12_ipv6_peering_route.evaluate,
+    pcx13_peering_dns.CHECK_ID: pcx13_peering_dns.evaluate,
+    pcx14_pmtud_icmp.CHECK_ID: pcx14_pmtud_icmp.evaluate,
+    pcx15_network_intent.CHECK_ID: pcx15_network_intent.evaluate,
+    pcx16_peer_place.CHECK_ID: pcx16_peer_place.evaluate,
 }
 
 # Checks that judge what a declaration names (a network intent), not every resource of their types:
 # their silence about a resource is no verdict, so they never stand for an unjudged resource.
-DECLARATION_CHECKS = frozenset({network_intent.CHECK_ID})
+DECLARATION_CHECKS = frozenset({pcx15_network_intent.CHECK_ID})

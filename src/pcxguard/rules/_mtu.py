@@ -1,5 +1,5 @@
 """Whether a host sends packets above the inter-region limit across an inter-region peering: the
-judgement of CKV2_PCX_5 (rules/jumbo_mtu.py), which CKV2_PCX_14 (rules/pmtud_icmp.py) starts from.
+judgement of CKV2_PCX_5 (rules/pcx5_jumbo_mtu.py), which CKV2_PCX_14 (rules/pcx14_pmtud_icmp.py) starts from.
 Shared here so that no rule imports another; the host facts it rests on are in pcxguard.facts."""
 
 from __future__ import annotations
