@@ -165,3 +165,21 @@ def test_cloudformation_examples_pass_cfn_lint(tmp_path):
             files[-1].write_text(template(policy, example))
     done = subprocess.run([str(cfn_lint), *map(str, files)], capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("policy", CFN_POLICIES, ids=[p.id for p in CFN_POLICIES])
+def test_a_fix_on_a_template_is_written_for_cloudformation(tmp_path, policy):
+    # fix texts are rendered per format: a CloudFormation finding names no Terraform resource type or argument
+    # (CKV2_PCX_11's fix once said "an aws_vpc_peering_connection" on a template)
+    path = tmp_path / "template.yaml"
+    path.write_text(template(policy, policy.example_fail_cloudformation))
+    settings = None
+    estate = load_cloudformation([path])
+    if policy.example_config_cloudformation:
+        (tmp_path / ".pcxguard.yaml").write_text(policy.example_config_cloudformation + "\n")
+        config = load_config(tmp_path / ".pcxguard.yaml")
+        estate, settings = merge_inventory(load_cloudformation([path]), config), config.settings
+    fixes = [f.fix for f in analyse(estate, settings).findings if f.verdict is Verdict.FAILED and f.fix]
+    assert fixes, "the fail example gives no fix"
+    for fix in fixes:
+        assert not re.search(r"\baws_[a-z0-9_]+", fix), fix

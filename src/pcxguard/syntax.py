@@ -25,6 +25,10 @@ _PHRASES = {
         TERRAFORM: "assign_generated_ipv6_cidr_block = true or an aws_vpc_ipv6_cidr_block_association",
         CLOUDFORMATION: "an AWS::EC2::VPCCidrBlock with AmazonProvidedIpv6CidrBlock: true",
     },
+    "peering_resource": {
+        TERRAFORM: "an aws_vpc_peering_connection",
+        CLOUDFORMATION: "an AWS::EC2::VPCPeeringConnection",
+    },
     # a route that must go in a VPC's main route table, which the code does not declare
     "main_table_route": {
         TERRAFORM: "add an aws_route with route_table_id = {vpc}.main_route_table_id, {destination_attribute} = "

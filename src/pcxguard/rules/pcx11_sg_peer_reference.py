@@ -11,6 +11,7 @@ from pcxguard.model import Estate, Maybe, PeeringConnection, SecurityGroupRule, 
 from pcxguard.rules._sg_reference import Reference, resolve
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
+from pcxguard.syntax import phrase
 
 CHECK_ID = "CKV2_PCX_11"
 
@@ -66,7 +67,7 @@ def judge(estate: Estate, rule: SecurityGroupRule) -> Finding | None:
             f"{their_vpc.source.address}. A rule may reference a group of another VPC only across an active "
             "peering connection; otherwise AWS rejects the rule (VPC Peering Guide, security groups).",
             related=(theirs.source, own_vpc.source, their_vpc.source),
-            fix=f"Peer {own_vpc.source.address} with {their_vpc.source.address} (an aws_vpc_peering_connection, "
+            fix=f"Peer {own_vpc.source.address} with {their_vpc.source.address} ({phrase(rule.holder, 'peering_resource')}, "
                 f"with routes both ways), or replace the reference to {theirs.source.address} with the CIDR blocks "
                 "the traffic comes from.",
             subject=subject,
