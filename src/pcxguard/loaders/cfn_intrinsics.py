@@ -138,7 +138,9 @@ class Scope:
             probed = self.resolve(template, name)
         finally:
             self._probe = None
-        if isinstance(probed, str) and _PROBE in probed:
+        # bounded: an export name is at most 255 characters, and a name that repeats the stack name more than
+        # a few times is not worth a pattern (a hostile one would make matching slow)
+        if isinstance(probed, str) and 0 < probed.count(_PROBE) <= 4 and len(probed) <= 1024:
             pieces = probed.split(_PROBE)
             pattern = re.compile("(.+)".join(re.escape(p) for p in pieces[:2]) + "".join(
                 "(?:\\1)" + re.escape(p) for p in pieces[2:]) + "\\Z", re.DOTALL)
