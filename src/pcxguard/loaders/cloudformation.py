@@ -29,8 +29,6 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from netaddr import AddrFormatError
-
 from pcxguard import limits
 from pcxguard.loaders.cfn_foreach import expand as expand_foreach
 from pcxguard.loaders.cfn_foreach import mentions
@@ -50,7 +48,6 @@ from pcxguard.model import (
     PeeringRequest,
     Placed,
     SameAs,
-    CidrBlock,
     Estate,
     Host,
     LoadProblem,
@@ -62,12 +59,11 @@ from pcxguard.model import (
     SecurityGroup,
     SecurityGroupRule,
     Source,
-    Subnet,
     Unknown,
-    Vpc,
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
-from pcxguard.values import family_of, parse_cidr
+from pcxguard.mapping import vpcs
+from pcxguard.mapping.common import Origin, network
 from pcxguard.userdata.host import read_into
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -294,40 +290,15 @@ class CloudFormationBuilder:
             return [self.link(v, what) for v in value if self.link(v, what) is not None]
         return [self.link(value, what)]
 
-    def network(self, template: Template, logical: str, value: Any, attribute: str) -> Any:
-        """A CIDR value as it enters the model: exactly a block of the attribute's family, else a
-        problem and an Unknown; ``""`` is a problem too, never "unset"."""
-        if value is None:
-            return None
-        if isinstance(value, Unknown):
-            return value
-        if value == "":
-            self.problem(template, logical, f"{attribute} of {logical} in {template.path} is an empty string, not a "
-                                            "CIDR block")
-            return Unknown(f"{attribute} of {logical} (an empty string is not a CIDR block)", "fix the value")
-        if not isinstance(value, str) or "/" not in value:
-            self.problem(template, logical, f"{attribute} {value!r} of {logical} in {template.path} is not a CIDR block; ignored")
-            return Unknown(f"{attribute} of {logical} ({value!r} is not a CIDR block)", "fix the value")
-        try:
-            network = parse_cidr(value, family_of(attribute))
-        except (AddrFormatError, ValueError, TypeError) as error:
-            self.problem(template, logical, f"{attribute} {value!r} of {logical} in {template.path} is not a valid "
-                                            f"CIDR block ({error}); ignored")
-            return Unknown(f"{attribute} of {logical} ({value!r} is not a valid CIDR block: {error})", "fix the value")
-        if network.cidr != network:
-            self.problem(template, logical, f"{attribute} {value!r} of {logical} has host bits set "
-                                            f"(AWS expects {network.cidr}); using {network.cidr}", fails_closed=False)
-            network = network.cidr
-        return network
+    def origin(self, template: Template, logical: str) -> Origin:
+        """A resource as the origin of the facts a mapper reads: named by its logical id, problems on it."""
+        def report(message: str, fails_closed: bool = True) -> None:
+            self.problem(template, logical, message, fails_closed)
+        return Origin(self.source(template, logical), logical, report, where=f"{logical} in {template.path}")
 
-    def _present(self, template: Template, logical: str, attribute: str) -> Any:
-        """A CIDR property the template sets: a network or an Unknown, never None (``!Ref AWS::NoValue``)."""
-        network = self.network(template, logical, self.prop(template, logical, attribute), attribute)
-        if network is None:
-            self.problem(template, logical, f"{attribute} of {logical} in {template.path} is set but resolves to no "
-                                            "value")
-            return Unknown(f"{attribute} of {logical} in {template.path} resolves to no value", "fix the value")
-        return network
+    def network(self, template: Template, logical: str, value: Any, attribute: str) -> Any:
+        """A CIDR value as it enters the model (``mapping.common.network``)."""
+        return network(self.origin(template, logical), value, attribute)
 
     def _included(self, template: Template, logical: str) -> bool:
         resource = template.resources.get(logical)
@@ -487,51 +458,49 @@ class CloudFormationBuilder:
         return self.estate.freeze()
 
     def _vpc(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        vpc = Vpc(key, self.source(template, logical), aws_id=template.stack.resource_ids.get(logical),
-                  region=template.region, account=template.account)
         props = template.properties(logical)
+        blocks = []
         if "CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self._present(template, logical, "CidrBlock"), "primary", vpc.source))
+            blocks.append((vpcs.BlockFacts(self.prop(template, logical, "CidrBlock"), "CidrBlock", written=True),
+                           "primary"))
         elif "Ipv4IpamPoolId" in props:
-            vpc.blocks.append(CidrBlock(Unknown(f"CidrBlock of {logical} is allocated from an IPAM pool at deployment",
-                                                "give the VPC a literal CidrBlock"), "primary", vpc.source))
-        for attribute, field_name in (("EnableDnsSupport", "dns_support"), ("EnableDnsHostnames", "dns_hostnames")):
+            blocks.append((vpcs.BlockFacts(allocated=Unknown(
+                f"CidrBlock of {logical} is allocated from an IPAM pool at deployment",
+                "give the VPC a literal CidrBlock")), "primary"))
+        dns = []
+        for attribute in ("EnableDnsSupport", "EnableDnsHostnames"):
             value = self.prop(template, logical, attribute)
             if isinstance(value, str) and value.lower() in ("true", "false"):
-                value = value.lower() == "true"
-            if isinstance(value, (bool, Unknown)):
-                setattr(vpc, field_name, value)
-            elif value is not None:  # a wrong value is not "not set"
-                self.problem(template, logical, f"{attribute} of {logical} in {template.path} is {value!r}, not true "
-                                                "or false")
-                setattr(vpc, field_name, Unknown(f"{attribute} of {logical} ({value!r} is not true or false)",
-                                                 "fix the value"))
-        self.estate.vpcs[key] = vpc
+                value = value.lower() == "true"  # CloudFormation takes a boolean as a string too
+            dns.append((attribute, value))
+        vpcs.map_vpc(self.estate, self.key(template, logical), self.origin(template, logical),
+                     aws_id=template.stack.resource_ids.get(logical), region=template.region, account=template.account,
+                     blocks=blocks, dns_support=dns[0], dns_hostnames=dns[1])
 
     def _cidr_block(self, template: Template, logical: str) -> None:
         ref = self.link(self.prop(template, logical, "VpcId"), "VpcId")
         vpc = self.estate.vpc(ref) if isinstance(ref, str) else None
         if vpc is None:
             vpc = next((v for v in self.estate.vpcs.values() if isinstance(ref, str) and v.aws_id == ref), None)
-        source = self.source(template, logical)
         if vpc is None:
             self.park(template, logical, self._why(ref, "VpcId"), vpc=ref)
             return
+        origin = self.origin(template, logical)
         props = template.properties(logical)
         if "CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self._present(template, logical, "CidrBlock"), "secondary", source))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(self.prop(template, logical, "CidrBlock"), "CidrBlock",
+                                                        written=True), "secondary")
         elif "Ipv4IpamPoolId" in props:
-            vpc.blocks.append(CidrBlock(Unknown(f"CidrBlock of {logical} is allocated from an IPAM pool at deployment"),
-                                        "secondary", source))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(allocated=Unknown(
+                f"CidrBlock of {logical} is allocated from an IPAM pool at deployment")), "secondary")
         if "Ipv6CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self._present(template, logical, "Ipv6CidrBlock"), "ipv6", source))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(self.prop(template, logical, "Ipv6CidrBlock"), "Ipv6CidrBlock",
+                                                        written=True), "ipv6")
         elif self.prop(template, logical, "AmazonProvidedIpv6CidrBlock") in (True, "true", "True"):
-            vpc.blocks.append(CidrBlock(Unknown(f"Amazon-provided IPv6 block of {vpc.source.address}"), "ipv6", source,
-                                        amazon_provided=True))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(amazon=True), "ipv6")
         elif "Ipv6IpamPoolId" in props:
-            vpc.blocks.append(CidrBlock(Unknown(f"IPv6 block of {logical} is allocated from an IPAM pool at deployment"),
-                                        "ipv6", source))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(allocated=Unknown(
+                f"IPv6 block of {logical} is allocated from an IPAM pool at deployment")), "ipv6")
 
     def _peering(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
@@ -626,14 +595,11 @@ class CloudFormationBuilder:
         return table
 
     def _subnet(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        subnet = Subnet(key, self.source(template, logical), vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
-                        aws_id=template.stack.resource_ids.get(logical))
-        for attribute in ("CidrBlock", "Ipv6CidrBlock"):
-            network = self.network(template, logical, self.prop(template, logical, attribute), attribute)
-            if network is not None:
-                subnet.blocks.append(network)
-        self.estate.subnets[key] = subnet
+        vpcs.new_subnet(self.estate, self.key(template, logical), self.origin(template, logical),
+                        vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
+                        aws_id=template.stack.resource_ids.get(logical),
+                        blocks=[(self.prop(template, logical, attribute), attribute)
+                                for attribute in ("CidrBlock", "Ipv6CidrBlock")])
 
     def _association(self, template: Template, logical: str) -> None:
         subnet = self.estate.subnet(self.link(self.prop(template, logical, "SubnetId"), "SubnetId"))

@@ -17,10 +17,9 @@ from dataclasses import replace, dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
-from netaddr import AddrFormatError, IPNetwork
+from netaddr import IPNetwork
 
 from pcxguard.model import (
-    CidrBlock,
     Estate,
     Gap,
     Host,
@@ -36,13 +35,13 @@ from pcxguard.model import (
     SecurityGroup,
     SecurityGroupRule,
     Source,
-    Subnet,
     Unknown,
     Vpc,
     is_known,
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
-from pcxguard.values import family_of, parse_cidr
+from pcxguard.mapping import vpcs
+from pcxguard.mapping.common import Origin, checked, network
 from pcxguard.userdata.host import read_into
 
 # --------------------------------------------------------------------------- addresses
@@ -228,16 +227,6 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-@lru_cache(maxsize=65536)
-def _cidr(text: str) -> tuple[IPNetwork, IPNetwork]:
-    """A CIDR string parsed once, with its network without host bits (the same object when it has
-    none): an estate repeats each VPC's blocks in its peers' routes and rules. The network objects
-    are shared, so nothing may change them (nothing does)."""
-    network = parse_cidr(text)  # exactly a CIDR block: no whitespace, ASCII digits (ValueError otherwise)
-    cidr = network.cidr
-    return network, (network if cidr == network else cidr)
-
-
 class EstateBuilder:
     """Builds an ``Estate`` from a reader; links are resolved in a final pass."""
 
@@ -349,36 +338,15 @@ class EstateBuilder:
             return None
         return value
 
+    def origin(self, instance: Any) -> Origin:
+        """``instance`` as the origin of the facts a mapper reads: named by its address, problems on it."""
+        def report(message: str, fails_closed: bool = True) -> None:
+            self.problem(instance, message, fails_closed)
+        return Origin(self.source(instance), instance.address, report, blank_ipv6_is_unset=True)
+
     def network(self, instance: Any, value: Any, attribute: str) -> Any:
-        """A CIDR value as it enters the model: exactly a block of the attribute's family, else a
-        problem and an Unknown (never "unset"). ``""`` is unset only for IPv6 attributes, where the
-        AWS provider's state writes it for "no block"."""
-        if value is None:
-            return None
-        family = family_of(attribute)
-        if value == "":
-            if family == 6:
-                return None
-            self.problem(instance, f"{attribute} of {instance.address} is an empty string, not a CIDR block")
-            return Unknown(f"{attribute} of {instance.address} (an empty string is not a CIDR block)", "fix the value")
-        if isinstance(value, Unknown):
-            return value
-        if not isinstance(value, str) or "/" not in value:
-            self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a CIDR block; ignored")
-            return Unknown(f"{attribute} of {instance.address} ({value!r} is not a CIDR block)", "fix the value")
-        try:
-            network, cidr = _cidr(value)
-            if family is not None and network.version != family:
-                raise ValueError(f"an IPv{network.version} block where an IPv{family} block belongs")
-        except (AddrFormatError, ValueError, TypeError) as error:
-            self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a valid CIDR block ({error}); "
-                                   "ignored")
-            return Unknown(f"{attribute} of {instance.address} ({value!r} is not a valid CIDR block: {error})",
-                           "fix the value")
-        if cidr is not network:
-            self.problem(instance, f"{attribute} {value!r} of {instance.address} has host bits set "
-                                   f"(AWS expects {cidr}); using {cidr}", fails_closed=False)
-        return cidr
+        """A CIDR value as it enters the model (``mapping.common.network``)."""
+        return network(self.origin(instance), value, attribute)
 
     def _with_aws_id(self, kind: str, ref: str) -> Any:
         """The first element of ``estate.<kind>`` whose AWS id is ``ref``, as a scan in order would find.
@@ -481,35 +449,30 @@ class EstateBuilder:
 
     def _vpc(self, instance: Any) -> None:
         key = instance.address
-        vpc = Vpc(key, self.source(instance), aws_id=self.known_id(instance),
-                  region=self.reader.region_of(instance), account=self.reader.account_of(instance))
-        vpc.created = self.reader.kind == "terraform_plan" and vpc.aws_id is None  # a plan knows every existing id
+        origin = self.origin(instance)
+        aws_id = self.known_id(instance)
+        region, account = self.reader.region_of(instance), self.reader.account_of(instance)
         primary = self.value(instance, ("cidr_block",))
+        allocated = None
         if isinstance(primary, Unknown) and primary.what.endswith("until apply"):
-            primary = Unknown(f"cidr_block of {key} is allocated at apply time (IPAM)",
-                              "give the VPC a literal cidr_block, or list the VPC in the inventory")
-        primary = self.network(instance, primary, "cidr_block")
-        if primary is not None:
-            vpc.blocks.append(CidrBlock(primary, "primary", vpc.source))
+            allocated = Unknown(f"cidr_block of {key} is allocated at apply time (IPAM)",
+                                "give the VPC a literal cidr_block, or list the VPC in the inventory")
         ipv6 = self.value(instance, ("ipv6_cidr_block",))
-        generated = self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True
         pool = self.value(instance, ("ipv6_ipam_pool_id",))
-        if isinstance(ipv6, str) and ipv6:
-            vpc.blocks.append(CidrBlock(self.network(instance, ipv6, "ipv6_cidr_block"), "ipv6", vpc.source))
-        elif generated:
-            vpc.blocks.append(CidrBlock(Unknown(f"Amazon-provided IPv6 block of {key}"), "ipv6", vpc.source,
-                                        amazon_provided=True))
-        elif isinstance(ipv6, Unknown) and pool not in (None, ""):
-            vpc.blocks.append(CidrBlock(Unknown(f"IPv6 block of {key} is allocated from an IPAM pool at apply time"),
-                                        "ipv6", vpc.source))
-        for attribute, field_name in (("enable_dns_support", "dns_support"), ("enable_dns_hostnames", "dns_hostnames")):
-            value = self.value(instance, (attribute,))
-            if value is not None:
-                setattr(vpc, field_name, self._checked(instance, attribute, value, bool))
+        ipv6_facts = vpcs.BlockFacts(
+            ipv6 if isinstance(ipv6, str) else None, "ipv6_cidr_block",
+            amazon=self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True,
+            allocated=Unknown(f"IPv6 block of {key} is allocated from an IPAM pool at apply time")
+            if isinstance(ipv6, Unknown) and pool not in (None, "") else None)
+        vpcs.map_vpc(self.estate, key, origin, aws_id=aws_id, region=region, account=account,
+                     blocks=[(vpcs.BlockFacts(primary, "cidr_block", allocated=allocated), "primary"),
+                             (ipv6_facts, "ipv6")],
+                     dns_support=("enable_dns_support", self.value(instance, ("enable_dns_support",))),
+                     dns_hostnames=("enable_dns_hostnames", self.value(instance, ("enable_dns_hostnames",))),
+                     created=self.reader.kind == "terraform_plan" and aws_id is None)  # a plan knows every existing id
         main = self.reader.value(instance, ("main_route_table_id",))
         if isinstance(main, str) and main:
             self.aliases.setdefault(key + "#main", main)
-        self.estate.vpcs[key] = vpc
 
     def _association_vpc(self, instance: Any) -> Vpc | None:
         ref = self.link(instance, ("vpc_id",))
@@ -525,11 +488,11 @@ class EstateBuilder:
         vpc = self._association_vpc(instance)
         if vpc is not None:
             block = self.value(instance, ("cidr_block",))
+            allocated = None
             if isinstance(block, Unknown) and self.value(instance, ("ipv4_ipam_pool_id",)) not in (None, ""):
-                block = Unknown(f"cidr_block of {instance.address} is allocated from an IPAM pool at apply time")
-            network = self.network(instance, block, "cidr_block")
-            if network is not None:
-                vpc.blocks.append(CidrBlock(network, "secondary", self.source(instance)))
+                allocated = Unknown(f"cidr_block of {instance.address} is allocated from an IPAM pool at apply time")
+            vpcs.add_block(vpc, self.origin(instance), vpcs.BlockFacts(block, "cidr_block", allocated=allocated),
+                           "secondary")
 
     def _ipv6_association(self, instance: Any) -> None:
         vpc = self._association_vpc(instance)
@@ -537,14 +500,10 @@ class EstateBuilder:
             return
         block = self.value(instance, ("ipv6_cidr_block",))
         pool = self.value(instance, ("ipv6_ipam_pool_id",))
-        if isinstance(block, str) and block:
-            vpc.blocks.append(CidrBlock(self.network(instance, block, "ipv6_cidr_block"), "ipv6", self.source(instance)))
-        elif pool in (None, "") or self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True:
-            vpc.blocks.append(CidrBlock(Unknown("Amazon-provided IPv6 block"), "ipv6", self.source(instance),
-                                        amazon_provided=True))
-        else:
-            vpc.blocks.append(CidrBlock(Unknown(f"ipv6_cidr_block of {instance.address} is allocated at apply time"),
-                                        "ipv6", self.source(instance)))
+        vpcs.add_block(vpc, self.origin(instance), vpcs.BlockFacts(
+            block if isinstance(block, str) else None, "ipv6_cidr_block",
+            amazon=pool in (None, "") or self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True,
+            allocated=Unknown(f"ipv6_cidr_block of {instance.address} is allocated at apply time")), "ipv6")
 
     def _options(self, instance: Any, side: str) -> PeeringOptions:
         value = self.value(instance, (side, 0, "allow_remote_vpc_dns_resolution"))
@@ -554,16 +513,8 @@ class EstateBuilder:
                               set_in_account=self.reader.account_of(instance))
 
     def _checked(self, instance: Any, attribute: str, value: Any, kind: type) -> Any:
-        """An optional value as it enters the model: None (unset), a value of ``kind`` (a ``Placed`` string
-        counts as a string), or an Unknown with a problem for anything else (``auto_accept = 5`` or ``"true"``,
-        an empty region or account): a wrong value is never read as "not set"."""
-        if value is None or isinstance(value, Unknown) or (
-                (type(value) is kind or (kind is str and isinstance(value, str))) and value != ""):
-            return value
-        what = "an empty string" if value == "" else f"{value!r}"
-        expected = "true or false" if kind is bool else "a non-empty string"
-        self.problem(instance, f"{attribute} of {instance.address} is {what}, not {expected}")
-        return Unknown(f"{attribute} of {instance.address} ({what} is not {expected})", "fix the value")
+        """An optional value as it enters the model, checked (``mapping.common.checked``)."""
+        return checked(self.origin(instance), attribute, value, kind)
 
     def _placed(self, instance: Any, attribute: str) -> Any:
         """An optional attribute that names a place, checked, with its source when the configuration gives
@@ -637,10 +588,9 @@ class EstateBuilder:
                 setattr(peering, f"{side}_options", options)
 
     def _subnet(self, instance: Any) -> None:
-        subnet = Subnet(instance.address, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
-                        aws_id=self.known_id(instance))
         ipv6_native = self.value(instance, ("ipv6_native",)) is True
         ipv6_block = self.value(instance, ("ipv6_cidr_block",))
+        blocks = []
         for attribute in ("cidr_block", "ipv6_cidr_block"):
             value = self.value(instance, (attribute,))
             if value == "" and (ipv6_native or ipv6_block not in (None, "")):
@@ -648,10 +598,9 @@ class EstateBuilder:
                 # a cidr_block of "" (an optional argument's zero value is unset), as in the registry VPC
                 # module's element(concat(var.outpost_subnets, [""]), count.index)
                 continue
-            network = self.network(instance, value, attribute)
-            if network is not None:
-                subnet.blocks.append(network)
-        self.estate.subnets[instance.address] = subnet
+            blocks.append((value, attribute))
+        vpcs.new_subnet(self.estate, instance.address, self.origin(instance), vpc=self.link(instance, ("vpc_id",)),
+                        aws_id=self.known_id(instance), blocks=blocks)
 
     def _route_table(self, instance: Any) -> None:
         key = instance.address
