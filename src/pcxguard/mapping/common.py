@@ -55,11 +55,11 @@ def _cidr(text: str, family: int | None) -> tuple[IPNetwork, IPNetwork]:
 
 
 def network(origin: Origin, value: Any, attribute: str) -> Any:
-    """A CIDR value as it enters the model: None (unset), an ``Unknown`` as given, or exactly a block of
+    """A CIDR value as it enters the model: None (unset), an ``Unknown`` or a network as given, or exactly a block of
     the attribute's family (``family_of``) without host bits. Anything else is a problem and an Unknown,
     never "unset"; ``""`` too, except for an IPv6 attribute where the origin writes it for "no block"."""
-    if value is None:
-        return None
+    if value is None or isinstance(value, IPNetwork):  # unset, or already read (the inventory's blocks)
+        return value
     family = family_of(attribute)
     if value == "":
         if family == 6 and origin.blank_ipv6_is_unset:
