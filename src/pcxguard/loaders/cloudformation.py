@@ -45,7 +45,6 @@ from pcxguard.loaders.cfn_intrinsics import (
 from pcxguard.loaders.cfn_yaml import LineDict, TemplateError, load_template_text
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
 from pcxguard.model import (
-    PeeringRequest,
     Placed,
     SameAs,
     Estate,
@@ -53,17 +52,14 @@ from pcxguard.model import (
     LoadProblem,
     NetworkAcl,
     NetworkAclRule,
-    PeeringConnection,
-    Route,
-    RouteTable,
     SecurityGroup,
     SecurityGroupRule,
     Source,
     Unknown,
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
-from pcxguard.mapping import vpcs
-from pcxguard.mapping.common import Origin, network
+from pcxguard.mapping import peerings, routing, vpcs
+from pcxguard.mapping.common import Origin, checked, network
 from pcxguard.userdata.host import read_into
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -503,27 +499,22 @@ class CloudFormationBuilder:
                 f"IPv6 block of {logical} is allocated from an IPAM pool at deployment")), "ipv6")
 
     def _peering(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        peer_region = self.prop(template, logical, "PeerRegion")
-        if peer_region is not None and not isinstance(peer_region, Unknown) and (
-                not isinstance(peer_region, str) or not peer_region):
-            self.problem(template, logical, f"PeerRegion of {logical} in {template.path} is {peer_region!r}, not a region")
-            peer_region = Unknown(f"PeerRegion of {logical} ({peer_region!r} is not a region)", "fix the value")
+        origin = self.origin(template, logical)
+        peer_region = checked(origin, "PeerRegion", self.prop(template, logical, "PeerRegion"), str, "a region")
         peer_account = self._peer_account(template, logical)
-        self.estate.peerings[key] = PeeringConnection(
-            key,
-            self.source(template, logical),
+        peerings.map_peering(
+            self.estate, self.key(template, logical), origin,
             requester_vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId") or
             Unknown(f"VpcId of {logical} is not set"),
             accepter_vpc=self.link(self.prop(template, logical, "PeerVpcId"), "PeerVpcId") or
             Unknown(f"PeerVpcId of {logical} is not set"),
             aws_id=template.stack.resource_ids.get(logical),
             region=template.region,
-            peer_region=peer_region if peer_region is not None else None,
+            peer_region=peer_region,
             account=template.account,
             peer_owner_id=peer_account,
             peer_role_arn=self.prop(template, logical, "PeerRoleArn"),
-            request=PeeringRequest(peer_region, self._named_owner(template, logical)),
+            requested_owner=self._named_owner(template, logical),
             creator_accepts=True,
         )
 
@@ -533,37 +524,22 @@ class CloudFormationBuilder:
         return owner if isinstance(owner, str) else str(owner) if isinstance(owner, int) else owner
 
     def _route_table(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        self.estate.route_tables[key] = RouteTable(
-            key, self.source(template, logical), vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
-            aws_id=template.stack.resource_ids.get(logical))
+        routing.new_route_table(self.estate, self.key(template, logical), self.source(template, logical),
+                                vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
+                                aws_id=template.stack.resource_ids.get(logical))
 
     def _route(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
-        source = self.source(template, logical)
         table_ref = self.link(self.prop(template, logical, "RouteTableId"), "RouteTableId")
-        route = Route(key, source, route_table=table_ref if isinstance(table_ref, str) else key + "#table")
-        for attribute, version in (("DestinationCidrBlock", 4), ("DestinationIpv6CidrBlock", 6)):
-            value = self.prop(template, logical, attribute)
-            if value not in (None, ""):
-                route.destination = self.network(template, logical, value, attribute)
-                route.version = version
-                break
+        destinations = [(self.prop(template, logical, "DestinationCidrBlock"), "DestinationCidrBlock", 4)]
+        if destinations[0][0] in (None, ""):
+            destinations.append((self.prop(template, logical, "DestinationIpv6CidrBlock"), "DestinationIpv6CidrBlock", 6))
         prefix_list = self.prop(template, logical, "DestinationPrefixListId")
-        if prefix_list not in (None, "") and route.destination is None:
-            route.prefix_list = self.link(prefix_list, "DestinationPrefixListId")
-            route.destination = Unknown(f"the entries of prefix list {prefix_list}",
-                                        "use CIDR destinations for peering routes")
-        for attribute, kind in ROUTE_TARGETS.items():
-            value = self.prop(template, logical, attribute)
-            if value in (None, ""):
-                continue
-            if attribute == "GatewayId" and value == "local":
-                route.target_kind, route.target = "local", "local"
-                break
-            route.target_kind = kind
-            route.target = self.link(value, attribute)
-            break
+        route = routing.new_route(key, self.origin(template, logical),
+                                  table_ref if isinstance(table_ref, str) else key + "#table",
+                                  destinations=destinations, prefix_list=prefix_list,
+                                  prefix_link=self.link(prefix_list, "DestinationPrefixListId"),
+                                  targets=self._route_targets(template, logical))
         resource = template.resources.get(logical)
         condition = resource.get("Condition") if isinstance(resource, dict) else None
         truth = self.scope.condition(template, condition) if condition is not None else True
@@ -571,28 +547,17 @@ class CloudFormationBuilder:
             route.conditional = f"{logical} exists only if its Condition {condition} holds ({truth.describe()})"
         table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
         if table is None:
-            table = self._table_outside_scan(template, logical, table_ref)
-        route.route_table = table.key
-        table.routes.append(route)
+            table = routing.table_outside_scan(
+                self.estate, table_ref, kind=KIND, name=logical, fallback_key=f"{key}#table", scanned="templates",
+                declarer="the template", unknown_hint="give RouteTableId a value in the stack configuration")
+        routing.place(route, table)
 
-    def _table_outside_scan(self, template: Template, logical: str, ref: Any) -> RouteTable:
-        """A placeholder for a route table the templates do not declare (a parameter, a literal id, an
-        inventory table), so the route is still judged: never dropped. Its VPC is unknown, which the
-        estate reports as a gap in the routes of the VPCs the route's peering joins."""
-        key = ref if isinstance(ref, str) else f"{self.key(template, logical)}#table"
-        table = self.estate.route_tables.get(key)
-        if table is None:
-            what = f"route table {ref}" if isinstance(ref, str) else f"the route table of {logical}"
-            if isinstance(ref, Unknown):
-                vpc = Unknown(f"which route table {logical} is on: {ref.what}",
-                              ref.hint or "give RouteTableId a value in the stack configuration")
-            else:
-                vpc = Unknown(f"{what} is not declared in the scanned templates",
-                              "scan the template that declares it; if its VPC is outside the scan, list the "
-                              "table under that VPC in the inventory (inventory: vpcs: route_tables)")
-            table = RouteTable(key, Source(KIND, "route table", what), implicit=True, vpc=vpc)
-            self.estate.route_tables[key] = table
-        return table
+    def _route_targets(self, template: Template, logical: str) -> Iterable[tuple[str, Any, Any]]:
+        """The route's target properties that are set: (kind, value, link), in ``ROUTE_TARGETS`` order."""
+        for attribute, kind in ROUTE_TARGETS.items():
+            value = self.prop(template, logical, attribute)
+            if value not in (None, ""):
+                yield kind, value, self.link(value, attribute)
 
     def _subnet(self, template: Template, logical: str) -> None:
         vpcs.new_subnet(self.estate, self.key(template, logical), self.origin(template, logical),
@@ -611,10 +576,7 @@ class CloudFormationBuilder:
             else:
                 self.park(template, logical, self._why(subnet_ref, "SubnetId"))
             return
-        table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
-        subnet.route_table = table.key if table is not None else table_ref
-        if table is not None:
-            table.subnets.append(subnet.key)
+        routing.associate(subnet, self.estate.route_table(table_ref) if isinstance(table_ref, str) else None, table_ref)
 
     # -- security groups -------------------------------------------------------------
     def _rule(self, template: Template, logical: str, key: str, holder: Source, group: Any, direction: str,

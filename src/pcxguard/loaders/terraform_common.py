@@ -28,7 +28,6 @@ from pcxguard.model import (
     NetworkAclRule,
     PeeringConnection,
     PeeringOptions,
-    PeeringRequest,
     Placed,
     Route,
     RouteTable,
@@ -40,7 +39,7 @@ from pcxguard.model import (
     is_known,
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
-from pcxguard.mapping import vpcs
+from pcxguard.mapping import peerings, routing, vpcs
 from pcxguard.mapping.common import Origin, checked, network
 from pcxguard.userdata.host import read_into
 
@@ -507,10 +506,12 @@ class EstateBuilder:
 
     def _options(self, instance: Any, side: str) -> PeeringOptions:
         value = self.value(instance, (side, 0, "allow_remote_vpc_dns_resolution"))
-        if value is None or (isinstance(value, Unknown) and not self.reader.references(instance, (side,))):
+        if isinstance(value, Unknown) and not self.reader.references(instance, (side,)):
+            value = None  # the provider computes it: the configuration sets no such block
+        if value is None:
             return PeeringOptions()
-        return PeeringOptions(value, self.source(instance), set_in_region=self.reader.region_of(instance),
-                              set_in_account=self.reader.account_of(instance))
+        return peerings.dns_options(value, self.source(instance), self.reader.region_of(instance),
+                                    self.reader.account_of(instance))
 
     def _checked(self, instance: Any, attribute: str, value: Any, kind: type) -> Any:
         """An optional value as it enters the model, checked (``mapping.common.checked``)."""
@@ -528,9 +529,8 @@ class EstateBuilder:
 
     def _peering(self, instance: Any) -> None:
         peer_region = self._placed(instance, "peer_region")
-        peering = PeeringConnection(
-            instance.address,
-            self.source(instance),
+        peerings.map_peering(
+            self.estate, instance.address, self.origin(instance),
             requester_vpc=self.link(instance, ("vpc_id",)),
             accepter_vpc=self.link(instance, ("peer_vpc_id",)),
             aws_id=self.known_id(instance),
@@ -541,10 +541,8 @@ class EstateBuilder:
             auto_accept=self._checked(instance, "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),
+            reason_unaccepted=self._accepter_tag(instance),
         )
-        peering.request = PeeringRequest(peering.peer_region, peering.peer_owner_id)  # before accepters add to it
-        peering.reason_unaccepted = self._accepter_tag(instance)
-        self.estate.peerings[instance.address] = peering
 
     def _find_peering(self, ref: Any) -> PeeringConnection | None:
         if not isinstance(ref, str):
@@ -567,14 +565,8 @@ class EstateBuilder:
                     instance.type))
             return
         self.aliases[instance.address] = peering.key
-        peering.accepters.append(self.source(instance))
-        options = self._options(instance, "accepter")
-        if options.set_by is not None:
-            peering.accepter_options = options
-        if peering.peer_region is None or isinstance(peering.peer_region, Unknown):
-            region = self.reader.region_of(instance)
-            if isinstance(region, str) and region != peering.region:
-                peering.peer_region = region
+        peerings.accept(peering, self.source(instance), self._options(instance, "accepter"),
+                        self.reader.region_of(instance))
 
     def _peering_options(self, instance: Any) -> None:
         ref = self.link(instance, ("vpc_peering_connection_id",))
@@ -583,9 +575,7 @@ class EstateBuilder:
             self.park(instance, self._why(ref, "peering connection"))
             return
         for side in ("requester", "accepter"):
-            options = self._options(instance, side)
-            if options.set_by is not None:
-                setattr(peering, f"{side}_options", options)
+            peerings.set_options(peering, side, self._options(instance, side))
 
     def _subnet(self, instance: Any) -> None:
         ipv6_native = self.value(instance, ("ipv6_native",)) is True
@@ -604,16 +594,17 @@ class EstateBuilder:
 
     def _route_table(self, instance: Any) -> None:
         key = instance.address
-        if instance.type == "aws_default_route_table":
+        is_main = instance.type == "aws_default_route_table"
+        if is_main:
             vpc_main = self.link(instance, ("default_route_table_id",))
             vpc = vpc_main[: -len("#main")] if isinstance(vpc_main, str) and vpc_main.endswith("#main") else \
                 self.link(instance, ("vpc_id",))
             if isinstance(vpc_main, str):
                 self.aliases[vpc_main] = key
-            table = RouteTable(key, self.source(instance), vpc=vpc, aws_id=self.known_id(instance), is_main=True)
         else:
-            table = RouteTable(key, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
-                               aws_id=self.known_id(instance))
+            vpc = self.link(instance, ("vpc_id",))
+        aws_id = self.known_id(instance)
+        inline: list[Route] = []
         routes = self.reader.value(instance, ("route",))
         if isinstance(routes, Unknown) and self._unset(instance, ("route",)):
             # not written in the configuration: the plan shows the computed attribute as unknown, but the
@@ -627,48 +618,41 @@ class EstateBuilder:
                                            destination_attrs=("cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"))
                 if route.via_peering and isinstance(route.target, Unknown) and peering_keys:
                     self.inline_candidates[route.key] = peering_keys
-                table.routes.append(route)
+                inline.append(route)
         elif routes is not None:
             # the inline route list is unknown (at plan time, or not a list): this table's routes are not a
             # complete set, so no rule may conclude "no route" from them
             file, line, _ = self.reader.source_location(instance)
             why = routes.describe() if isinstance(routes, Unknown) else f"route is not a list ({type(routes).__name__})"
             self.estate.gaps.append(Gap(
-                "routes", table.vpc if isinstance(table.vpc, str) else None,
+                "routes", vpc if isinstance(vpc, str) else None,
                 f"the inline routes of {key} are not known ({why})",
                 "plan again once the values they depend on are known, or use separate aws_route resources",
                 key, file, line, instance.type))
-        self.estate.route_tables[key] = table
+        # registered once its inline routes are read: a table that cannot be read is not half in the estate
+        table = routing.new_route_table(self.estate, key, self.source(instance), vpc=vpc, aws_id=aws_id, is_main=is_main)
+        table.routes.extend(inline)
 
     def _route_fields(self, instance: Any, base: tuple[Any, ...], key: str, table: Any,
                       destination_attrs: tuple[str, str, str]) -> Route:
-        route = Route(key, self.source(instance), route_table=table)
         v4, v6, prefix = destination_attrs
-        for attribute, version in ((v4, 4), (v6, 6)):
-            value = self.value(instance, base + (attribute,))
-            if value not in (None, ""):
-                route.destination = self.network(instance, value, attribute)
-                route.version = version
-                break
         prefix_list = self.value(instance, base + (prefix,))
-        if prefix_list not in (None, "") and route.destination is None:
-            route.prefix_list = prefix_list
-            route.destination = Unknown(f"the entries of prefix list {prefix_list}",
-                                        "use CIDR destinations for peering routes")
+        return routing.new_route(
+            key, self.origin(instance), table,
+            destinations=((self.value(instance, base + (attribute,)), attribute, version)
+                          for attribute, version in ((v4, 4), (v6, 6))),
+            prefix_list=prefix_list, prefix_link=prefix_list, targets=self._route_targets(instance, base, key))
+
+    def _route_targets(self, instance: Any, base: tuple[Any, ...], key: str) -> Iterable[tuple[str, Any, Any]]:
+        """The route's target attributes that are set: (kind, value, link), in ``ROUTE_TARGETS`` order."""
         for attribute, kind in ROUTE_TARGETS.items():
             value = self.reader.value(instance, base + (attribute,))
             if value in (None, ""):
                 continue
-            if attribute == "gateway_id" and value == "local":
-                route.target_kind, route.target = "local", "local"
-                break
-            route.target_kind = kind
-            route.target = self._as_link(value)
+            link = self._as_link(value)
             if isinstance(value, Unknown) and len(base) > 1:
-                route.target = Unknown(f"{attribute} of {key}: {value.what}",
-                                       "use separate aws_route resources, one per peering")
-            break
-        return route
+                link = Unknown(f"{attribute} of {key}: {value.what}", "use separate aws_route resources, one per peering")
+            yield kind, value, link
 
     def _route(self, instance: Any) -> None:
         table_ref = self.link(instance, ("route_table_id",))
@@ -676,25 +660,11 @@ class EstateBuilder:
                                    destination_attrs=("destination_cidr_block", "destination_ipv6_cidr_block",
                                                       "destination_prefix_list_id"))
         table_ref = self.aliases.get(table_ref, table_ref) if isinstance(table_ref, str) else table_ref
-        table = self._table(table_ref) or self._table_outside_scan(instance, table_ref)
-        route.route_table = table.key
-        table.routes.append(route)
-
-    def _table_outside_scan(self, instance: Any, ref: Any) -> RouteTable:
-        """A placeholder for a route table the scan does not declare, so its routes are still judged."""
-        key = ref if isinstance(ref, str) else f"{instance.address}#route_table"
-        if key not in self.estate.route_tables:
-            what = f"route table {ref}" if isinstance(ref, str) else f"the route table of {instance.address}"
-            if isinstance(ref, Unknown):  # the table may well be declared: its link is what is unknown
-                vpc = Unknown(f"which route table {instance.address} is on: {ref.what}",
-                              ref.hint or "reference the route table directly, or scan the plan with its source")
-            else:
-                vpc = Unknown(f"{what} is not declared in the scanned code",
-                              "scan the code that declares it; if its VPC is outside the scan, list the table "
-                              "under that VPC in the inventory (inventory: vpcs: route_tables)")
-            self.estate.route_tables[key] = RouteTable(
-                key, Source(self.reader.kind, "route table", what), implicit=True, vpc=vpc)
-        return self.estate.route_tables[key]
+        table = self._table(table_ref) or routing.table_outside_scan(
+            self.estate, table_ref, kind=self.reader.kind, name=instance.address,
+            fallback_key=f"{instance.address}#route_table", scanned="code", declarer="the code",
+            unknown_hint="reference the route table directly, or scan the plan with its source")
+        routing.place(route, table)
 
     def _table(self, ref: Any) -> RouteTable | None:
         if not isinstance(ref, str):
@@ -703,10 +673,7 @@ class EstateBuilder:
         table = self.estate.route_tables.get(ref) or self._with_aws_id("route_tables", ref)
         if table is None and ref.endswith("#main") and ref[: -len("#main")] in self.estate.vpcs:
             vpc = self.estate.vpcs[ref[: -len("#main")]]
-            table = RouteTable(ref, Source(vpc.source.kind, "main route table", f"main route table of {vpc.key}",
-                                           vpc.source.file, vpc.source.start_line, vpc.source.end_line),
-                               vpc=vpc.key, is_main=True, implicit=True)
-            self.estate.route_tables[ref] = table
+            table = routing.implicit_main_table(self.estate, vpc, ref)
             self._added("route_tables", table)
             vpc.main_route_table = ref
         return table
@@ -723,10 +690,7 @@ class EstateBuilder:
             else:
                 self.park(instance, self._why(subnet_ref, "subnet"))
             return
-        table = self._table(table_ref)
-        subnet.route_table = table.key if table is not None else table_ref
-        if table is not None:
-            table.subnets.append(subnet.key)
+        routing.associate(subnet, self._table(table_ref), table_ref)
 
     def _main_association(self, instance: Any) -> None:
         vpc_ref = self.link(instance, ("vpc_id",))
