@@ -26,12 +26,11 @@ from pcxguard.model import (
     LoadProblem,
     Placed,
     Route,
-    SecurityGroup,
     Source,
     Unknown,
     Vpc,
 )
-from pcxguard.mapping import routing, vpcs
+from pcxguard.mapping import routing, security_groups, vpcs
 from pcxguard.mapping.common import Origin
 from pcxguard.values import parse_cidr
 
@@ -114,12 +113,8 @@ class _Merger:
             vpcs.new_subnet(self.estate, subnet["id"], self.origin(s_source), vpc=vpc_id, aws_id=subnet["id"],
                             blocks=blocks_of_subnet).route_table = table_of_subnet.get(subnet["id"])
         for g_index, group in enumerate(entry.get("security_groups") or []):
-            self.estate.security_groups[group["id"]] = SecurityGroup(
-                key=group["id"],
-                source=self.source("aws_security_group", group["id"], path + ("security_groups", g_index)),
-                vpc=vpc_id,
-                aws_id=group["id"],
-            )
+            g_source = self.source("aws_security_group", group["id"], path + ("security_groups", g_index))
+            security_groups.new_group(self.estate, group["id"], self.origin(g_source), vpc=vpc_id, aws_id=group["id"])
 
     def _unknown_routes(self, vpc: Vpc, path: tuple) -> None:
         """Routes not listed: a main table whose content is unknown, so route checks cannot tell."""

@@ -52,13 +52,11 @@ from pcxguard.model import (
     LoadProblem,
     NetworkAcl,
     NetworkAclRule,
-    SecurityGroup,
-    SecurityGroupRule,
     Source,
     Unknown,
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
-from pcxguard.mapping import peerings, routing, vpcs
+from pcxguard.mapping import peerings, routing, security_groups, vpcs
 from pcxguard.mapping.common import Origin, checked, network
 from pcxguard.userdata.host import read_into
 
@@ -579,8 +577,8 @@ class CloudFormationBuilder:
         routing.associate(subnet, self.estate.route_table(table_ref) if isinstance(table_ref, str) else None, table_ref)
 
     # -- security groups -------------------------------------------------------------
-    def _rule(self, template: Template, logical: str, key: str, holder: Source, group: Any, direction: str,
-              spec: Any) -> SecurityGroupRule:
+    def _rule(self, origin: Origin, key: str, group: Any, direction: str, spec: Any) -> None:
+        """A rule of ``group`` from its properties ``spec`` (inline in the group, or a separate resource)."""
         spec = spec if isinstance(spec, dict) else {}
         if direction == "ingress":
             referenced = self.link(spec.get("SourceSecurityGroupId"), "SourceSecurityGroupId")
@@ -588,37 +586,28 @@ class CloudFormationBuilder:
         else:
             referenced = self.link(spec.get("DestinationSecurityGroupId"), "DestinationSecurityGroupId")
             owner = None
-        cidrs = [self.network(template, logical, spec.get(name), name) for name in ("CidrIp", "CidrIpv6")
-                 if spec.get(name) not in (None, "")]
         protocol = spec.get("IpProtocol", "-1")
-        return SecurityGroupRule(
-            key, holder, group=group, direction=direction,
+        security_groups.new_rule(
+            self.estate, key, origin, group=group, direction=direction,
             protocol=str(protocol) if isinstance(protocol, (int, str)) else protocol,
-            from_port=spec.get("FromPort"), to_port=spec.get("ToPort"),
-            referenced_group=referenced,
+            from_port=spec.get("FromPort"), to_port=spec.get("ToPort"), referenced=referenced,
             referenced_owner=str(owner) if isinstance(owner, (int, str)) else owner,
-            self_reference=referenced is not None and referenced == group,
-            cidrs=cidrs,
+            cidrs=[(spec.get(name), name) for name in ("CidrIp", "CidrIpv6") if spec.get(name) not in (None, "")],
         )
 
     def _security_group(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
-        source = self.source(template, logical)
-        vpc = self.link(self.prop(template, logical, "VpcId"), "VpcId")
-        if vpc is None:
-            vpc = Unknown(f"{logical} sets no VpcId, so it lives in the region's default VPC",
-                          "set VpcId, or describe the default VPC in the inventory")
-        self.estate.security_groups[key] = SecurityGroup(key, source, vpc=vpc,
-                                                         aws_id=template.stack.resource_ids.get(logical))
+        origin = self.origin(template, logical)
+        security_groups.new_group(self.estate, key, origin, vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
+                                  aws_id=template.stack.resource_ids.get(logical), vpc_attribute="VpcId")
         for direction, attribute in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
             rules = self.prop(template, logical, attribute)
             if isinstance(rules, Unknown):
-                self.estate.sg_rules.append(SecurityGroupRule(f"{key}/{direction}", source, group=key,
-                                                              direction=direction, referenced_group=rules))
+                security_groups.new_rule(self.estate, f"{key}/{direction}", origin, group=key, direction=direction,
+                                         referenced=rules)
                 continue
             for index, spec in enumerate(rules if isinstance(rules, list) else []):
-                self.estate.sg_rules.append(self._rule(template, logical, f"{key}/{direction}[{index}]", source, key,
-                                                       direction, spec))
+                self._rule(origin, f"{key}/{direction}[{index}]", key, direction, spec)
 
     def _sg_rule(self, template: Template, logical: str) -> None:
         spec = self.value(template, template.properties(logical))
@@ -626,8 +615,7 @@ class CloudFormationBuilder:
         group = self.link(spec.get("GroupId") if isinstance(spec, dict) else None, "GroupId")
         if group is None:
             group = Unknown(f"{logical} names its group by GroupName (default VPC)", "use GroupId")
-        self.estate.sg_rules.append(self._rule(template, logical, self.key(template, logical),
-                                               self.source(template, logical), group, direction, spec))
+        self._rule(self.origin(template, logical), self.key(template, logical), group, direction, spec)
 
     # -- network ACLs ------------------------------------------------------------------
     def _network_acl(self, template: Template, logical: str) -> None:

@@ -31,15 +31,13 @@ from pcxguard.model import (
     Placed,
     Route,
     RouteTable,
-    SecurityGroup,
-    SecurityGroupRule,
     Source,
     Unknown,
     Vpc,
     is_known,
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
-from pcxguard.mapping import peerings, routing, vpcs
+from pcxguard.mapping import peerings, routing, security_groups, vpcs
 from pcxguard.mapping.common import Origin, checked, network
 from pcxguard.userdata.host import read_into
 
@@ -707,12 +705,9 @@ class EstateBuilder:
 
     def _security_group(self, instance: Any) -> None:
         key = instance.address
-        vpc = self.link(instance, ("vpc_id",))
-        if vpc is None:
-            vpc = Unknown(f"{key} sets no vpc_id, so it lives in the region's default VPC",
-                          "set vpc_id, or describe the default VPC in the inventory")
-        self.estate.security_groups[key] = SecurityGroup(key, self.source(instance), vpc=vpc,
-                                                         aws_id=self.known_id(instance))
+        origin = self.origin(instance)
+        security_groups.new_group(self.estate, key, origin, vpc=self.link(instance, ("vpc_id",)),
+                                  aws_id=self.known_id(instance))
         for direction in ("ingress", "egress"):
             blocks = self.reader.value(instance, (direction,))
             if not isinstance(blocks, list):
@@ -721,17 +716,16 @@ class EstateBuilder:
             some_unknown = False
             for index in range(len(blocks)):
                 groups = self.reader.value(instance, (direction, index, "security_groups"))
-                rule = SecurityGroupRule(
-                    f"{key}/{direction}[{index}]", self.source(instance), group=key, direction=direction,
+                rule = security_groups.new_rule(
+                    self.estate, f"{key}/{direction}[{index}]", origin, group=key, direction=direction,
                     protocol=self.value(instance, (direction, index, "protocol")),
                     from_port=self.value(instance, (direction, index, "from_port")),
                     to_port=self.value(instance, (direction, index, "to_port")),
                     self_reference=self.value(instance, (direction, index, "self")) is True,
-                    cidrs=[self.network(instance, c, attribute) for attribute in ("cidr_blocks", "ipv6_cidr_blocks")
+                    cidrs=[(c, attribute) for attribute in ("cidr_blocks", "ipv6_cidr_blocks")
                            for c in _as_list(self.value(instance, (direction, index, attribute)))
                            if isinstance(c, (str, Unknown))],
                 )
-                self.estate.sg_rules.append(rule)
                 if isinstance(groups, list):
                     for group in groups:
                         if isinstance(group, str) and group:
@@ -748,16 +742,15 @@ class EstateBuilder:
                     link = self._as_link(target)
                     if link == key:
                         continue
-                    self.estate.sg_rules.append(SecurityGroupRule(
-                        f"{key}/{direction}/ref[{n}]", self.source(instance), group=key, direction=direction,
-                        referenced_group=link, reference_text_known=False))
+                    security_groups.new_rule(self.estate, f"{key}/{direction}/ref[{n}]", origin, group=key,
+                                             direction=direction, referenced=link, reference_text_known=False,
+                                             same_group_is_self=False)
             for rule, group in referenced:
                 if rule.referenced_group is None:
                     rule.referenced_group = group
                 else:
-                    self.estate.sg_rules.append(SecurityGroupRule(
-                        f"{rule.key}/{group}", rule.holder, group=key, direction=direction,
-                        referenced_group=group))
+                    security_groups.new_rule(self.estate, f"{rule.key}/{group}", origin, group=key,
+                                             direction=direction, referenced=group, same_group_is_self=False)
 
     def _sg_rule(self, instance: Any) -> None:
         if instance.type == "aws_security_group_rule":
@@ -775,23 +768,15 @@ class EstateBuilder:
             protocol = self.value(instance, ("ip_protocol",))
             self_reference = False
         group = self.link(instance, ("security_group_id",))
-        if isinstance(cidrs, Unknown):
-            cidrs = [cidrs]
         reference_attr = "source_security_group_id" if instance.type == "aws_security_group_rule" \
             else "referenced_security_group_id"
-        rule = SecurityGroupRule(
-            instance.address, self.source(instance), group=group,
-            direction=direction if direction in ("ingress", "egress") else "ingress",
-            protocol=protocol,
-            from_port=self.value(instance, ("from_port",)),
-            to_port=self.value(instance, ("to_port",)),
-            referenced_group=referenced,
-            self_reference=self_reference or (referenced is not None and referenced == group),
-            cidrs=[self.network(instance, c, "cidr") if not isinstance(c, Unknown) else c for c in cidrs
-                   if c not in (None, "")],
+        security_groups.new_rule(
+            self.estate, instance.address, self.origin(instance), group=group, direction=direction, protocol=protocol,
+            from_port=self.value(instance, ("from_port",)), to_port=self.value(instance, ("to_port",)),
+            referenced=referenced, self_reference=self_reference,
+            cidrs=[(c, "cidr") for c in cidrs if c not in (None, "")],
             reference_text_known=isinstance(self.reader.value(instance, (reference_attr,)), (str, type(None))),
         )
-        self.estate.sg_rules.append(rule)
 
     def _set_links(self, instance: Any, path: tuple[Any, ...]) -> list[Any]:
         """``links`` of an optional attribute: nothing when the configuration leaves it out."""
