@@ -51,12 +51,11 @@ from pcxguard.model import (
     Host,
     LoadProblem,
     NetworkAcl,
-    NetworkAclRule,
     Source,
     Unknown,
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
-from pcxguard.mapping import peerings, routing, security_groups, vpcs
+from pcxguard.mapping import network_acls, peerings, routing, security_groups, vpcs
 from pcxguard.mapping.common import Origin, checked, network
 from pcxguard.userdata.host import read_into
 
@@ -619,9 +618,8 @@ class CloudFormationBuilder:
 
     # -- network ACLs ------------------------------------------------------------------
     def _network_acl(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        self.estate.network_acls[key] = NetworkAcl(key, self.source(template, logical),
-                                                   vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"))
+        network_acls.new_acl(self.estate, self.key(template, logical), self.source(template, logical),
+                             vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"))
 
     def _nacl(self, template: Template, logical: str) -> NetworkAcl | None:
         ref = self.link(self.prop(template, logical, "NetworkAclId"), "NetworkAclId")
@@ -636,20 +634,14 @@ class CloudFormationBuilder:
             return
         spec = self.value(template, template.properties(logical))
         attribute = "CidrBlock" if spec.get("CidrBlock") is not None else "Ipv6CidrBlock"
-        cidr = spec.get(attribute)
         egress = spec.get("Egress", False)
         icmp = spec.get("Icmp") if isinstance(spec.get("Icmp"), dict) else {}
         ports = spec.get("PortRange") if isinstance(spec.get("PortRange"), dict) else {}
-        acl.rules.append(NetworkAclRule(
-            egress=egress is True or str(egress).lower() == "true",
-            rule_number=int(spec.get("RuleNumber", 0)),
-            action=str(spec.get("RuleAction", "")).lower(),
-            protocol=str(spec.get("Protocol")) if isinstance(spec.get("Protocol"), (int, str)) else spec.get("Protocol"),
-            cidr=self.network(template, logical, cidr, attribute),
-            icmp_type=icmp.get("Type"), icmp_code=icmp.get("Code"),
-            from_port=ports.get("From"), to_port=ports.get("To"),
-            declared_by=self.source(template, logical),
-        ))
+        network_acls.add_entry(acl, network_acls.new_entry(
+            self.origin(template, logical), egress=egress is True or str(egress).lower() == "true",
+            number=int(spec.get("RuleNumber", 0)), action=spec.get("RuleAction", ""), protocol=spec.get("Protocol"),
+            cidr=(spec.get(attribute), attribute), icmp_type=icmp.get("Type"), icmp_code=icmp.get("Code"),
+            from_port=ports.get("From"), to_port=ports.get("To")))
 
     def _nacl_association(self, template: Template, logical: str) -> None:
         acl = self._nacl(template, logical)
@@ -659,8 +651,7 @@ class CloudFormationBuilder:
         if subnet is None:
             self.park(template, logical, "its SubnetId is not a subnet in the scan")
             return
-        subnet.network_acl = acl.key
-        acl.subnets.append(subnet.key)
+        network_acls.attach(subnet, acl)
 
     # -- hosts --------------------------------------------------------------------------
     def _user_data(self, template: Template, logical: str, raw: Any) -> Any:

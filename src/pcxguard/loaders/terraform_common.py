@@ -17,7 +17,6 @@ from dataclasses import replace, dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
-from netaddr import IPNetwork
 
 from pcxguard.model import (
     Estate,
@@ -37,7 +36,7 @@ from pcxguard.model import (
     is_known,
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
-from pcxguard.mapping import peerings, routing, security_groups, vpcs
+from pcxguard.mapping import network_acls, peerings, routing, security_groups, vpcs
 from pcxguard.mapping.common import Origin, checked, network
 from pcxguard.userdata.host import read_into
 
@@ -925,16 +924,13 @@ class EstateBuilder:
             why = next((v.describe() for v in (number, action) if isinstance(v, Unknown)), "")
             return f"a rule of {instance.address} whose number or action is not known" + (f": {why}" if why else "")
         v4 = self.value(instance, base + ("cidr_block",))
-        v6 = self.value(instance, base + ("ipv6_cidr_block",))
-        cidr = self.network(instance, v4, "cidr_block") if v4 not in (None, "") else \
-            self.network(instance, v6, "ipv6_cidr_block")
         protocol = self.value(instance, base + ("protocol",))
-        return NetworkAclRule(
-            egress=egress, rule_number=number, action=action.lower(),
-            protocol=str(protocol) if isinstance(protocol, (str, int)) else (protocol if isinstance(protocol, Unknown)
-                                                                           else Unknown(f"protocol of {instance.address}")),
-            cidr=cidr, icmp_type=self._int_or(instance, base + ("icmp_type",)),
-            icmp_code=self._int_or(instance, base + ("icmp_code",)), declared_by=self.source(instance),
+        return network_acls.new_entry(
+            self.origin(instance), egress=egress, number=number, action=action,
+            protocol=protocol if isinstance(protocol, (str, int, Unknown)) else Unknown(f"protocol of {instance.address}"),
+            cidr=(v4, "cidr_block") if v4 not in (None, "") else
+            (self.value(instance, base + ("ipv6_cidr_block",)), "ipv6_cidr_block"),
+            icmp_type=self._int_or(instance, base + ("icmp_type",)), icmp_code=self._int_or(instance, base + ("icmp_code",)),
             from_port=self._int_or(instance, base + ("from_port",)), to_port=self._int_or(instance, base + ("to_port",)))
 
     def _network_acl(self, instance: Any) -> None:
@@ -947,27 +943,26 @@ class EstateBuilder:
                 self.aliases[default_ref] = key
             elif isinstance(default_ref, str):
                 self.aliases[default_ref] = key
-            acl = NetworkAcl(key, self.source(instance), vpc=vpc, is_default=True)
+            is_default = True
         else:
-            acl = NetworkAcl(key, self.source(instance), vpc=self.link(instance, ("vpc_id",)))
+            vpc, is_default = self.link(instance, ("vpc_id",)), False
         known_id = self.known_id(instance)
         if known_id:
             self.aliases[known_id] = key
         subnet_refs = self.links(instance, "subnet_ids") if self.reader.value(instance, ("subnet_ids",)) not in (None, []) \
             else []
         self._acl_subnets.extend((key, ref) for ref in subnet_refs)
+        rules: list[NetworkAclRule | str] = []
         for direction in ("ingress", "egress"):
             blocks = self.reader.value(instance, (direction,))
             if isinstance(blocks, Unknown):
-                acl.rules_unknown.append(f"{direction} rules of {key} are not known: {blocks.describe()}")
+                rules.append(f"{direction} rules of {key} are not known: {blocks.describe()}")
                 continue
             for index, _ in enumerate(blocks if isinstance(blocks, list) else []):
-                rule = self._acl_rule(instance, (direction, index), direction == "egress", "rule_no", "action")
-                if isinstance(rule, str):
-                    acl.rules_unknown.append(rule)
-                else:
-                    acl.rules.append(rule)
-        self.estate.network_acls[key] = acl
+                rules.append(self._acl_rule(instance, (direction, index), direction == "egress", "rule_no", "action"))
+        acl = network_acls.new_acl(self.estate, key, self.source(instance), vpc=vpc, is_default=is_default)
+        for rule in rules:
+            network_acls.add_entry(acl, rule)
 
     def _acl_for(self, ref: Any) -> NetworkAcl | None:
         if not isinstance(ref, str):
@@ -975,15 +970,7 @@ class EstateBuilder:
         ref = self._canon(ref)
         acl = self.estate.network_acls.get(ref)
         if acl is None and ref.endswith("#default_nacl") and ref[: -len("#default_nacl")] in self.estate.vpcs:
-            vpc = self.estate.vpcs[ref[: -len("#default_nacl")]]
-            # the default ACL AWS creates: allow everything both ways (rule 100, and 101 for IPv6)
-            acl = NetworkAcl(ref, Source(vpc.source.kind, "default network ACL", f"default network ACL of {vpc.key}",
-                                         vpc.source.file, vpc.source.start_line, vpc.source.end_line),
-                             vpc=vpc.key, is_default=True)
-            for egress in (False, True):
-                acl.rules.append(NetworkAclRule(egress, 100, "allow", "-1", IPNetwork("0.0.0.0/0")))
-                acl.rules.append(NetworkAclRule(egress, 101, "allow", "-1", IPNetwork("::/0")))
-            self.estate.network_acls[ref] = acl
+            acl = network_acls.default_acl(self.estate, self.estate.vpcs[ref[: -len("#default_nacl")]], ref)
         return acl
 
     def _network_acl_rule(self, instance: Any) -> None:
@@ -998,11 +985,7 @@ class EstateBuilder:
         if isinstance(egress, Unknown):
             acl.rules_unknown.append(f"direction of {instance.address}: {egress.describe()}")
             return
-        rule = self._acl_rule(instance, (), egress, "rule_number", "rule_action")
-        if isinstance(rule, str):
-            acl.rules_unknown.append(rule)
-        else:
-            acl.rules.append(rule)
+        network_acls.add_entry(acl, self._acl_rule(instance, (), egress, "rule_number", "rule_action"))
 
     def _network_acl_association(self, instance: Any) -> None:
         acl_ref = self.link(instance, ("network_acl_id",))
@@ -1025,9 +1008,7 @@ class EstateBuilder:
             acl = self.estate.network_acls.get(acl_key)
             if subnet is None or acl is None:
                 continue
-            subnet.network_acl = acl.key
-            if subnet.key not in acl.subnets:
-                acl.subnets.append(subnet.key)
+            network_acls.attach(subnet, acl)
 
     @property
     def _acl_subnets(self) -> list[tuple[str, Any]]:
