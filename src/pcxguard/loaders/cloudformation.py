@@ -22,9 +22,7 @@ of the scan goes on.
 
 from __future__ import annotations
 
-import base64
 import functools
-import binascii
 import os
 from pathlib import Path
 from typing import Any, Iterable
@@ -48,16 +46,14 @@ from pcxguard.model import (
     Placed,
     SameAs,
     Estate,
-    Host,
     LoadProblem,
     NetworkAcl,
     Source,
     Unknown,
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
-from pcxguard.mapping import network_acls, peerings, routing, security_groups, vpcs
+from pcxguard.mapping import hosts, network_acls, peerings, routing, security_groups, vpcs
 from pcxguard.mapping.common import Origin, checked, network
-from pcxguard.userdata.host import read_into
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 MAX_TEMPLATE_BYTES = limits.MAX_TEMPLATE_BYTES
@@ -660,11 +656,7 @@ class CloudFormationBuilder:
         if isinstance(resolved, Base64Text):
             return finish_text(str(resolved), f"the user data of {logical}")
         if isinstance(resolved, str) and resolved:
-            try:
-                return base64.b64decode(resolved, validate=True)
-            except (binascii.Error, ValueError):
-                self.problem(template, logical, f"user data of {logical} is not valid base64 (wrap it in Fn::Base64)")
-                return Unknown(f"user data of {logical} (not valid base64)")
+            return hosts.decoded(self.origin(template, logical), resolved, " (wrap it in Fn::Base64)")
         if isinstance(resolved, Unknown):
             return resolved
         return None
@@ -682,37 +674,33 @@ class CloudFormationBuilder:
         return subnets, groups
 
     def _host(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        host = Host(key, self.source(template, logical))
         kind = template.type_of(logical)
+        subnets: list[Any] = []
         if kind == "AWS::EC2::Instance":
             props = self.value(template, template.properties(logical))
             props = props if isinstance(props, dict) else {}
             subnet = self.link(props.get("SubnetId"), "SubnetId")
-            subnets, groups = self._interfaces(props.get("NetworkInterfaces"), "GroupSet")
-            host.subnets = ([subnet] if subnet is not None else []) + subnets
-            host.security_groups = (self.links(props.get("SecurityGroupIds"), "SecurityGroupIds")
-                                    + self.links(props.get("SecurityGroups"), "SecurityGroups") + groups)
+            interface_subnets, interface_groups = self._interfaces(props.get("NetworkInterfaces"), "GroupSet")
+            subnets = [subnet] + interface_subnets
+            groups = (self.links(props.get("SecurityGroupIds"), "SecurityGroupIds")
+                      + self.links(props.get("SecurityGroups"), "SecurityGroups") + interface_groups)
             raw_user_data = template.properties(logical).get("UserData")
             instance_type = props.get("InstanceType")
         elif kind == "AWS::AutoScaling::LaunchConfiguration":
             props = self.value(template, template.properties(logical))
             props = props if isinstance(props, dict) else {}
-            host.security_groups = self.links(props.get("SecurityGroups"), "SecurityGroups")
+            groups = self.links(props.get("SecurityGroups"), "SecurityGroups")
             raw_user_data = template.properties(logical).get("UserData")
             instance_type = props.get("InstanceType")
         else:
             data = template.properties(logical).get("LaunchTemplateData")
             resolved = self.value(template, data)
             resolved = resolved if isinstance(resolved, dict) else {}
-            subnets, groups = self._interfaces(resolved.get("NetworkInterfaces"), "Groups")
-            host.subnets = subnets
-            host.security_groups = (self.links(resolved.get("SecurityGroupIds"), "SecurityGroupIds")
-                                    + self.links(resolved.get("SecurityGroups"), "SecurityGroups") + groups)
+            subnets, interface_groups = self._interfaces(resolved.get("NetworkInterfaces"), "Groups")
+            groups = (self.links(resolved.get("SecurityGroupIds"), "SecurityGroupIds")
+                      + self.links(resolved.get("SecurityGroups"), "SecurityGroups") + interface_groups)
             raw_user_data = data.get("UserData") if isinstance(data, dict) else None
             instance_type = resolved.get("InstanceType")
-        host.security_groups = list(dict.fromkeys(host.security_groups))
-        if isinstance(instance_type, (str, Unknown)) and instance_type != "":
-            host.instance_type = instance_type
-        read_into(host, self._user_data(template, logical, raw_user_data))
-        self.estate.hosts[key] = host
+        hosts.map_host(self.estate, self.key(template, logical), self.origin(template, logical), subnets=subnets,
+                       security_groups=groups, instance_type=instance_type,
+                       user_data=self._user_data(template, logical, raw_user_data))

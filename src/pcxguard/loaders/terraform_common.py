@@ -10,8 +10,6 @@ never reads a file itself.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import replace, dataclass
 from functools import lru_cache
@@ -21,7 +19,6 @@ from typing import Any, Iterable, Protocol
 from pcxguard.model import (
     Estate,
     Gap,
-    Host,
     LoadProblem,
     NetworkAcl,
     NetworkAclRule,
@@ -36,9 +33,8 @@ from pcxguard.model import (
     is_known,
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
-from pcxguard.mapping import network_acls, peerings, routing, security_groups, vpcs
+from pcxguard.mapping import hosts, network_acls, peerings, routing, security_groups, vpcs
 from pcxguard.mapping.common import Origin, checked, network
-from pcxguard.userdata.host import read_into
 
 # --------------------------------------------------------------------------- addresses
 
@@ -799,13 +795,7 @@ class EstateBuilder:
                 return self.reader.configuration_text(instance, "user_data")
             return raw
         if isinstance(encoded, (str, bytes)) and encoded:
-            if isinstance(encoded, bytes):
-                return encoded
-            try:
-                return base64.b64decode(encoded, validate=True)
-            except (binascii.Error, ValueError):
-                self.problem(instance, f"user data of {instance.address} is not valid base64; ignored")
-                return Unknown(f"user data of {instance.address} (not valid base64)")
+            return hosts.decoded(self.origin(instance), encoded, "; ignored")
         if isinstance(raw, Unknown):
             return raw
         if isinstance(encoded, Unknown):
@@ -813,28 +803,22 @@ class EstateBuilder:
         return None
 
     def _host(self, instance: Any) -> None:
-        host = Host(instance.address, self.source(instance))
+        subnets: list[Any] = []
         groups: list[Any] = []
         if instance.type == "aws_instance":
-            subnet = self.link(instance, ("subnet_id",))
-            host.subnets = [subnet] if subnet is not None else []
+            subnets = [self.link(instance, ("subnet_id",))]
             groups = self.links(instance, "vpc_security_group_ids") + self._set_links(instance, ("security_groups",))
         elif instance.type == "aws_launch_template":
             interfaces = self.reader.value(instance, ("network_interfaces",))
             for index, _ in enumerate(interfaces if isinstance(interfaces, list) else []):
-                subnet = self.link(instance, ("network_interfaces", index, "subnet_id"))
-                if subnet is not None:
-                    host.subnets.append(subnet)
+                subnets.append(self.link(instance, ("network_interfaces", index, "subnet_id")))
                 groups.extend(self._set_links(instance, ("network_interfaces", index, "security_groups")))
             for attribute in ("vpc_security_group_ids", "security_group_names"):
                 groups.extend(self._set_links(instance, (attribute,)))
         else:
             groups = self.links(instance, "security_groups")
-        host.security_groups = list(dict.fromkeys(g for g in groups if g is not None))
-        instance_type = self.value(instance, ("instance_type",))
-        host.instance_type = instance_type if isinstance(instance_type, (str, Unknown)) and instance_type != "" else None
-        read_into(host, self._user_data(instance))
-        self.estate.hosts[instance.address] = host
+        hosts.map_host(self.estate, instance.address, self.origin(instance), subnets=subnets, security_groups=groups,
+                       instance_type=self.value(instance, ("instance_type",)), user_data=self._user_data(instance))
 
     def _autoscaling_group(self, instance: Any) -> None:
         subnets = self.links(instance, "vpc_zone_identifier")
