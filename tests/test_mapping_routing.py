@@ -118,3 +118,11 @@ def test_terraform_and_cloudformation_give_the_same_routes():
     # the placeholder's VPC is worded for the format the user writes
     assert tf_outside.vpc.what == "route table rtb-9 is not declared in the scanned code"
     assert cfn_outside.vpc.what == "route table rtb-9 is not declared in the scanned templates"
+
+
+def test_each_format_spells_every_target_kind_in_one_order():
+    from pcxguard.loaders import cloudformation as cfn_loader
+    from pcxguard.loaders import terraform_common
+
+    assert tuple(terraform_common.ROUTE_TARGETS.values()) == routing.TARGET_KINDS
+    assert tuple(cfn_loader.ROUTE_TARGETS.values()) == routing.TARGET_KINDS

@@ -8,6 +8,7 @@ name them; their ``Source`` has kind ``"inventory"`` and points at the entry in
 the configuration file. Anything the scan itself declares wins: an inventory
 VPC whose id a scanned VPC already has is left out.
 
+The entries feed the same family mappers as the loaders (``pcxguard.mapping``).
 A VPC without ``route_tables`` has routes pcxguard does not know (route checks
 say "cannot tell"); ``route_tables: []`` means only the main table with its
 local route.

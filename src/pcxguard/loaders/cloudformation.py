@@ -18,6 +18,10 @@ the last line of the resource's body.
 Bad input never raises: a template that cannot be read, a YAML alias bomb, a
 file that is not a template, a bogus CIDR become ``LoadProblem``s and the rest
 of the scan goes on.
+
+The builder reads each resource's properties (intrinsics resolved, conditions
+and stack placement applied) and hands the facts to the family mappers of
+``pcxguard.mapping``, which create the model elements.
 """
 
 from __future__ import annotations
@@ -53,12 +57,13 @@ from pcxguard.model import (
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
 from pcxguard.mapping import hosts, network_acls, peerings, routing, security_groups, vpcs
-from pcxguard.mapping.common import Origin, checked, network
+from pcxguard.mapping.common import Origin, checked
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 MAX_TEMPLATE_BYTES = limits.MAX_TEMPLATE_BYTES
 KIND = "cloudformation"
 
+# how CloudFormation spells each kind of route target (mapping.routing.TARGET_KINDS, in its order)
 ROUTE_TARGETS = {
     "VpcPeeringConnectionId": "vpc_peering_connection",
     "GatewayId": "gateway",
@@ -284,10 +289,6 @@ class CloudFormationBuilder:
         def report(message: str, fails_closed: bool = True) -> None:
             self.problem(template, logical, message, fails_closed)
         return Origin(self.source(template, logical), logical, report, where=f"{logical} in {template.path}")
-
-    def network(self, template: Template, logical: str, value: Any, attribute: str) -> Any:
-        """A CIDR value as it enters the model (``mapping.common.network``)."""
-        return network(self.origin(template, logical), value, attribute)
 
     def _included(self, template: Template, logical: str) -> bool:
         resource = template.resources.get(logical)

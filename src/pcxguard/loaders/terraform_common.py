@@ -4,8 +4,10 @@ A *reader* (the plan reader, the HCL reader, the checkov-graph reader) answers
 a handful of questions about resource instances: their attribute values (a
 known value, an ``Unknown``, or a ``ResourceTarget`` when the value is another
 resource's attribute), their region, account and source location. This module
-knows the AWS resource types and turns those answers into an ``Estate``; it
-never reads a file itself.
+knows the Terraform spelling of the AWS resource types: it reads their
+attributes, resolves references and aliases, and hands the facts to the
+family mappers of ``pcxguard.mapping``, which build the ``Estate``; it never
+reads a file itself.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pcxguard.model import (
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
 from pcxguard.mapping import hosts, network_acls, peerings, routing, security_groups, vpcs
-from pcxguard.mapping.common import Origin, checked, network
+from pcxguard.mapping.common import Origin, checked
 
 # --------------------------------------------------------------------------- addresses
 
@@ -187,6 +189,7 @@ class Reader(Protocol):
     def source_location(self, instance: Any) -> tuple[str | None, int | None, int | None]: ...
 
 
+# how Terraform spells each kind of route target (mapping.routing.TARGET_KINDS, in its order)
 ROUTE_TARGETS = {
     "vpc_peering_connection_id": "vpc_peering_connection",
     "gateway_id": "gateway",
@@ -324,7 +327,7 @@ class EstateBuilder:
         return value if value != "" else None
 
     def _raw_optional(self, instance: Any, attribute: str) -> Any:
-        """Like ``optional`` but keeps ``""`` (for ``_checked`` to refuse)."""
+        """Like ``optional`` but keeps ``""`` (for ``mapping.common.checked`` to refuse)."""
         value = self.value(instance, (attribute,))
         if isinstance(value, Unknown) and self._unset(instance, (attribute,)):
             return None
@@ -335,10 +338,6 @@ class EstateBuilder:
         def report(message: str, fails_closed: bool = True) -> None:
             self.problem(instance, message, fails_closed)
         return Origin(self.source(instance), instance.address, report, blank_ipv6_is_unset=True)
-
-    def network(self, instance: Any, value: Any, attribute: str) -> Any:
-        """A CIDR value as it enters the model (``mapping.common.network``)."""
-        return network(self.origin(instance), value, attribute)
 
     def _with_aws_id(self, kind: str, ref: str) -> Any:
         """The first element of ``estate.<kind>`` whose AWS id is ``ref``, as a scan in order would find.
@@ -506,14 +505,10 @@ class EstateBuilder:
         return peerings.dns_options(value, self.source(instance), self.reader.region_of(instance),
                                     self.reader.account_of(instance))
 
-    def _checked(self, instance: Any, attribute: str, value: Any, kind: type) -> Any:
-        """An optional value as it enters the model, checked (``mapping.common.checked``)."""
-        return checked(self.origin(instance), attribute, value, kind)
-
     def _placed(self, instance: Any, attribute: str) -> Any:
         """An optional attribute that names a place, checked, with its source when the configuration gives
         one (``peer_region = data.aws_region.current.name``: a plan prints only the value)."""
-        value = self._checked(instance, attribute, self._raw_optional(instance, attribute), str)
+        value = checked(self.origin(instance), attribute, self._raw_optional(instance, attribute), str)
         if isinstance(value, str) and not isinstance(value, Placed):
             for ref in self.reader.references(instance, (attribute,)):
                 if isinstance(ref, Placed) and ref == value:
@@ -531,7 +526,7 @@ class EstateBuilder:
             peer_region=peer_region,
             account=self.reader.account_of(instance),
             peer_owner_id=self._placed(instance, "peer_owner_id"),
-            auto_accept=self._checked(instance, "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
+            auto_accept=checked(self.origin(instance), "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),
             reason_unaccepted=self._accepter_tag(instance),
