@@ -17,7 +17,6 @@ from dataclasses import replace, dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
-
 from pcxguard.model import (
     Estate,
     Gap,
