@@ -504,10 +504,10 @@ class EstateBuilder:
         return peerings.dns_options(value, self.source(instance), self.reader.region_of(instance),
                                     self.reader.account_of(instance))
 
-    def _placed(self, instance: Any, attribute: str) -> Any:
+    def _placed(self, instance: Any, attribute: str, origin: Origin) -> Any:
         """An optional attribute that names a place, checked, with its source when the configuration gives
         one (``peer_region = data.aws_region.current.name``: a plan prints only the value)."""
-        value = checked(self.origin(instance), attribute, self._raw_optional(instance, attribute), str)
+        value = checked(origin, attribute, self._raw_optional(instance, attribute), str)
         if isinstance(value, str) and not isinstance(value, Placed):
             for ref in self.reader.references(instance, (attribute,)):
                 if isinstance(ref, Placed) and ref == value:
@@ -515,17 +515,18 @@ class EstateBuilder:
         return value
 
     def _peering(self, instance: Any) -> None:
-        peer_region = self._placed(instance, "peer_region")
+        origin = self.origin(instance)
+        peer_region = self._placed(instance, "peer_region", origin)
         peerings.map_peering(
-            self.estate, instance.address, self.origin(instance),
+            self.estate, instance.address, origin,
             requester_vpc=self.link(instance, ("vpc_id",)),
             accepter_vpc=self.link(instance, ("peer_vpc_id",)),
             aws_id=self.known_id(instance),
             region=self.reader.region_of(instance),
             peer_region=peer_region,
             account=self.reader.account_of(instance),
-            peer_owner_id=self._placed(instance, "peer_owner_id"),
-            auto_accept=checked(self.origin(instance), "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
+            peer_owner_id=self._placed(instance, "peer_owner_id", origin),
+            auto_accept=checked(origin, "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),
             reason_unaccepted=self._accepter_tag(instance),
