@@ -8,6 +8,7 @@ name them; their ``Source`` has kind ``"inventory"`` and points at the entry in
 the configuration file. Anything the scan itself declares wins: an inventory
 VPC whose id a scanned VPC already has is left out.
 
+The entries feed the same family mappers as the loaders (``pcxguard.mapping``).
 A VPC without ``route_tables`` has routes pcxguard does not know (route checks
 say "cannot tell"); ``route_tables: []`` means only the main table with its
 local route.
@@ -22,44 +23,19 @@ from netaddr import AddrFormatError, IPNetwork
 
 from pcxguard.config import Config
 from pcxguard.model import (
-    CidrBlock,
     Estate,
     LoadProblem,
     Placed,
     Route,
-    RouteTable,
-    SecurityGroup,
     Source,
-    Subnet,
     Unknown,
     Vpc,
 )
+from pcxguard.mapping import routing, security_groups, vpcs
+from pcxguard.mapping.common import Origin
 from pcxguard.values import parse_cidr
 
 KIND = "inventory"
-
-_TARGET_KINDS = {
-    "pcx-": "vpc_peering_connection",
-    "igw-": "gateway",
-    "vgw-": "gateway",
-    "nat-": "nat_gateway",
-    "tgw-": "transit_gateway",
-    "eni-": "network_interface",
-    "vpce-": "vpc_endpoint",
-    "eigw-": "egress_only_gateway",
-}
-
-
-def _target_kind(estate: Estate, target: str) -> str:
-    if target == "local":
-        return "local"
-    if target in estate.peerings:  # the address of a peering in the scan, not created yet
-        return "vpc_peering_connection"
-    for prefix, kind in _TARGET_KINDS.items():
-        if target.startswith(prefix):
-            return kind
-    return "other"
-
 
 def _network(text: str) -> IPNetwork | Unknown:
     try:
@@ -86,26 +62,28 @@ class _Merger:
                 continue
             self.vpc(entry, ("inventory", "vpcs", index))
 
+    def origin(self, source: Source) -> Origin:
+        """An inventory entry as the origin of facts: its values are read already (``_network``)."""
+        def report(message: str, fails_closed: bool = True) -> None:
+            self.estate.problems.append(LoadProblem(self.file or "", message, source.address, None, fails_closed))
+        return Origin(source, source.address, report)
+
     def vpc(self, entry: dict[str, Any], path: tuple) -> None:
         vpc_id = entry["id"]
         source = self.source("aws_vpc", vpc_id, path)
-        blocks = [
-            CidrBlock(_network(text), "primary" if i == 0 else "secondary", source)
-            for i, text in enumerate(entry.get("cidr_blocks") or [])
-        ] + [CidrBlock(_network(text), "ipv6", source) for text in entry.get("ipv6_cidr_blocks") or []]
+        blocks = [(vpcs.BlockFacts(_network(text)), "primary" if i == 0 else "secondary")
+                  for i, text in enumerate(entry.get("cidr_blocks") or [])]
+        blocks += [(vpcs.BlockFacts(_network(text)), "ipv6") for text in entry.get("ipv6_cidr_blocks") or []]
         hint = f"add {{}} to {vpc_id} in the inventory in {self.file or '.pcxguard.yaml'}"
         listed = f"the inventory entry of {vpc_id} in {os.path.basename(self.file or '.pcxguard.yaml')}"
-        vpc = Vpc(
-            key=vpc_id,
-            source=source,
-            aws_id=vpc_id,
+        vpc = vpcs.map_vpc(
+            self.estate, vpc_id, self.origin(source), aws_id=vpc_id,
             region=_placed(entry.get("region"), listed) or Unknown(f"the region of {vpc_id}", hint.format("region")),
             account=_placed(entry.get("account"), listed) or Unknown(f"the account of {vpc_id}",
                                                                      hint.format("account")),
             blocks=blocks,
         )
-        self.estate.vpcs[vpc_id] = vpc
-        for ref in [b.network for b in blocks if isinstance(b.network, Unknown)]:
+        for ref in [b.network for b in vpc.blocks if isinstance(b.network, Unknown)]:
             self.estate.problems.append(LoadProblem(self.file or "", f"{vpc_id}: {ref.what}: {ref.hint}"))
 
         tables = entry.get("route_tables")
@@ -114,53 +92,36 @@ class _Merger:
             self._unknown_routes(vpc, path)
         for t_index, table in enumerate(tables or []):
             t_path = path + ("route_tables", t_index)
-            t_source = self.source("aws_route_table", table["id"], t_path)
-            rtb = RouteTable(key=table["id"], source=t_source, vpc=vpc_id, aws_id=table["id"],
-                             is_main=bool(table.get("main")), subnets=list(table.get("subnets") or []))
+            placeholder = self.estate.route_tables.get(table["id"])
+            rtb = routing.new_route_table(self.estate, table["id"], self.source("aws_route_table", table["id"], t_path),
+                                          vpc=vpc_id, aws_id=table["id"], is_main=bool(table.get("main")))
+            rtb.subnets = list(table.get("subnets") or [])
             for r_index, route in enumerate(table.get("routes") or []):
-                destination = _network(route["destination"])
-                target = route["target"]
-                rtb.routes.append(Route(
-                    key=f"{table['id']}/route[{r_index}]",
-                    holder=self.source("aws_route", f"{table['id']}/route[{r_index}]", t_path + ("routes", r_index)),
-                    route_table=table["id"],
-                    destination=destination,
-                    target_kind=_target_kind(self.estate, target),
-                    target=target,
-                    version=destination.version if isinstance(destination, IPNetwork) else None,
-                ))
+                key = f"{table['id']}/route[{r_index}]"
+                rtb.routes.append(routing.listed_route(
+                    self.estate, key, self.source("aws_route", key, t_path + ("routes", r_index)), table["id"],
+                    _network(route["destination"]), route["target"]))
             for subnet_id in rtb.subnets:
                 table_of_subnet[subnet_id] = table["id"]
-            placeholder = self.estate.route_tables.get(table["id"])
             if placeholder is not None and placeholder.implicit:
                 # routes the scan adds to this table (it names the table by its id): keep them
                 rtb.routes.extend(placeholder.routes)
-            self.estate.route_tables[table["id"]] = rtb
         for s_index, subnet in enumerate(entry.get("subnets") or []):
-            blocks_of_subnet = [_network(subnet["cidr_block"])]
+            blocks_of_subnet = [(_network(subnet["cidr_block"]), "cidr_block")]
             if subnet.get("ipv6_cidr_block"):
-                blocks_of_subnet.append(_network(subnet["ipv6_cidr_block"]))
-            self.estate.subnets[subnet["id"]] = Subnet(
-                key=subnet["id"],
-                source=self.source("aws_subnet", subnet["id"], path + ("subnets", s_index)),
-                vpc=vpc_id,
-                aws_id=subnet["id"],
-                blocks=blocks_of_subnet,
-                route_table=table_of_subnet.get(subnet["id"]),
-            )
+                blocks_of_subnet.append((_network(subnet["ipv6_cidr_block"]), "ipv6_cidr_block"))
+            s_source = self.source("aws_subnet", subnet["id"], path + ("subnets", s_index))
+            vpcs.new_subnet(self.estate, subnet["id"], self.origin(s_source), vpc=vpc_id, aws_id=subnet["id"],
+                            blocks=blocks_of_subnet).route_table = table_of_subnet.get(subnet["id"])
         for g_index, group in enumerate(entry.get("security_groups") or []):
-            self.estate.security_groups[group["id"]] = SecurityGroup(
-                key=group["id"],
-                source=self.source("aws_security_group", group["id"], path + ("security_groups", g_index)),
-                vpc=vpc_id,
-                aws_id=group["id"],
-            )
+            g_source = self.source("aws_security_group", group["id"], path + ("security_groups", g_index))
+            security_groups.new_group(self.estate, group["id"], self.origin(g_source), vpc=vpc_id, aws_id=group["id"])
 
     def _unknown_routes(self, vpc: Vpc, path: tuple) -> None:
         """Routes not listed: a main table whose content is unknown, so route checks cannot tell."""
         key = f"{vpc.key}#main"
-        table = RouteTable(key=key, source=self.source("aws_route_table", f"main route table of {vpc.key}", path),
-                           vpc=vpc.key, is_main=True, implicit=True)
+        table = routing.implicit_main_table(
+            self.estate, vpc, key, self.source("aws_route_table", f"main route table of {vpc.key}", path))
         table.routes.append(Route(
             key=f"{key}/unlisted",
             holder=table.source,
@@ -169,7 +130,6 @@ class _Merger:
             target=Unknown(f"the routes of {vpc.key}",
                            f"list its route_tables in the inventory in {self.file or '.pcxguard.yaml'}"),
         ))
-        self.estate.route_tables[key] = table
 
 
 def merge_inventory(estate: Estate, config: Config) -> Estate:

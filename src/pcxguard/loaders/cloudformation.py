@@ -18,18 +18,18 @@ the last line of the resource's body.
 Bad input never raises: a template that cannot be read, a YAML alias bomb, a
 file that is not a template, a bogus CIDR become ``LoadProblem``s and the rest
 of the scan goes on.
+
+The builder reads each resource's properties (intrinsics resolved, conditions
+and stack placement applied) and hands the facts to the family mappers of
+``pcxguard.mapping``, which create the model elements.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
-import binascii
 import os
 from pathlib import Path
 from typing import Any, Iterable
-
-from netaddr import AddrFormatError
 
 from pcxguard import limits
 from pcxguard.loaders.cfn_foreach import expand as expand_foreach
@@ -47,33 +47,23 @@ from pcxguard.loaders.cfn_intrinsics import (
 from pcxguard.loaders.cfn_yaml import LineDict, NotATemplate, TemplateError, load_template_text
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
 from pcxguard.model import (
-    PeeringRequest,
     Placed,
     SameAs,
-    CidrBlock,
     Estate,
-    Host,
     LoadProblem,
     NetworkAcl,
-    NetworkAclRule,
-    PeeringConnection,
-    Route,
-    RouteTable,
-    SecurityGroup,
-    SecurityGroupRule,
     Source,
-    Subnet,
     Unknown,
-    Vpc,
 )
 from pcxguard.stack_config import StackConfigError, StackSettings, stack_settings_for
-from pcxguard.values import family_of, parse_cidr
-from pcxguard.userdata.host import read_into
+from pcxguard.mapping import hosts, network_acls, peerings, routing, security_groups, vpcs
+from pcxguard.mapping.common import Origin, checked
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 MAX_TEMPLATE_BYTES = limits.MAX_TEMPLATE_BYTES
 KIND = "cloudformation"
 
+# how CloudFormation spells each kind of route target (mapping.routing.TARGET_KINDS, in its order)
 ROUTE_TARGETS = {
     "VpcPeeringConnectionId": "vpc_peering_connection",
     "GatewayId": "gateway",
@@ -299,40 +289,11 @@ class CloudFormationBuilder:
             return [self.link(v, what) for v in value if self.link(v, what) is not None]
         return [self.link(value, what)]
 
-    def network(self, template: Template, logical: str, value: Any, attribute: str) -> Any:
-        """A CIDR value as it enters the model: exactly a block of the attribute's family, else a
-        problem and an Unknown; ``""`` is a problem too, never "unset"."""
-        if value is None:
-            return None
-        if isinstance(value, Unknown):
-            return value
-        if value == "":
-            self.problem(template, logical, f"{attribute} of {logical} in {template.path} is an empty string, not a "
-                                            "CIDR block")
-            return Unknown(f"{attribute} of {logical} (an empty string is not a CIDR block)", "fix the value")
-        if not isinstance(value, str) or "/" not in value:
-            self.problem(template, logical, f"{attribute} {value!r} of {logical} in {template.path} is not a CIDR block; ignored")
-            return Unknown(f"{attribute} of {logical} ({value!r} is not a CIDR block)", "fix the value")
-        try:
-            network = parse_cidr(value, family_of(attribute))
-        except (AddrFormatError, ValueError, TypeError) as error:
-            self.problem(template, logical, f"{attribute} {value!r} of {logical} in {template.path} is not a valid "
-                                            f"CIDR block ({error}); ignored")
-            return Unknown(f"{attribute} of {logical} ({value!r} is not a valid CIDR block: {error})", "fix the value")
-        if network.cidr != network:
-            self.problem(template, logical, f"{attribute} {value!r} of {logical} has host bits set "
-                                            f"(AWS expects {network.cidr}); using {network.cidr}", fails_closed=False)
-            network = network.cidr
-        return network
-
-    def _present(self, template: Template, logical: str, attribute: str) -> Any:
-        """A CIDR property the template sets: a network or an Unknown, never None (``!Ref AWS::NoValue``)."""
-        network = self.network(template, logical, self.prop(template, logical, attribute), attribute)
-        if network is None:
-            self.problem(template, logical, f"{attribute} of {logical} in {template.path} is set but resolves to no "
-                                            "value")
-            return Unknown(f"{attribute} of {logical} in {template.path} resolves to no value", "fix the value")
-        return network
+    def origin(self, template: Template, logical: str) -> Origin:
+        """A resource as the origin of the facts a mapper reads: named by its logical id, problems on it."""
+        def report(message: str, fails_closed: bool = True) -> None:
+            self.problem(template, logical, message, fails_closed)
+        return Origin(self.source(template, logical), logical, report, where=f"{logical} in {template.path}")
 
     def _included(self, template: Template, logical: str) -> bool:
         resource = template.resources.get(logical)
@@ -492,74 +453,67 @@ class CloudFormationBuilder:
         return self.estate.freeze()
 
     def _vpc(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        vpc = Vpc(key, self.source(template, logical), aws_id=template.stack.resource_ids.get(logical),
-                  region=template.region, account=template.account)
         props = template.properties(logical)
+        blocks = []
         if "CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self._present(template, logical, "CidrBlock"), "primary", vpc.source))
+            blocks.append((vpcs.BlockFacts(self.prop(template, logical, "CidrBlock"), "CidrBlock", written=True),
+                           "primary"))
         elif "Ipv4IpamPoolId" in props:
-            vpc.blocks.append(CidrBlock(Unknown(f"CidrBlock of {logical} is allocated from an IPAM pool at deployment",
-                                                "give the VPC a literal CidrBlock"), "primary", vpc.source))
-        for attribute, field_name in (("EnableDnsSupport", "dns_support"), ("EnableDnsHostnames", "dns_hostnames")):
+            blocks.append((vpcs.BlockFacts(allocated=Unknown(
+                f"CidrBlock of {logical} is allocated from an IPAM pool at deployment",
+                "give the VPC a literal CidrBlock")), "primary"))
+        dns = []
+        for attribute in ("EnableDnsSupport", "EnableDnsHostnames"):
             value = self.prop(template, logical, attribute)
             if isinstance(value, str) and value.lower() in ("true", "false"):
-                value = value.lower() == "true"
-            if isinstance(value, (bool, Unknown)):
-                setattr(vpc, field_name, value)
-            elif value is not None:  # a wrong value is not "not set"
-                self.problem(template, logical, f"{attribute} of {logical} in {template.path} is {value!r}, not true "
-                                                "or false")
-                setattr(vpc, field_name, Unknown(f"{attribute} of {logical} ({value!r} is not true or false)",
-                                                 "fix the value"))
-        self.estate.vpcs[key] = vpc
+                value = value.lower() == "true"  # CloudFormation takes a boolean as a string too
+            dns.append((attribute, value))
+        vpcs.map_vpc(self.estate, self.key(template, logical), self.origin(template, logical),
+                     aws_id=template.stack.resource_ids.get(logical), region=template.region, account=template.account,
+                     blocks=blocks, dns_support=dns[0], dns_hostnames=dns[1])
 
     def _cidr_block(self, template: Template, logical: str) -> None:
         ref = self.link(self.prop(template, logical, "VpcId"), "VpcId")
         vpc = self.estate.vpc(ref) if isinstance(ref, str) else None
         if vpc is None:
             vpc = next((v for v in self.estate.vpcs.values() if isinstance(ref, str) and v.aws_id == ref), None)
-        source = self.source(template, logical)
         if vpc is None:
             self.park(template, logical, self._why(ref, "VpcId"), vpc=ref)
             return
+        origin = self.origin(template, logical)
         props = template.properties(logical)
         if "CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self._present(template, logical, "CidrBlock"), "secondary", source))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(self.prop(template, logical, "CidrBlock"), "CidrBlock",
+                                                        written=True), "secondary")
         elif "Ipv4IpamPoolId" in props:
-            vpc.blocks.append(CidrBlock(Unknown(f"CidrBlock of {logical} is allocated from an IPAM pool at deployment"),
-                                        "secondary", source))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(allocated=Unknown(
+                f"CidrBlock of {logical} is allocated from an IPAM pool at deployment")), "secondary")
         if "Ipv6CidrBlock" in props:
-            vpc.blocks.append(CidrBlock(self._present(template, logical, "Ipv6CidrBlock"), "ipv6", source))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(self.prop(template, logical, "Ipv6CidrBlock"), "Ipv6CidrBlock",
+                                                        written=True), "ipv6")
         elif self.prop(template, logical, "AmazonProvidedIpv6CidrBlock") in (True, "true", "True"):
-            vpc.blocks.append(CidrBlock(Unknown(f"Amazon-provided IPv6 block of {vpc.source.address}"), "ipv6", source,
-                                        amazon_provided=True))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(amazon=True), "ipv6")
         elif "Ipv6IpamPoolId" in props:
-            vpc.blocks.append(CidrBlock(Unknown(f"IPv6 block of {logical} is allocated from an IPAM pool at deployment"),
-                                        "ipv6", source))
+            vpcs.add_block(vpc, origin, vpcs.BlockFacts(allocated=Unknown(
+                f"IPv6 block of {logical} is allocated from an IPAM pool at deployment")), "ipv6")
 
     def _peering(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        peer_region = self.prop(template, logical, "PeerRegion")
-        if peer_region is not None and not isinstance(peer_region, Unknown) and (
-                not isinstance(peer_region, str) or not peer_region):
-            self.problem(template, logical, f"PeerRegion of {logical} in {template.path} is {peer_region!r}, not a region")
-            peer_region = Unknown(f"PeerRegion of {logical} ({peer_region!r} is not a region)", "fix the value")
+        origin = self.origin(template, logical)
+        peer_region = checked(origin, "PeerRegion", self.prop(template, logical, "PeerRegion"), str, "a region")
         peer_account = self._peer_account(template, logical)
-        self.estate.peerings[key] = PeeringConnection(
-            key,
-            self.source(template, logical),
+        peerings.map_peering(
+            self.estate, self.key(template, logical), origin,
             requester_vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId") or
             Unknown(f"VpcId of {logical} is not set"),
             accepter_vpc=self.link(self.prop(template, logical, "PeerVpcId"), "PeerVpcId") or
             Unknown(f"PeerVpcId of {logical} is not set"),
             aws_id=template.stack.resource_ids.get(logical),
             region=template.region,
-            peer_region=peer_region if peer_region is not None else None,
+            peer_region=peer_region,
             account=template.account,
             peer_owner_id=peer_account,
             peer_role_arn=self.prop(template, logical, "PeerRoleArn"),
-            request=PeeringRequest(peer_region, self._named_owner(template, logical)),
+            requested_owner=self._named_owner(template, logical),
             creator_accepts=True,
         )
 
@@ -569,37 +523,22 @@ class CloudFormationBuilder:
         return owner if isinstance(owner, str) else str(owner) if isinstance(owner, int) else owner
 
     def _route_table(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        self.estate.route_tables[key] = RouteTable(
-            key, self.source(template, logical), vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
-            aws_id=template.stack.resource_ids.get(logical))
+        routing.new_route_table(self.estate, self.key(template, logical), self.source(template, logical),
+                                vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
+                                aws_id=template.stack.resource_ids.get(logical))
 
     def _route(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
-        source = self.source(template, logical)
         table_ref = self.link(self.prop(template, logical, "RouteTableId"), "RouteTableId")
-        route = Route(key, source, route_table=table_ref if isinstance(table_ref, str) else key + "#table")
-        for attribute, version in (("DestinationCidrBlock", 4), ("DestinationIpv6CidrBlock", 6)):
-            value = self.prop(template, logical, attribute)
-            if value not in (None, ""):
-                route.destination = self.network(template, logical, value, attribute)
-                route.version = version
-                break
+        destinations = [(self.prop(template, logical, "DestinationCidrBlock"), "DestinationCidrBlock", 4)]
+        if destinations[0][0] in (None, ""):
+            destinations.append((self.prop(template, logical, "DestinationIpv6CidrBlock"), "DestinationIpv6CidrBlock", 6))
         prefix_list = self.prop(template, logical, "DestinationPrefixListId")
-        if prefix_list not in (None, "") and route.destination is None:
-            route.prefix_list = self.link(prefix_list, "DestinationPrefixListId")
-            route.destination = Unknown(f"the entries of prefix list {prefix_list}",
-                                        "use CIDR destinations for peering routes")
-        for attribute, kind in ROUTE_TARGETS.items():
-            value = self.prop(template, logical, attribute)
-            if value in (None, ""):
-                continue
-            if attribute == "GatewayId" and value == "local":
-                route.target_kind, route.target = "local", "local"
-                break
-            route.target_kind = kind
-            route.target = self.link(value, attribute)
-            break
+        route = routing.new_route(key, self.origin(template, logical),
+                                  table_ref if isinstance(table_ref, str) else key + "#table",
+                                  destinations=destinations, prefix_list=prefix_list,
+                                  prefix_link=self.link(prefix_list, "DestinationPrefixListId"),
+                                  targets=self._route_targets(template, logical))
         resource = template.resources.get(logical)
         condition = resource.get("Condition") if isinstance(resource, dict) else None
         truth = self.scope.condition(template, condition) if condition is not None else True
@@ -607,38 +546,24 @@ class CloudFormationBuilder:
             route.conditional = f"{logical} exists only if its Condition {condition} holds ({truth.describe()})"
         table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
         if table is None:
-            table = self._table_outside_scan(template, logical, table_ref)
-        route.route_table = table.key
-        table.routes.append(route)
+            table = routing.table_outside_scan(
+                self.estate, table_ref, kind=KIND, name=logical, fallback_key=f"{key}#table", scanned="templates",
+                declarer="the template", unknown_hint="give RouteTableId a value in the stack configuration")
+        routing.place(route, table)
 
-    def _table_outside_scan(self, template: Template, logical: str, ref: Any) -> RouteTable:
-        """A placeholder for a route table the templates do not declare (a parameter, a literal id, an
-        inventory table), so the route is still judged: never dropped. Its VPC is unknown, which the
-        estate reports as a gap in the routes of the VPCs the route's peering joins."""
-        key = ref if isinstance(ref, str) else f"{self.key(template, logical)}#table"
-        table = self.estate.route_tables.get(key)
-        if table is None:
-            what = f"route table {ref}" if isinstance(ref, str) else f"the route table of {logical}"
-            if isinstance(ref, Unknown):
-                vpc = Unknown(f"which route table {logical} is on: {ref.what}",
-                              ref.hint or "give RouteTableId a value in the stack configuration")
-            else:
-                vpc = Unknown(f"{what} is not declared in the scanned templates",
-                              "scan the template that declares it; if its VPC is outside the scan, list the "
-                              "table under that VPC in the inventory (inventory: vpcs: route_tables)")
-            table = RouteTable(key, Source(KIND, "route table", what), implicit=True, vpc=vpc)
-            self.estate.route_tables[key] = table
-        return table
+    def _route_targets(self, template: Template, logical: str) -> Iterable[tuple[str, Any, Any]]:
+        """The route's target properties that are set: (kind, value, link), in ``ROUTE_TARGETS`` order."""
+        for attribute, kind in ROUTE_TARGETS.items():
+            value = self.prop(template, logical, attribute)
+            if value not in (None, ""):
+                yield kind, value, self.link(value, attribute)
 
     def _subnet(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        subnet = Subnet(key, self.source(template, logical), vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
-                        aws_id=template.stack.resource_ids.get(logical))
-        for attribute in ("CidrBlock", "Ipv6CidrBlock"):
-            network = self.network(template, logical, self.prop(template, logical, attribute), attribute)
-            if network is not None:
-                subnet.blocks.append(network)
-        self.estate.subnets[key] = subnet
+        vpcs.new_subnet(self.estate, self.key(template, logical), self.origin(template, logical),
+                        vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
+                        aws_id=template.stack.resource_ids.get(logical),
+                        blocks=[(self.prop(template, logical, attribute), attribute)
+                                for attribute in ("CidrBlock", "Ipv6CidrBlock")])
 
     def _association(self, template: Template, logical: str) -> None:
         subnet = self.estate.subnet(self.link(self.prop(template, logical, "SubnetId"), "SubnetId"))
@@ -650,14 +575,11 @@ class CloudFormationBuilder:
             else:
                 self.park(template, logical, self._why(subnet_ref, "SubnetId"))
             return
-        table = self.estate.route_table(table_ref) if isinstance(table_ref, str) else None
-        subnet.route_table = table.key if table is not None else table_ref
-        if table is not None:
-            table.subnets.append(subnet.key)
+        routing.associate(subnet, self.estate.route_table(table_ref) if isinstance(table_ref, str) else None, table_ref)
 
     # -- security groups -------------------------------------------------------------
-    def _rule(self, template: Template, logical: str, key: str, holder: Source, group: Any, direction: str,
-              spec: Any) -> SecurityGroupRule:
+    def _rule(self, origin: Origin, key: str, group: Any, direction: str, spec: Any) -> None:
+        """A rule of ``group`` from its properties ``spec`` (inline in the group, or a separate resource)."""
         spec = spec if isinstance(spec, dict) else {}
         if direction == "ingress":
             referenced = self.link(spec.get("SourceSecurityGroupId"), "SourceSecurityGroupId")
@@ -665,37 +587,28 @@ class CloudFormationBuilder:
         else:
             referenced = self.link(spec.get("DestinationSecurityGroupId"), "DestinationSecurityGroupId")
             owner = None
-        cidrs = [self.network(template, logical, spec.get(name), name) for name in ("CidrIp", "CidrIpv6")
-                 if spec.get(name) not in (None, "")]
         protocol = spec.get("IpProtocol", "-1")
-        return SecurityGroupRule(
-            key, holder, group=group, direction=direction,
+        security_groups.new_rule(
+            self.estate, key, origin, group=group, direction=direction,
             protocol=str(protocol) if isinstance(protocol, (int, str)) else protocol,
-            from_port=spec.get("FromPort"), to_port=spec.get("ToPort"),
-            referenced_group=referenced,
+            from_port=spec.get("FromPort"), to_port=spec.get("ToPort"), referenced=referenced,
             referenced_owner=str(owner) if isinstance(owner, (int, str)) else owner,
-            self_reference=referenced is not None and referenced == group,
-            cidrs=cidrs,
+            cidrs=[(spec.get(name), name) for name in ("CidrIp", "CidrIpv6") if spec.get(name) not in (None, "")],
         )
 
     def _security_group(self, template: Template, logical: str) -> None:
         key = self.key(template, logical)
-        source = self.source(template, logical)
-        vpc = self.link(self.prop(template, logical, "VpcId"), "VpcId")
-        if vpc is None:
-            vpc = Unknown(f"{logical} sets no VpcId, so it lives in the region's default VPC",
-                          "set VpcId, or describe the default VPC in the inventory")
-        self.estate.security_groups[key] = SecurityGroup(key, source, vpc=vpc,
-                                                         aws_id=template.stack.resource_ids.get(logical))
+        origin = self.origin(template, logical)
+        security_groups.new_group(self.estate, key, origin, vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"),
+                                  aws_id=template.stack.resource_ids.get(logical), vpc_attribute="VpcId")
         for direction, attribute in (("ingress", "SecurityGroupIngress"), ("egress", "SecurityGroupEgress")):
             rules = self.prop(template, logical, attribute)
             if isinstance(rules, Unknown):
-                self.estate.sg_rules.append(SecurityGroupRule(f"{key}/{direction}", source, group=key,
-                                                              direction=direction, referenced_group=rules))
+                security_groups.new_rule(self.estate, f"{key}/{direction}", origin, group=key, direction=direction,
+                                         referenced=rules)
                 continue
             for index, spec in enumerate(rules if isinstance(rules, list) else []):
-                self.estate.sg_rules.append(self._rule(template, logical, f"{key}/{direction}[{index}]", source, key,
-                                                       direction, spec))
+                self._rule(origin, f"{key}/{direction}[{index}]", key, direction, spec)
 
     def _sg_rule(self, template: Template, logical: str) -> None:
         spec = self.value(template, template.properties(logical))
@@ -703,14 +616,12 @@ class CloudFormationBuilder:
         group = self.link(spec.get("GroupId") if isinstance(spec, dict) else None, "GroupId")
         if group is None:
             group = Unknown(f"{logical} names its group by GroupName (default VPC)", "use GroupId")
-        self.estate.sg_rules.append(self._rule(template, logical, self.key(template, logical),
-                                               self.source(template, logical), group, direction, spec))
+        self._rule(self.origin(template, logical), self.key(template, logical), group, direction, spec)
 
     # -- network ACLs ------------------------------------------------------------------
     def _network_acl(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        self.estate.network_acls[key] = NetworkAcl(key, self.source(template, logical),
-                                                   vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"))
+        network_acls.new_acl(self.estate, self.key(template, logical), self.source(template, logical),
+                             vpc=self.link(self.prop(template, logical, "VpcId"), "VpcId"))
 
     def _nacl(self, template: Template, logical: str) -> NetworkAcl | None:
         ref = self.link(self.prop(template, logical, "NetworkAclId"), "NetworkAclId")
@@ -725,20 +636,14 @@ class CloudFormationBuilder:
             return
         spec = self.value(template, template.properties(logical))
         attribute = "CidrBlock" if spec.get("CidrBlock") is not None else "Ipv6CidrBlock"
-        cidr = spec.get(attribute)
         egress = spec.get("Egress", False)
         icmp = spec.get("Icmp") if isinstance(spec.get("Icmp"), dict) else {}
         ports = spec.get("PortRange") if isinstance(spec.get("PortRange"), dict) else {}
-        acl.rules.append(NetworkAclRule(
-            egress=egress is True or str(egress).lower() == "true",
-            rule_number=int(spec.get("RuleNumber", 0)),
-            action=str(spec.get("RuleAction", "")).lower(),
-            protocol=str(spec.get("Protocol")) if isinstance(spec.get("Protocol"), (int, str)) else spec.get("Protocol"),
-            cidr=self.network(template, logical, cidr, attribute),
-            icmp_type=icmp.get("Type"), icmp_code=icmp.get("Code"),
-            from_port=ports.get("From"), to_port=ports.get("To"),
-            declared_by=self.source(template, logical),
-        ))
+        network_acls.add_entry(acl, network_acls.new_entry(
+            self.origin(template, logical), egress=egress is True or str(egress).lower() == "true",
+            number=int(spec.get("RuleNumber", 0)), action=spec.get("RuleAction", ""), protocol=spec.get("Protocol"),
+            cidr=(spec.get(attribute), attribute), icmp_type=icmp.get("Type"), icmp_code=icmp.get("Code"),
+            from_port=ports.get("From"), to_port=ports.get("To")))
 
     def _nacl_association(self, template: Template, logical: str) -> None:
         acl = self._nacl(template, logical)
@@ -748,8 +653,7 @@ class CloudFormationBuilder:
         if subnet is None:
             self.park(template, logical, "its SubnetId is not a subnet in the scan")
             return
-        subnet.network_acl = acl.key
-        acl.subnets.append(subnet.key)
+        network_acls.attach(subnet, acl)
 
     # -- hosts --------------------------------------------------------------------------
     def _user_data(self, template: Template, logical: str, raw: Any) -> Any:
@@ -758,11 +662,7 @@ class CloudFormationBuilder:
         if isinstance(resolved, Base64Text):
             return finish_text(str(resolved), f"the user data of {logical}")
         if isinstance(resolved, str) and resolved:
-            try:
-                return base64.b64decode(resolved, validate=True)
-            except (binascii.Error, ValueError):
-                self.problem(template, logical, f"user data of {logical} is not valid base64 (wrap it in Fn::Base64)")
-                return Unknown(f"user data of {logical} (not valid base64)")
+            return hosts.decoded(self.origin(template, logical), resolved, " (wrap it in Fn::Base64)")
         if isinstance(resolved, Unknown):
             return resolved
         return None
@@ -780,37 +680,33 @@ class CloudFormationBuilder:
         return subnets, groups
 
     def _host(self, template: Template, logical: str) -> None:
-        key = self.key(template, logical)
-        host = Host(key, self.source(template, logical))
         kind = template.type_of(logical)
+        subnets: list[Any] = []
         if kind == "AWS::EC2::Instance":
             props = self.value(template, template.properties(logical))
             props = props if isinstance(props, dict) else {}
             subnet = self.link(props.get("SubnetId"), "SubnetId")
-            subnets, groups = self._interfaces(props.get("NetworkInterfaces"), "GroupSet")
-            host.subnets = ([subnet] if subnet is not None else []) + subnets
-            host.security_groups = (self.links(props.get("SecurityGroupIds"), "SecurityGroupIds")
-                                    + self.links(props.get("SecurityGroups"), "SecurityGroups") + groups)
+            interface_subnets, interface_groups = self._interfaces(props.get("NetworkInterfaces"), "GroupSet")
+            subnets = [subnet] + interface_subnets
+            groups = (self.links(props.get("SecurityGroupIds"), "SecurityGroupIds")
+                      + self.links(props.get("SecurityGroups"), "SecurityGroups") + interface_groups)
             raw_user_data = template.properties(logical).get("UserData")
             instance_type = props.get("InstanceType")
         elif kind == "AWS::AutoScaling::LaunchConfiguration":
             props = self.value(template, template.properties(logical))
             props = props if isinstance(props, dict) else {}
-            host.security_groups = self.links(props.get("SecurityGroups"), "SecurityGroups")
+            groups = self.links(props.get("SecurityGroups"), "SecurityGroups")
             raw_user_data = template.properties(logical).get("UserData")
             instance_type = props.get("InstanceType")
         else:
             data = template.properties(logical).get("LaunchTemplateData")
             resolved = self.value(template, data)
             resolved = resolved if isinstance(resolved, dict) else {}
-            subnets, groups = self._interfaces(resolved.get("NetworkInterfaces"), "Groups")
-            host.subnets = subnets
-            host.security_groups = (self.links(resolved.get("SecurityGroupIds"), "SecurityGroupIds")
-                                    + self.links(resolved.get("SecurityGroups"), "SecurityGroups") + groups)
+            subnets, interface_groups = self._interfaces(resolved.get("NetworkInterfaces"), "Groups")
+            groups = (self.links(resolved.get("SecurityGroupIds"), "SecurityGroupIds")
+                      + self.links(resolved.get("SecurityGroups"), "SecurityGroups") + interface_groups)
             raw_user_data = data.get("UserData") if isinstance(data, dict) else None
             instance_type = resolved.get("InstanceType")
-        host.security_groups = list(dict.fromkeys(host.security_groups))
-        if isinstance(instance_type, (str, Unknown)) and instance_type != "":
-            host.instance_type = instance_type
-        read_into(host, self._user_data(template, logical, raw_user_data))
-        self.estate.hosts[key] = host
+        hosts.map_host(self.estate, self.key(template, logical), self.origin(template, logical), subnets=subnets,
+                       security_groups=groups, instance_type=instance_type,
+                       user_data=self._user_data(template, logical, raw_user_data))

@@ -4,46 +4,38 @@ A *reader* (the plan reader, the HCL reader, the checkov-graph reader) answers
 a handful of questions about resource instances: their attribute values (a
 known value, an ``Unknown``, or a ``ResourceTarget`` when the value is another
 resource's attribute), their region, account and source location. This module
-knows the AWS resource types and turns those answers into an ``Estate``; it
-never reads a file itself.
+knows the Terraform spelling of the AWS resource types: it reads their
+attributes, resolves references and aliases, and hands the facts to the
+family mappers of ``pcxguard.mapping``, which build the ``Estate``; it never
+reads a file itself.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from dataclasses import replace, dataclass
 from functools import lru_cache
 from typing import Any, Iterable, Protocol
 
-from netaddr import AddrFormatError, IPNetwork
-
 from pcxguard.model import (
-    CidrBlock,
     Estate,
     Gap,
-    Host,
     LoadProblem,
     NetworkAcl,
     NetworkAclRule,
     PeeringConnection,
     PeeringOptions,
-    PeeringRequest,
     Placed,
     Route,
     RouteTable,
-    SecurityGroup,
-    SecurityGroupRule,
     Source,
-    Subnet,
     Unknown,
     Vpc,
     is_known,
 )
 from pcxguard.loaders.completeness import gaps_for, why_unplaced
-from pcxguard.values import family_of, parse_cidr
-from pcxguard.userdata.host import read_into
+from pcxguard.mapping import hosts, network_acls, peerings, routing, security_groups, vpcs
+from pcxguard.mapping.common import Origin, checked
 
 # --------------------------------------------------------------------------- addresses
 
@@ -197,6 +189,7 @@ class Reader(Protocol):
     def source_location(self, instance: Any) -> tuple[str | None, int | None, int | None]: ...
 
 
+# how Terraform spells each kind of route target (mapping.routing.TARGET_KINDS, in its order)
 ROUTE_TARGETS = {
     "vpc_peering_connection_id": "vpc_peering_connection",
     "gateway_id": "gateway",
@@ -227,16 +220,6 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, Unknown):
         return [value]
     return value if isinstance(value, list) else []
-
-
-@lru_cache(maxsize=65536)
-def _cidr(text: str) -> tuple[IPNetwork, IPNetwork]:
-    """A CIDR string parsed once, with its network without host bits (the same object when it has
-    none): an estate repeats each VPC's blocks in its peers' routes and rules. The network objects
-    are shared, so nothing may change them (nothing does)."""
-    network = parse_cidr(text)  # exactly a CIDR block: no whitespace, ASCII digits (ValueError otherwise)
-    cidr = network.cidr
-    return network, (network if cidr == network else cidr)
 
 
 class EstateBuilder:
@@ -344,42 +327,17 @@ class EstateBuilder:
         return value if value != "" else None
 
     def _raw_optional(self, instance: Any, attribute: str) -> Any:
-        """Like ``optional`` but keeps ``""`` (for ``_checked`` to refuse)."""
+        """Like ``optional`` but keeps ``""`` (for ``mapping.common.checked`` to refuse)."""
         value = self.value(instance, (attribute,))
         if isinstance(value, Unknown) and self._unset(instance, (attribute,)):
             return None
         return value
 
-    def network(self, instance: Any, value: Any, attribute: str) -> Any:
-        """A CIDR value as it enters the model: exactly a block of the attribute's family, else a
-        problem and an Unknown (never "unset"). ``""`` is unset only for IPv6 attributes, where the
-        AWS provider's state writes it for "no block"."""
-        if value is None:
-            return None
-        family = family_of(attribute)
-        if value == "":
-            if family == 6:
-                return None
-            self.problem(instance, f"{attribute} of {instance.address} is an empty string, not a CIDR block")
-            return Unknown(f"{attribute} of {instance.address} (an empty string is not a CIDR block)", "fix the value")
-        if isinstance(value, Unknown):
-            return value
-        if not isinstance(value, str) or "/" not in value:
-            self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a CIDR block; ignored")
-            return Unknown(f"{attribute} of {instance.address} ({value!r} is not a CIDR block)", "fix the value")
-        try:
-            network, cidr = _cidr(value)
-            if family is not None and network.version != family:
-                raise ValueError(f"an IPv{network.version} block where an IPv{family} block belongs")
-        except (AddrFormatError, ValueError, TypeError) as error:
-            self.problem(instance, f"{attribute} {value!r} of {instance.address} is not a valid CIDR block ({error}); "
-                                   "ignored")
-            return Unknown(f"{attribute} of {instance.address} ({value!r} is not a valid CIDR block: {error})",
-                           "fix the value")
-        if cidr is not network:
-            self.problem(instance, f"{attribute} {value!r} of {instance.address} has host bits set "
-                                   f"(AWS expects {cidr}); using {cidr}", fails_closed=False)
-        return cidr
+    def origin(self, instance: Any) -> Origin:
+        """``instance`` as the origin of the facts a mapper reads: named by its address, problems on it."""
+        def report(message: str, fails_closed: bool = True) -> None:
+            self.problem(instance, message, fails_closed)
+        return Origin(self.source(instance), instance.address, report, blank_ipv6_is_unset=True)
 
     def _with_aws_id(self, kind: str, ref: str) -> Any:
         """The first element of ``estate.<kind>`` whose AWS id is ``ref``, as a scan in order would find.
@@ -481,35 +439,30 @@ class EstateBuilder:
 
     def _vpc(self, instance: Any) -> None:
         key = instance.address
-        vpc = Vpc(key, self.source(instance), aws_id=self.known_id(instance),
-                  region=self.reader.region_of(instance), account=self.reader.account_of(instance))
-        vpc.created = self.reader.kind == "terraform_plan" and vpc.aws_id is None  # a plan knows every existing id
+        origin = self.origin(instance)
+        aws_id = self.known_id(instance)
+        region, account = self.reader.region_of(instance), self.reader.account_of(instance)
         primary = self.value(instance, ("cidr_block",))
+        allocated = None
         if isinstance(primary, Unknown) and primary.what.endswith("until apply"):
-            primary = Unknown(f"cidr_block of {key} is allocated at apply time (IPAM)",
-                              "give the VPC a literal cidr_block, or list the VPC in the inventory")
-        primary = self.network(instance, primary, "cidr_block")
-        if primary is not None:
-            vpc.blocks.append(CidrBlock(primary, "primary", vpc.source))
+            allocated = Unknown(f"cidr_block of {key} is allocated at apply time (IPAM)",
+                                "give the VPC a literal cidr_block, or list the VPC in the inventory")
         ipv6 = self.value(instance, ("ipv6_cidr_block",))
-        generated = self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True
         pool = self.value(instance, ("ipv6_ipam_pool_id",))
-        if isinstance(ipv6, str) and ipv6:
-            vpc.blocks.append(CidrBlock(self.network(instance, ipv6, "ipv6_cidr_block"), "ipv6", vpc.source))
-        elif generated:
-            vpc.blocks.append(CidrBlock(Unknown(f"Amazon-provided IPv6 block of {key}"), "ipv6", vpc.source,
-                                        amazon_provided=True))
-        elif isinstance(ipv6, Unknown) and pool not in (None, ""):
-            vpc.blocks.append(CidrBlock(Unknown(f"IPv6 block of {key} is allocated from an IPAM pool at apply time"),
-                                        "ipv6", vpc.source))
-        for attribute, field_name in (("enable_dns_support", "dns_support"), ("enable_dns_hostnames", "dns_hostnames")):
-            value = self.value(instance, (attribute,))
-            if value is not None:
-                setattr(vpc, field_name, self._checked(instance, attribute, value, bool))
+        ipv6_facts = vpcs.BlockFacts(
+            ipv6 if isinstance(ipv6, str) else None, "ipv6_cidr_block",
+            amazon=self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True,
+            allocated=Unknown(f"IPv6 block of {key} is allocated from an IPAM pool at apply time")
+            if isinstance(ipv6, Unknown) and pool not in (None, "") else None)
+        vpcs.map_vpc(self.estate, key, origin, aws_id=aws_id, region=region, account=account,
+                     blocks=[(vpcs.BlockFacts(primary, "cidr_block", allocated=allocated), "primary"),
+                             (ipv6_facts, "ipv6")],
+                     dns_support=("enable_dns_support", self.value(instance, ("enable_dns_support",))),
+                     dns_hostnames=("enable_dns_hostnames", self.value(instance, ("enable_dns_hostnames",))),
+                     created=self.reader.kind == "terraform_plan" and aws_id is None)  # a plan knows every existing id
         main = self.reader.value(instance, ("main_route_table_id",))
         if isinstance(main, str) and main:
             self.aliases.setdefault(key + "#main", main)
-        self.estate.vpcs[key] = vpc
 
     def _association_vpc(self, instance: Any) -> Vpc | None:
         ref = self.link(instance, ("vpc_id",))
@@ -525,11 +478,11 @@ class EstateBuilder:
         vpc = self._association_vpc(instance)
         if vpc is not None:
             block = self.value(instance, ("cidr_block",))
+            allocated = None
             if isinstance(block, Unknown) and self.value(instance, ("ipv4_ipam_pool_id",)) not in (None, ""):
-                block = Unknown(f"cidr_block of {instance.address} is allocated from an IPAM pool at apply time")
-            network = self.network(instance, block, "cidr_block")
-            if network is not None:
-                vpc.blocks.append(CidrBlock(network, "secondary", self.source(instance)))
+                allocated = Unknown(f"cidr_block of {instance.address} is allocated from an IPAM pool at apply time")
+            vpcs.add_block(vpc, self.origin(instance), vpcs.BlockFacts(block, "cidr_block", allocated=allocated),
+                           "secondary")
 
     def _ipv6_association(self, instance: Any) -> None:
         vpc = self._association_vpc(instance)
@@ -537,38 +490,24 @@ class EstateBuilder:
             return
         block = self.value(instance, ("ipv6_cidr_block",))
         pool = self.value(instance, ("ipv6_ipam_pool_id",))
-        if isinstance(block, str) and block:
-            vpc.blocks.append(CidrBlock(self.network(instance, block, "ipv6_cidr_block"), "ipv6", self.source(instance)))
-        elif pool in (None, "") or self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True:
-            vpc.blocks.append(CidrBlock(Unknown("Amazon-provided IPv6 block"), "ipv6", self.source(instance),
-                                        amazon_provided=True))
-        else:
-            vpc.blocks.append(CidrBlock(Unknown(f"ipv6_cidr_block of {instance.address} is allocated at apply time"),
-                                        "ipv6", self.source(instance)))
+        vpcs.add_block(vpc, self.origin(instance), vpcs.BlockFacts(
+            block if isinstance(block, str) else None, "ipv6_cidr_block",
+            amazon=pool in (None, "") or self.value(instance, ("assign_generated_ipv6_cidr_block",)) is True,
+            allocated=Unknown(f"ipv6_cidr_block of {instance.address} is allocated at apply time")), "ipv6")
 
     def _options(self, instance: Any, side: str) -> PeeringOptions:
         value = self.value(instance, (side, 0, "allow_remote_vpc_dns_resolution"))
-        if value is None or (isinstance(value, Unknown) and not self.reader.references(instance, (side,))):
+        if isinstance(value, Unknown) and not self.reader.references(instance, (side,)):
+            value = None  # the provider computes it: the configuration sets no such block
+        if value is None:
             return PeeringOptions()
-        return PeeringOptions(value, self.source(instance), set_in_region=self.reader.region_of(instance),
-                              set_in_account=self.reader.account_of(instance))
+        return peerings.dns_options(value, self.source(instance), self.reader.region_of(instance),
+                                    self.reader.account_of(instance))
 
-    def _checked(self, instance: Any, attribute: str, value: Any, kind: type) -> Any:
-        """An optional value as it enters the model: None (unset), a value of ``kind`` (a ``Placed`` string
-        counts as a string), or an Unknown with a problem for anything else (``auto_accept = 5`` or ``"true"``,
-        an empty region or account): a wrong value is never read as "not set"."""
-        if value is None or isinstance(value, Unknown) or (
-                (type(value) is kind or (kind is str and isinstance(value, str))) and value != ""):
-            return value
-        what = "an empty string" if value == "" else f"{value!r}"
-        expected = "true or false" if kind is bool else "a non-empty string"
-        self.problem(instance, f"{attribute} of {instance.address} is {what}, not {expected}")
-        return Unknown(f"{attribute} of {instance.address} ({what} is not {expected})", "fix the value")
-
-    def _placed(self, instance: Any, attribute: str) -> Any:
+    def _placed(self, instance: Any, attribute: str, origin: Origin) -> Any:
         """An optional attribute that names a place, checked, with its source when the configuration gives
         one (``peer_region = data.aws_region.current.name``: a plan prints only the value)."""
-        value = self._checked(instance, attribute, self._raw_optional(instance, attribute), str)
+        value = checked(origin, attribute, self._raw_optional(instance, attribute), str)
         if isinstance(value, str) and not isinstance(value, Placed):
             for ref in self.reader.references(instance, (attribute,)):
                 if isinstance(ref, Placed) and ref == value:
@@ -576,24 +515,22 @@ class EstateBuilder:
         return value
 
     def _peering(self, instance: Any) -> None:
-        peer_region = self._placed(instance, "peer_region")
-        peering = PeeringConnection(
-            instance.address,
-            self.source(instance),
+        origin = self.origin(instance)
+        peer_region = self._placed(instance, "peer_region", origin)
+        peerings.map_peering(
+            self.estate, instance.address, origin,
             requester_vpc=self.link(instance, ("vpc_id",)),
             accepter_vpc=self.link(instance, ("peer_vpc_id",)),
             aws_id=self.known_id(instance),
             region=self.reader.region_of(instance),
             peer_region=peer_region,
             account=self.reader.account_of(instance),
-            peer_owner_id=self._placed(instance, "peer_owner_id"),
-            auto_accept=self._checked(instance, "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
+            peer_owner_id=self._placed(instance, "peer_owner_id", origin),
+            auto_accept=checked(origin, "auto_accept", self._raw_optional(instance, "auto_accept"), bool),
             requester_options=self._options(instance, "requester"),
             accepter_options=self._options(instance, "accepter"),
+            reason_unaccepted=self._accepter_tag(instance),
         )
-        peering.request = PeeringRequest(peering.peer_region, peering.peer_owner_id)  # before accepters add to it
-        peering.reason_unaccepted = self._accepter_tag(instance)
-        self.estate.peerings[instance.address] = peering
 
     def _find_peering(self, ref: Any) -> PeeringConnection | None:
         if not isinstance(ref, str):
@@ -616,14 +553,8 @@ class EstateBuilder:
                     instance.type))
             return
         self.aliases[instance.address] = peering.key
-        peering.accepters.append(self.source(instance))
-        options = self._options(instance, "accepter")
-        if options.set_by is not None:
-            peering.accepter_options = options
-        if peering.peer_region is None or isinstance(peering.peer_region, Unknown):
-            region = self.reader.region_of(instance)
-            if isinstance(region, str) and region != peering.region:
-                peering.peer_region = region
+        peerings.accept(peering, self.source(instance), self._options(instance, "accepter"),
+                        self.reader.region_of(instance))
 
     def _peering_options(self, instance: Any) -> None:
         ref = self.link(instance, ("vpc_peering_connection_id",))
@@ -632,15 +563,12 @@ class EstateBuilder:
             self.park(instance, self._why(ref, "peering connection"))
             return
         for side in ("requester", "accepter"):
-            options = self._options(instance, side)
-            if options.set_by is not None:
-                setattr(peering, f"{side}_options", options)
+            peerings.set_options(peering, side, self._options(instance, side))
 
     def _subnet(self, instance: Any) -> None:
-        subnet = Subnet(instance.address, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
-                        aws_id=self.known_id(instance))
         ipv6_native = self.value(instance, ("ipv6_native",)) is True
         ipv6_block = self.value(instance, ("ipv6_cidr_block",))
+        blocks = []
         for attribute in ("cidr_block", "ipv6_cidr_block"):
             value = self.value(instance, (attribute,))
             if value == "" and (ipv6_native or ipv6_block not in (None, "")):
@@ -648,23 +576,23 @@ class EstateBuilder:
                 # a cidr_block of "" (an optional argument's zero value is unset), as in the registry VPC
                 # module's element(concat(var.outpost_subnets, [""]), count.index)
                 continue
-            network = self.network(instance, value, attribute)
-            if network is not None:
-                subnet.blocks.append(network)
-        self.estate.subnets[instance.address] = subnet
+            blocks.append((value, attribute))
+        vpcs.new_subnet(self.estate, instance.address, self.origin(instance), vpc=self.link(instance, ("vpc_id",)),
+                        aws_id=self.known_id(instance), blocks=blocks)
 
     def _route_table(self, instance: Any) -> None:
         key = instance.address
-        if instance.type == "aws_default_route_table":
+        is_main = instance.type == "aws_default_route_table"
+        if is_main:
             vpc_main = self.link(instance, ("default_route_table_id",))
             vpc = vpc_main[: -len("#main")] if isinstance(vpc_main, str) and vpc_main.endswith("#main") else \
                 self.link(instance, ("vpc_id",))
             if isinstance(vpc_main, str):
                 self.aliases[vpc_main] = key
-            table = RouteTable(key, self.source(instance), vpc=vpc, aws_id=self.known_id(instance), is_main=True)
         else:
-            table = RouteTable(key, self.source(instance), vpc=self.link(instance, ("vpc_id",)),
-                               aws_id=self.known_id(instance))
+            vpc = self.link(instance, ("vpc_id",))
+        aws_id = self.known_id(instance)
+        inline: list[Route] = []
         routes = self.reader.value(instance, ("route",))
         if isinstance(routes, Unknown) and self._unset(instance, ("route",)):
             # not written in the configuration: the plan shows the computed attribute as unknown, but the
@@ -678,48 +606,41 @@ class EstateBuilder:
                                            destination_attrs=("cidr_block", "ipv6_cidr_block", "destination_prefix_list_id"))
                 if route.via_peering and isinstance(route.target, Unknown) and peering_keys:
                     self.inline_candidates[route.key] = peering_keys
-                table.routes.append(route)
+                inline.append(route)
         elif routes is not None:
             # the inline route list is unknown (at plan time, or not a list): this table's routes are not a
             # complete set, so no rule may conclude "no route" from them
             file, line, _ = self.reader.source_location(instance)
             why = routes.describe() if isinstance(routes, Unknown) else f"route is not a list ({type(routes).__name__})"
             self.estate.gaps.append(Gap(
-                "routes", table.vpc if isinstance(table.vpc, str) else None,
+                "routes", vpc if isinstance(vpc, str) else None,
                 f"the inline routes of {key} are not known ({why})",
                 "plan again once the values they depend on are known, or use separate aws_route resources",
                 key, file, line, instance.type))
-        self.estate.route_tables[key] = table
+        # registered once its inline routes are read: a table that cannot be read is not half in the estate
+        table = routing.new_route_table(self.estate, key, self.source(instance), vpc=vpc, aws_id=aws_id, is_main=is_main)
+        table.routes.extend(inline)
 
     def _route_fields(self, instance: Any, base: tuple[Any, ...], key: str, table: Any,
                       destination_attrs: tuple[str, str, str]) -> Route:
-        route = Route(key, self.source(instance), route_table=table)
         v4, v6, prefix = destination_attrs
-        for attribute, version in ((v4, 4), (v6, 6)):
-            value = self.value(instance, base + (attribute,))
-            if value not in (None, ""):
-                route.destination = self.network(instance, value, attribute)
-                route.version = version
-                break
         prefix_list = self.value(instance, base + (prefix,))
-        if prefix_list not in (None, "") and route.destination is None:
-            route.prefix_list = prefix_list
-            route.destination = Unknown(f"the entries of prefix list {prefix_list}",
-                                        "use CIDR destinations for peering routes")
+        return routing.new_route(
+            key, self.origin(instance), table,
+            destinations=((self.value(instance, base + (attribute,)), attribute, version)
+                          for attribute, version in ((v4, 4), (v6, 6))),
+            prefix_list=prefix_list, prefix_link=prefix_list, targets=self._route_targets(instance, base, key))
+
+    def _route_targets(self, instance: Any, base: tuple[Any, ...], key: str) -> Iterable[tuple[str, Any, Any]]:
+        """The route's target attributes that are set: (kind, value, link), in ``ROUTE_TARGETS`` order."""
         for attribute, kind in ROUTE_TARGETS.items():
             value = self.reader.value(instance, base + (attribute,))
             if value in (None, ""):
                 continue
-            if attribute == "gateway_id" and value == "local":
-                route.target_kind, route.target = "local", "local"
-                break
-            route.target_kind = kind
-            route.target = self._as_link(value)
+            link = self._as_link(value)
             if isinstance(value, Unknown) and len(base) > 1:
-                route.target = Unknown(f"{attribute} of {key}: {value.what}",
-                                       "use separate aws_route resources, one per peering")
-            break
-        return route
+                link = Unknown(f"{attribute} of {key}: {value.what}", "use separate aws_route resources, one per peering")
+            yield kind, value, link
 
     def _route(self, instance: Any) -> None:
         table_ref = self.link(instance, ("route_table_id",))
@@ -727,25 +648,11 @@ class EstateBuilder:
                                    destination_attrs=("destination_cidr_block", "destination_ipv6_cidr_block",
                                                       "destination_prefix_list_id"))
         table_ref = self.aliases.get(table_ref, table_ref) if isinstance(table_ref, str) else table_ref
-        table = self._table(table_ref) or self._table_outside_scan(instance, table_ref)
-        route.route_table = table.key
-        table.routes.append(route)
-
-    def _table_outside_scan(self, instance: Any, ref: Any) -> RouteTable:
-        """A placeholder for a route table the scan does not declare, so its routes are still judged."""
-        key = ref if isinstance(ref, str) else f"{instance.address}#route_table"
-        if key not in self.estate.route_tables:
-            what = f"route table {ref}" if isinstance(ref, str) else f"the route table of {instance.address}"
-            if isinstance(ref, Unknown):  # the table may well be declared: its link is what is unknown
-                vpc = Unknown(f"which route table {instance.address} is on: {ref.what}",
-                              ref.hint or "reference the route table directly, or scan the plan with its source")
-            else:
-                vpc = Unknown(f"{what} is not declared in the scanned code",
-                              "scan the code that declares it; if its VPC is outside the scan, list the table "
-                              "under that VPC in the inventory (inventory: vpcs: route_tables)")
-            self.estate.route_tables[key] = RouteTable(
-                key, Source(self.reader.kind, "route table", what), implicit=True, vpc=vpc)
-        return self.estate.route_tables[key]
+        table = self._table(table_ref) or routing.table_outside_scan(
+            self.estate, table_ref, kind=self.reader.kind, name=instance.address,
+            fallback_key=f"{instance.address}#route_table", scanned="code", declarer="the code",
+            unknown_hint="reference the route table directly, or scan the plan with its source")
+        routing.place(route, table)
 
     def _table(self, ref: Any) -> RouteTable | None:
         if not isinstance(ref, str):
@@ -754,10 +661,7 @@ class EstateBuilder:
         table = self.estate.route_tables.get(ref) or self._with_aws_id("route_tables", ref)
         if table is None and ref.endswith("#main") and ref[: -len("#main")] in self.estate.vpcs:
             vpc = self.estate.vpcs[ref[: -len("#main")]]
-            table = RouteTable(ref, Source(vpc.source.kind, "main route table", f"main route table of {vpc.key}",
-                                           vpc.source.file, vpc.source.start_line, vpc.source.end_line),
-                               vpc=vpc.key, is_main=True, implicit=True)
-            self.estate.route_tables[ref] = table
+            table = routing.implicit_main_table(self.estate, vpc, ref)
             self._added("route_tables", table)
             vpc.main_route_table = ref
         return table
@@ -774,10 +678,7 @@ class EstateBuilder:
             else:
                 self.park(instance, self._why(subnet_ref, "subnet"))
             return
-        table = self._table(table_ref)
-        subnet.route_table = table.key if table is not None else table_ref
-        if table is not None:
-            table.subnets.append(subnet.key)
+        routing.associate(subnet, self._table(table_ref), table_ref)
 
     def _main_association(self, instance: Any) -> None:
         vpc_ref = self.link(instance, ("vpc_id",))
@@ -794,12 +695,9 @@ class EstateBuilder:
 
     def _security_group(self, instance: Any) -> None:
         key = instance.address
-        vpc = self.link(instance, ("vpc_id",))
-        if vpc is None:
-            vpc = Unknown(f"{key} sets no vpc_id, so it lives in the region's default VPC",
-                          "set vpc_id, or describe the default VPC in the inventory")
-        self.estate.security_groups[key] = SecurityGroup(key, self.source(instance), vpc=vpc,
-                                                         aws_id=self.known_id(instance))
+        origin = self.origin(instance)
+        security_groups.new_group(self.estate, key, origin, vpc=self.link(instance, ("vpc_id",)),
+                                  aws_id=self.known_id(instance))
         for direction in ("ingress", "egress"):
             blocks = self.reader.value(instance, (direction,))
             if not isinstance(blocks, list):
@@ -808,17 +706,16 @@ class EstateBuilder:
             some_unknown = False
             for index in range(len(blocks)):
                 groups = self.reader.value(instance, (direction, index, "security_groups"))
-                rule = SecurityGroupRule(
-                    f"{key}/{direction}[{index}]", self.source(instance), group=key, direction=direction,
+                rule = security_groups.new_rule(
+                    self.estate, f"{key}/{direction}[{index}]", origin, group=key, direction=direction,
                     protocol=self.value(instance, (direction, index, "protocol")),
                     from_port=self.value(instance, (direction, index, "from_port")),
                     to_port=self.value(instance, (direction, index, "to_port")),
                     self_reference=self.value(instance, (direction, index, "self")) is True,
-                    cidrs=[self.network(instance, c, attribute) for attribute in ("cidr_blocks", "ipv6_cidr_blocks")
+                    cidrs=[(c, attribute) for attribute in ("cidr_blocks", "ipv6_cidr_blocks")
                            for c in _as_list(self.value(instance, (direction, index, attribute)))
                            if isinstance(c, (str, Unknown))],
                 )
-                self.estate.sg_rules.append(rule)
                 if isinstance(groups, list):
                     for group in groups:
                         if isinstance(group, str) and group:
@@ -835,16 +732,15 @@ class EstateBuilder:
                     link = self._as_link(target)
                     if link == key:
                         continue
-                    self.estate.sg_rules.append(SecurityGroupRule(
-                        f"{key}/{direction}/ref[{n}]", self.source(instance), group=key, direction=direction,
-                        referenced_group=link, reference_text_known=False))
+                    security_groups.new_rule(self.estate, f"{key}/{direction}/ref[{n}]", origin, group=key,
+                                             direction=direction, referenced=link, reference_text_known=False,
+                                             same_group_is_self=False)
             for rule, group in referenced:
                 if rule.referenced_group is None:
                     rule.referenced_group = group
                 else:
-                    self.estate.sg_rules.append(SecurityGroupRule(
-                        f"{rule.key}/{group}", rule.holder, group=key, direction=direction,
-                        referenced_group=group))
+                    security_groups.new_rule(self.estate, f"{rule.key}/{group}", origin, group=key,
+                                             direction=direction, referenced=group, same_group_is_self=False)
 
     def _sg_rule(self, instance: Any) -> None:
         if instance.type == "aws_security_group_rule":
@@ -862,23 +758,15 @@ class EstateBuilder:
             protocol = self.value(instance, ("ip_protocol",))
             self_reference = False
         group = self.link(instance, ("security_group_id",))
-        if isinstance(cidrs, Unknown):
-            cidrs = [cidrs]
         reference_attr = "source_security_group_id" if instance.type == "aws_security_group_rule" \
             else "referenced_security_group_id"
-        rule = SecurityGroupRule(
-            instance.address, self.source(instance), group=group,
-            direction=direction if direction in ("ingress", "egress") else "ingress",
-            protocol=protocol,
-            from_port=self.value(instance, ("from_port",)),
-            to_port=self.value(instance, ("to_port",)),
-            referenced_group=referenced,
-            self_reference=self_reference or (referenced is not None and referenced == group),
-            cidrs=[self.network(instance, c, "cidr") if not isinstance(c, Unknown) else c for c in cidrs
-                   if c not in (None, "")],
+        security_groups.new_rule(
+            self.estate, instance.address, self.origin(instance), group=group, direction=direction, protocol=protocol,
+            from_port=self.value(instance, ("from_port",)), to_port=self.value(instance, ("to_port",)),
+            referenced=referenced, self_reference=self_reference,
+            cidrs=[(c, "cidr") for c in cidrs if c not in (None, "")],
             reference_text_known=isinstance(self.reader.value(instance, (reference_attr,)), (str, type(None))),
         )
-        self.estate.sg_rules.append(rule)
 
     def _set_links(self, instance: Any, path: tuple[Any, ...]) -> list[Any]:
         """``links`` of an optional attribute: nothing when the configuration leaves it out."""
@@ -902,13 +790,7 @@ class EstateBuilder:
                 return self.reader.configuration_text(instance, "user_data")
             return raw
         if isinstance(encoded, (str, bytes)) and encoded:
-            if isinstance(encoded, bytes):
-                return encoded
-            try:
-                return base64.b64decode(encoded, validate=True)
-            except (binascii.Error, ValueError):
-                self.problem(instance, f"user data of {instance.address} is not valid base64; ignored")
-                return Unknown(f"user data of {instance.address} (not valid base64)")
+            return hosts.decoded(self.origin(instance), encoded, "; ignored")
         if isinstance(raw, Unknown):
             return raw
         if isinstance(encoded, Unknown):
@@ -916,28 +798,22 @@ class EstateBuilder:
         return None
 
     def _host(self, instance: Any) -> None:
-        host = Host(instance.address, self.source(instance))
+        subnets: list[Any] = []
         groups: list[Any] = []
         if instance.type == "aws_instance":
-            subnet = self.link(instance, ("subnet_id",))
-            host.subnets = [subnet] if subnet is not None else []
+            subnets = [self.link(instance, ("subnet_id",))]
             groups = self.links(instance, "vpc_security_group_ids") + self._set_links(instance, ("security_groups",))
         elif instance.type == "aws_launch_template":
             interfaces = self.reader.value(instance, ("network_interfaces",))
             for index, _ in enumerate(interfaces if isinstance(interfaces, list) else []):
-                subnet = self.link(instance, ("network_interfaces", index, "subnet_id"))
-                if subnet is not None:
-                    host.subnets.append(subnet)
+                subnets.append(self.link(instance, ("network_interfaces", index, "subnet_id")))
                 groups.extend(self._set_links(instance, ("network_interfaces", index, "security_groups")))
             for attribute in ("vpc_security_group_ids", "security_group_names"):
                 groups.extend(self._set_links(instance, (attribute,)))
         else:
             groups = self.links(instance, "security_groups")
-        host.security_groups = list(dict.fromkeys(g for g in groups if g is not None))
-        instance_type = self.value(instance, ("instance_type",))
-        host.instance_type = instance_type if isinstance(instance_type, (str, Unknown)) and instance_type != "" else None
-        read_into(host, self._user_data(instance))
-        self.estate.hosts[instance.address] = host
+        hosts.map_host(self.estate, instance.address, self.origin(instance), subnets=subnets, security_groups=groups,
+                       instance_type=self.value(instance, ("instance_type",)), user_data=self._user_data(instance))
 
     def _autoscaling_group(self, instance: Any) -> None:
         subnets = self.links(instance, "vpc_zone_identifier")
@@ -1027,16 +903,13 @@ class EstateBuilder:
             why = next((v.describe() for v in (number, action) if isinstance(v, Unknown)), "")
             return f"a rule of {instance.address} whose number or action is not known" + (f": {why}" if why else "")
         v4 = self.value(instance, base + ("cidr_block",))
-        v6 = self.value(instance, base + ("ipv6_cidr_block",))
-        cidr = self.network(instance, v4, "cidr_block") if v4 not in (None, "") else \
-            self.network(instance, v6, "ipv6_cidr_block")
         protocol = self.value(instance, base + ("protocol",))
-        return NetworkAclRule(
-            egress=egress, rule_number=number, action=action.lower(),
-            protocol=str(protocol) if isinstance(protocol, (str, int)) else (protocol if isinstance(protocol, Unknown)
-                                                                           else Unknown(f"protocol of {instance.address}")),
-            cidr=cidr, icmp_type=self._int_or(instance, base + ("icmp_type",)),
-            icmp_code=self._int_or(instance, base + ("icmp_code",)), declared_by=self.source(instance),
+        return network_acls.new_entry(
+            self.origin(instance), egress=egress, number=number, action=action,
+            protocol=protocol if isinstance(protocol, (str, int, Unknown)) else Unknown(f"protocol of {instance.address}"),
+            cidr=(v4, "cidr_block") if v4 not in (None, "") else
+            (self.value(instance, base + ("ipv6_cidr_block",)), "ipv6_cidr_block"),
+            icmp_type=self._int_or(instance, base + ("icmp_type",)), icmp_code=self._int_or(instance, base + ("icmp_code",)),
             from_port=self._int_or(instance, base + ("from_port",)), to_port=self._int_or(instance, base + ("to_port",)))
 
     def _network_acl(self, instance: Any) -> None:
@@ -1049,27 +922,26 @@ class EstateBuilder:
                 self.aliases[default_ref] = key
             elif isinstance(default_ref, str):
                 self.aliases[default_ref] = key
-            acl = NetworkAcl(key, self.source(instance), vpc=vpc, is_default=True)
+            is_default = True
         else:
-            acl = NetworkAcl(key, self.source(instance), vpc=self.link(instance, ("vpc_id",)))
+            vpc, is_default = self.link(instance, ("vpc_id",)), False
         known_id = self.known_id(instance)
         if known_id:
             self.aliases[known_id] = key
         subnet_refs = self.links(instance, "subnet_ids") if self.reader.value(instance, ("subnet_ids",)) not in (None, []) \
             else []
         self._acl_subnets.extend((key, ref) for ref in subnet_refs)
+        rules: list[NetworkAclRule | str] = []
         for direction in ("ingress", "egress"):
             blocks = self.reader.value(instance, (direction,))
             if isinstance(blocks, Unknown):
-                acl.rules_unknown.append(f"{direction} rules of {key} are not known: {blocks.describe()}")
+                rules.append(f"{direction} rules of {key} are not known: {blocks.describe()}")
                 continue
             for index, _ in enumerate(blocks if isinstance(blocks, list) else []):
-                rule = self._acl_rule(instance, (direction, index), direction == "egress", "rule_no", "action")
-                if isinstance(rule, str):
-                    acl.rules_unknown.append(rule)
-                else:
-                    acl.rules.append(rule)
-        self.estate.network_acls[key] = acl
+                rules.append(self._acl_rule(instance, (direction, index), direction == "egress", "rule_no", "action"))
+        acl = network_acls.new_acl(self.estate, key, self.source(instance), vpc=vpc, is_default=is_default)
+        for rule in rules:
+            network_acls.add_entry(acl, rule)
 
     def _acl_for(self, ref: Any) -> NetworkAcl | None:
         if not isinstance(ref, str):
@@ -1077,15 +949,7 @@ class EstateBuilder:
         ref = self._canon(ref)
         acl = self.estate.network_acls.get(ref)
         if acl is None and ref.endswith("#default_nacl") and ref[: -len("#default_nacl")] in self.estate.vpcs:
-            vpc = self.estate.vpcs[ref[: -len("#default_nacl")]]
-            # the default ACL AWS creates: allow everything both ways (rule 100, and 101 for IPv6)
-            acl = NetworkAcl(ref, Source(vpc.source.kind, "default network ACL", f"default network ACL of {vpc.key}",
-                                         vpc.source.file, vpc.source.start_line, vpc.source.end_line),
-                             vpc=vpc.key, is_default=True)
-            for egress in (False, True):
-                acl.rules.append(NetworkAclRule(egress, 100, "allow", "-1", IPNetwork("0.0.0.0/0")))
-                acl.rules.append(NetworkAclRule(egress, 101, "allow", "-1", IPNetwork("::/0")))
-            self.estate.network_acls[ref] = acl
+            acl = network_acls.default_acl(self.estate, self.estate.vpcs[ref[: -len("#default_nacl")]], ref)
         return acl
 
     def _network_acl_rule(self, instance: Any) -> None:
@@ -1100,11 +964,7 @@ class EstateBuilder:
         if isinstance(egress, Unknown):
             acl.rules_unknown.append(f"direction of {instance.address}: {egress.describe()}")
             return
-        rule = self._acl_rule(instance, (), egress, "rule_number", "rule_action")
-        if isinstance(rule, str):
-            acl.rules_unknown.append(rule)
-        else:
-            acl.rules.append(rule)
+        network_acls.add_entry(acl, self._acl_rule(instance, (), egress, "rule_number", "rule_action"))
 
     def _network_acl_association(self, instance: Any) -> None:
         acl_ref = self.link(instance, ("network_acl_id",))
@@ -1127,9 +987,7 @@ class EstateBuilder:
             acl = self.estate.network_acls.get(acl_key)
             if subnet is None or acl is None:
                 continue
-            subnet.network_acl = acl.key
-            if subnet.key not in acl.subnets:
-                acl.subnets.append(subnet.key)
+            network_acls.attach(subnet, acl)
 
     @property
     def _acl_subnets(self) -> list[tuple[str, Any]]:
