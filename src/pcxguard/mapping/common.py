@@ -48,10 +48,9 @@ def _cidr(text: str, family: int | None) -> tuple[IPNetwork, IPNetwork]:
     none): an estate repeats each VPC's blocks in its peers' routes and rules. The network objects
     are shared, so nothing may change them (nothing does)."""
     network = parse_cidr(text, family)  # exactly a CIDR block of the family (ValueError otherwise)
-    cidr = network.cidr
-    # as the loaders did before the mappers: netaddr compares a network's range, not its host bits, so a
-    # block with host bits stays as written and the note below is not recorded (reported to the lead)
-    return network, (network if cidr == network else cidr)
+    # netaddr compares a network's range, not its host bits (IPNetwork("10.0.0.1/16") == "10.0.0.0/16"), so
+    # the host bits are compared as addresses: a block written with them is read as its network, with a note
+    return network, (network if network.ip == network.network else network.cidr)
 
 
 def network(origin: Origin, value: Any, attribute: str) -> Any:
