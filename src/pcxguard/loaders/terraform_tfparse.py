@@ -197,29 +197,36 @@ def _inside(path: str, directory: str) -> bool:
     return real == base or real.startswith(base.rstrip(os.sep) + os.sep)
 
 
-def _file_target(call: FileCall, module_dir: str, root: str) -> str | None:
-    """The file a file-reading call names, when it is a literal path inside the tree; else None."""
+def _file_target(call: FileCall, module_dir: str, root: str) -> tuple[str | None, str]:
+    """The file a file-reading call names, when it is a literal path inside the tree; else None and why."""
     text = call.argument.strip()
     if len(text) < 2 or text[0] != '"' or text[-1] != '"' or "\\" in text:
-        return None
+        return None, "its path is not a literal the source gives (a variable or an expression)"
     body = text[1:-1]
     base = root
     for prefix, directory in (("${path.module}/", module_dir), ("${path.root}/", root), ("${path.cwd}/", root)):
         if body.startswith(prefix):
             body, base = body[len(prefix):], directory
             break
-    if "${" in body or "%{" in body or not body or os.path.isabs(body):
-        return None
+    if not body:
+        return None, "its path is empty"
+    if "${" in body or "%{" in body:
+        return None, "its path is not a literal the source gives"
+    if os.path.isabs(body):
+        return None, f"{body} is an absolute path, outside the scanned tree"
     target = os.path.normpath(os.path.join(base, body))
+    shown = os.path.relpath(target, root)
     if not (_inside(target, module_dir) or _inside(target, root)):
-        return None
+        return None, f"{shown} is outside the scanned tree"
     try:
         info = os.lstat(target)
     except OSError:
-        return None
-    if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-        return None
-    return target
+        return None, f"{shown} does not exist in the scanned tree (a file made before terraform runs?)"
+    if not stat.S_ISREG(info.st_mode):
+        return None, f"{shown} is not a regular file"
+    if info.st_size > MAX_FILE_BYTES:
+        return None, f"{shown} is larger than {MAX_FILE_BYTES:,} bytes"
+    return target, ""
 
 
 class _Sandbox:
@@ -227,7 +234,7 @@ class _Sandbox:
 
     def __init__(self, scope: _Scope, var_files: list[str], variables: dict[str, Any] | None = None) -> None:
         self.scope = scope
-        self.blocked: list[tuple[str, int, str]] = []  # (file, line, call) replaced by an unknown value
+        self.blocked: list[tuple[str, int, str, str]] = []  # (file, line, call, why) replaced by an unknown
         self.tmp = tempfile.mkdtemp(prefix="pcxguard-tf-")
         dirs = list(scope.module_dirs) + [os.path.dirname(os.path.abspath(v)) for v in var_files]
         self.base = os.path.commonpath([os.path.abspath(d) for d in dirs]) if dirs else os.path.abspath(scope.root)
@@ -281,12 +288,12 @@ class _Sandbox:
                                                            fails_closed=True))
                     continue
                 for call in sorted(parsed.file_calls, key=lambda c: c.start_byte, reverse=True):
-                    target = _file_target(call, directory, root)
+                    target, why = _file_target(call, directory, root)
                     if target is not None:
                         try:
                             self._write(target, read_bounded(target, MAX_FILE_BYTES))
-                        except OSError:
-                            target = None
+                        except OSError as error:
+                            target, why = None, f"it cannot be read ({error})"
                     if target is not None and call.function == "templatefile" and len(call.arguments) == 2:
                         # tfparse gives templatefile() no value: let it evaluate the file and the variables,
                         # and render the template here (_render_template)
@@ -301,7 +308,7 @@ class _Sandbox:
                     original = data[call.start_byte:call.end_byte]
                     replacement = f"var.{BLOCKED}".encode() + b"\n" * original.count(b"\n")
                     data = data[:call.start_byte] + replacement + data[call.end_byte:]
-                    self.blocked.append((parsed.path, call.line, f"{call.function}({call.argument})"))
+                    self.blocked.append((parsed.path, call.line, f"{call.function}({call.argument})", why))
                 self._write(parsed.path, data)
         for directory, syntax in self.scope.module_dirs.items():
             self._write_probes(directory, syntax)
@@ -502,10 +509,9 @@ class TfparseReader:
         sandbox = _Sandbox(scope, var_files, variables)
         try:
             self.problems.extend(p for p in scope.problems if p not in self.problems)
-            for file, line, call in sandbox.blocked:
-                self.problems.append(LoadProblem(file, f"line {line}: {call} names a file outside the scanned tree, "
-                                                       "not a regular file, or a path not known from the source; "
-                                                       "not read (its value is unknown)"))
+            for file, line, call, why in sandbox.blocked:
+                self.problems.append(LoadProblem(file, f"line {line}: {call} is not read: {why}; its value is "
+                                                       "unknown", line=line))
             try:
                 data = _evaluate(sandbox.copy_path(self.directory), list(sandbox.var_paths or []))
             except Exception as error:  # tfparse raises ParseError and others; a bad root must not stop the scan
