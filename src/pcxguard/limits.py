@@ -23,6 +23,7 @@ MAX_PLAN_BYTES = 512 * 1024 * 1024      # a plan of ~200,000 resources is ~300 M
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024    # CloudFormation's own limit is 1 MB (S3-hosted templates)
 MAX_CONFIG_BYTES = 1024 * 1024          # .pcxguard.yaml / pyproject.toml
 MAX_TF_FILE_BYTES = 10 * 1024 * 1024    # one .tf / .tfvars file
+MAX_MODULES_JSON_BYTES = 4_000_000      # .terraform/modules/modules.json
 MAX_SNIFF_BYTES = 64 * 1024 * 1024      # what discovery decodes to recognise a file by its content
 
 # -- shapes --------------------------------------------------------------------------------

@@ -22,7 +22,9 @@ from typing import Any
 import tree_sitter
 import tree_sitter_hcl
 
-MAX_TF_BYTES = 4_000_000
+from pcxguard.limits import MAX_TF_FILE_BYTES
+
+MAX_TF_BYTES = MAX_TF_FILE_BYTES  # one bound for a .tf file, in pcxguard.limits (docs/security.md)
 FILE_FUNCTIONS = {"file", "templatefile", "filebase64", "fileexists", "fileset", "filemd5", "filesha1",
                   "filesha256", "filesha512", "filebase64sha256", "filebase64sha512"}
 

@@ -41,6 +41,7 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable
 
+from pcxguard.limits import MAX_MODULES_JSON_BYTES
 from pcxguard.loaders.hcl_syntax import (
     FileCall,
     ModuleSyntax,
@@ -148,7 +149,7 @@ def _installed_modules(root: str, problems: list[LoadProblem]) -> dict[str, str]
     if not os.path.lexists(path):
         return {}
     try:
-        data = json.loads(read_bounded(path, 4_000_000))
+        data = json.loads(read_bounded(path, MAX_MODULES_JSON_BYTES))
     except (OSError, ValueError) as error:
         problems.append(LoadProblem(path, f"cannot read the installed modules: {error}", fails_closed=True))
         return {}
@@ -314,7 +315,7 @@ class _Sandbox:
             self._write_probes(directory, syntax)
         modules_json = os.path.join(root, ".terraform", "modules", "modules.json")
         if self.scope.installed:
-            self._write(modules_json, read_bounded(modules_json, 4_000_000))
+            self._write(modules_json, read_bounded(modules_json, MAX_MODULES_JSON_BYTES))
         names = sorted(os.listdir(root)) if os.path.isdir(root) else []
         auto = ["terraform.tfvars", "terraform.tfvars.json"] + [n for n in names if n.endswith(".auto.tfvars")
                                                                   or n.endswith(".auto.tfvars.json")]
