@@ -129,3 +129,88 @@ module "c" {
 ''')
     assert len(r.instances) == 32
     assert sorted(u.address for u in r.unexpanded) == sorted(f"module.c[{i}].aws_vpc.v" for i in range(32, 40))
+
+
+APP = '''variable "name" {}
+resource "aws_s3_bucket" "data" {
+  bucket = "b-${var.name}"
+}
+'''
+
+
+def scope_of(tmp_path: Path, files: dict[str, str]) -> set[str]:
+    from pcxguard.loaders.terraform_tfparse import _collect_scope
+    from pcxguard.loaders.tfparse_chunks import inert_calls
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    scope = _collect_scope(str(tmp_path))
+    return inert_calls(scope.module_dirs[str(tmp_path)], scope.module_dirs)
+
+
+CALLS = '''
+module "app" {
+  source   = "./app"
+  for_each = toset(["a", "b"])
+  name     = each.key
+}
+module "cell" {
+  source   = "./m"
+  for_each = toset(["a"])
+  n        = 1
+}
+'''
+
+
+def test_only_a_call_holding_nothing_modelled_and_named_nowhere_is_left_out_of_the_passes(tmp_path):
+    assert scope_of(tmp_path / "plain", {"main.tf": CALLS, "app/main.tf": APP, "m/main.tf": MODULE}) == {"app"}
+    # a module holding a route (a type the model reads), or calling one, is needed
+    assert scope_of(tmp_path / "route", {"main.tf": CALLS, "app/main.tf": APP + ROUTE, "m/main.tf": MODULE}) == set()
+    nested = APP + 'module "inner" {\n  source = "../m"\n  n      = 1\n}\n'
+    assert scope_of(tmp_path / "nested", {"main.tf": CALLS, "app/main.tf": nested, "m/main.tf": MODULE}) == set()
+    # nested calls to modules holding nothing modelled are fine, unless repeated (an unevaluated repeated
+    # call would be a gap in every set)
+    quiet = APP + 'module "inner" {\n  source = "../q"\n  name   = "x"\n}\n'
+    assert scope_of(tmp_path / "quiet", {"main.tf": CALLS, "app/main.tf": quiet, "q/main.tf": APP,
+                                         "m/main.tf": MODULE}) == {"app"}
+    repeated = APP + 'module "inner" {\n  source = "../q"\n  count  = 2\n  name   = "x"\n}\n'
+    assert scope_of(tmp_path / "repeated", {"main.tf": CALLS, "app/main.tf": repeated, "q/main.tf": APP,
+                                            "m/main.tf": MODULE}) == set()
+    # an output of the call read anywhere in the root (here by a VPC) may feed the model
+    fed = CALLS + 'resource "aws_vpc" "x" {\n  cidr_block = module.app["a"].cidr\n}\n'
+    assert scope_of(tmp_path / "fed", {"main.tf": fed, "app/main.tf": APP, "m/main.tf": MODULE}) == set()
+    # a module file that does not parse may hide anything
+    assert scope_of(tmp_path / "broken", {"main.tf": CALLS, "app/main.tf": APP + "resource {{{",
+                                          "m/main.tf": MODULE}) == set()
+
+
+def test_instances_holding_nothing_modelled_are_not_evaluated_again_and_leave_no_gap(tmp_path, monkeypatch):
+    from pcxguard.loaders import tfparse_chunks
+    from pcxguard.loaders.terraform_common import build_estate
+
+    planned: list[list[dict[str, list[str]]]] = []
+    original = tfparse_chunks.plan_passes
+    monkeypatch.setattr(tfparse_chunks, "plan_passes", lambda *a: planned.append(original(*a)) or planned[-1])
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.tf").write_text(APP)
+    r = tree(tmp_path, '''
+module "app" {
+  source   = "./app"
+  for_each = toset([for i in range(40) : format("a%02d", i)])
+  name     = each.key
+}
+module "cell" {
+  source   = "./m"
+  for_each = { for i in range(3) : format("c%02d", i) => i }
+  n        = each.value
+}
+''')
+    assert planned and all(not keep.get("app") for passes in planned for keep in passes)
+    assert {a for a in r.instances if a.startswith("module.cell")} == {f'module.cell["c{i:02d}"].aws_vpc.v'
+                                                                      for i in range(3)}
+    buckets = {a for a in r.instances if a.startswith("module.app")}
+    assert 0 < len(buckets) < 40  # tfparse's first evaluation only; the rest are reported, not re-run
+    assert {u.address for u in r.unexpanded} == {f'module.app["a{i:02d}"].aws_s3_bucket.data'
+                                                 for i in range(40)} - buckets
+    assert build_estate(r, str(tmp_path)).gaps == []

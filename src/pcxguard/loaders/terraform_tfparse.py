@@ -521,7 +521,8 @@ class TfparseReader:
         from pcxguard.loaders import tfparse_chunks
 
         root = self.scope.module_dirs.get(self.directory)
-        passes = tfparse_chunks.plan_passes(data, root) if root is not None else []
+        passes = tfparse_chunks.plan_passes(data, root, tfparse_chunks.inert_calls(root, self.scope.module_dirs)) \
+            if root is not None else []
         if not passes:
             return
         work = tempfile.mkdtemp(prefix="pcxguard-tf-passes-")
