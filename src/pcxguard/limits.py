@@ -88,7 +88,11 @@ def read_bytes(path: str, limit: int, root: str | None = None) -> bytes:
 
 def read_text(path: str, limit: int, root: str | None = None, encoding: str = "utf-8") -> str:
     """The text of a regular UTF-8 file of at most ``limit`` bytes. Raises InputRefused."""
-    data = read_bytes(path, limit, root)
+    return decode_text(read_bytes(path, limit, root), path, encoding)
+
+
+def decode_text(data: bytes, path: str, encoding: str = "utf-8") -> str:
+    """``data`` (read from ``path``) as text. Raises InputRefused as ``read_text`` does."""
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as error:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from pcxguard import limits
+from pcxguard import fastjson, limits
 from pcxguard.loaders.terraform_common import (
     ModuleStep,
     ResourceTarget,
@@ -79,9 +79,20 @@ def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate
     """
     path = str(path)
     try:
-        text = limits.read_text(path, limits.MAX_PLAN_BYTES)
+        raw = limits.read_bytes(path, limits.MAX_PLAN_BYTES)
     except limits.InputRefused as error:
         return _broken(path, str(error).removeprefix(path + ": "))
+    data = fastjson.loads_exact(raw)
+    if isinstance(data, dict):  # a plan is an object; anything else is judged below exactly as before
+        del raw
+        if limits.depth_exceeds(data):
+            return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
+        return load_plan_data(data, path, source_root=source_root, find_source=True)
+    try:
+        text = limits.decode_text(raw, path)
+    except limits.InputRefused as error:
+        return _broken(path, str(error).removeprefix(path + ": "))
+    del raw
     if not text.strip():
         return _broken(path, "an empty file: expected the JSON of a Terraform plan; write it with "
                              "'terraform show -json PLANFILE > plan.json'")
