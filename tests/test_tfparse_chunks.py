@@ -214,3 +214,67 @@ module "cell" {
     assert {u.address for u in r.unexpanded} == {f'module.app["a{i:02d}"].aws_s3_bucket.data'
                                                  for i in range(40)} - buckets
     assert build_estate(r, str(tmp_path)).gaps == []
+
+
+def test_a_pass_narrows_the_variable_its_call_iterates_over(tmp_path, monkeypatch):
+    import json
+
+    from pcxguard.loaders import tfparse_chunks
+
+    written: list[list[str]] = []
+    original = tfparse_chunks.write_pass_variables
+
+    def spy(copy_root, keep, narrowed):
+        names = original(copy_root, keep, narrowed)
+        for name in names:
+            written.append(sorted(json.loads((Path(copy_root) / name).read_text())["cells"]))
+        return names
+
+    monkeypatch.setattr(tfparse_chunks, "write_pass_variables", spy)
+    (tmp_path / "terraform.tfvars.json").write_text(json.dumps({"cells": {f"c{i:02d}": i for i in range(40)}}))
+    r = tree(tmp_path, '''
+variable "cells" {
+  type = map(number)
+}
+module "cell" {
+  source   = "./m"
+  for_each = var.cells
+  n        = each.value
+}
+''')
+    assert sorted(r.instances) == sorted(f'module.cell["c{i:02d}"].aws_vpc.v' for i in range(40))
+    assert r.value(r.instances['module.cell["c39"].aws_vpc.v'], ("cidr_block",)) == "10.39.0.0/16"
+    assert r.unexpanded == [] and r.problems == []
+    # the passes' variables hold only their own keys, all of the ones the first evaluation left
+    assert written and all(len(keys) <= 32 for keys in written)
+    assert len({k for keys in written for k in keys}) == sum(len(keys) for keys in written) >= 8
+
+
+def test_a_variable_named_elsewhere_in_the_root_is_not_narrowed(tmp_path):
+    from pcxguard.loaders.terraform_tfparse import _collect_scope
+    from pcxguard.loaders.tfparse_chunks import narrowed_variables
+
+    root_tf = '''
+variable "cells" {}
+module "cell" {
+  source   = "./m"
+  for_each = var.cells
+  n        = length(%s)
+}
+'''
+    data = {"module": [{"__tfmeta": {"path": 'module.cell["a"]'}, "for_each": {"a": 1, "b": 2}},
+                       {"__tfmeta": {"path": 'module.cell["b"]'}, "for_each": {"a": 1, "b": 2}}]}
+    passes = [{"cell": ["b"]}]
+    found = {}
+    for name, argument in (("alone", "[]"), ("named", "var.cells")):
+        (tmp_path / name / "m").mkdir(parents=True)
+        (tmp_path / name / "m" / "main.tf").write_text(MODULE)
+        (tmp_path / name / "main.tf").write_text(PROVIDER + root_tf % argument)
+        scope = _collect_scope(str(tmp_path / name))
+        found[name] = narrowed_variables(data, scope.module_dirs[str(tmp_path / name)], passes)
+    assert found == {"alone": {"cell": ("cells", {"a": 1, "b": 2})}, "named": {}}
+    # a value with a tfparse marker or a template sequence is not written back
+    for value in ({"a": {"__attribute__": "var.x"}}, {"a": "${x}"}):
+        marked = {"module": [dict(e, for_each=value) for e in data["module"]]}
+        assert narrowed_variables(marked, _collect_scope(str(tmp_path / "alone")).module_dirs[
+            str(tmp_path / "alone")], passes) == {}
