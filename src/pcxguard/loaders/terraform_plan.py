@@ -150,6 +150,7 @@ class PlanReader:
         self._module_keys: dict[tuple[tuple[ModuleStep, ...], str], set[Any]] | None = None
         self._module_configs: dict[tuple[str, ...], dict[str, Any]] = {}
         self._longest_memo: dict[int, tuple[list[Any], list[str]]] = {}
+        self._refs_memo: dict[int, tuple[Any, list[str], list[str]]] = {}  # id(expression) -> its references
         self._resolved: dict[tuple[Any, ...], Any] = {}
         self._index_configuration()
         self._collect_instances()
@@ -382,7 +383,9 @@ class PlanReader:
             from_source = self._from_source(instance, path)
             if from_source is not None:
                 return from_source
-        targets = self.references(instance, path)
+        # self.references(instance, path), without looking the expression up a second time
+        targets = ([] if not isinstance(expression, dict) else [expression["constant_value"]]
+                   if "constant_value" in expression else self._targets(instance, expression))
         if len(targets) == 1 and not (isinstance(targets[0], Unknown) and self._can_add_source()):
             return targets[0]
         if any(isinstance(t, ResourceTarget) for t in targets):
@@ -409,8 +412,12 @@ class PlanReader:
     def _targets(self, instance: Instance, expression: dict[str, Any]) -> list[Any]:
         found: list[Any] = []
         seen: set[Any] = set()
-        refs = _ref_list(expression)
-        for ref in self._longest(refs):
+        memo = self._refs_memo.get(id(expression))  # many instances share one configuration expression
+        if memo is None or memo[0] is not expression:
+            refs = _ref_list(expression)
+            memo = self._refs_memo[id(expression)] = (expression, refs, self._longest(refs))
+        _, refs, longest = memo
+        for ref in longest:
             target = self.resolve(ref, instance.module, instance.index, refs)
             try:
                 key: Any = (type(target), target)
