@@ -110,7 +110,8 @@ def interleaved(commands: dict[str, tuple[list[str], dict | None]], repeat: int,
     return found
 
 
-def section_scan(vpcs: int, cache: Path, repeat: int, checkout: Path, raw_vpcs: int | None = None) -> str:
+def section_scan(vpcs: int, cache: Path, repeat: int, checkout: Path, raw_vpcs: int | None = None,
+                 before: Path | None = None) -> str:
     paths = peering_layout(vpcs, cache)
     raw = paths["tf"] if raw_vpcs in (None, vpcs) else peering_layout(raw_vpcs, cache)["tf"]
     env = env_for(checkout)
@@ -126,6 +127,9 @@ def section_scan(vpcs: int, cache: Path, repeat: int, checkout: Path, raw_vpcs: 
     }
     if raw_vpcs != 0:
         commands[f"raw .tf, text ({raw_vpcs or vpcs:,} VPCs)"] = (scan + [str(raw)], env)
+    if before is not None:  # the same commands on another checkout, interleaved with these
+        commands.update({f"{name} [before]": (cmd, env_for(before))
+                         for name, (cmd, env_) in list(commands.items()) if env_ is not None})
     out = cache / "paths-out"
     out.mkdir(exist_ok=True)
     results = interleaved(commands, repeat, out)
@@ -142,7 +146,8 @@ def section_scan(vpcs: int, cache: Path, repeat: int, checkout: Path, raw_vpcs: 
             + bench.table(["path", "CPU", "wall", "peak RSS", "report", "exit", "ratio to json.load"], rows) + "\n")
 
 
-def section_checkov(label: str, paths: dict[str, Path], cache: Path, repeat: int, checkout: Path) -> str:
+def section_checkov(label: str, paths: dict[str, Path], cache: Path, repeat: int, checkout: Path,
+                    before: Path | None = None) -> str:
     env = env_for(checkout)
     base = [bench.checkov_bin(), "--skip-download", "--quiet", "-o", "json"]
     targets = {"plan alone": ["-f", str(paths["alone"]), "--framework", "terraform_plan"],
@@ -153,6 +158,11 @@ def section_checkov(label: str, paths: dict[str, Path], cache: Path, repeat: int
     timed = dict(env, PCXGUARD_TIMING="")  # pcxguard times its own calls (pcxguard/timing.py)
     commands = {f"{mode} | {variant}": (base + target + more, timed if variant == "pcxguard" else env)
                 for mode, target in targets.items() for variant, more in extra.items()}
+    if before is not None:  # pcxguard of another checkout, interleaved with these
+        earlier = dict(env_for(before), PCXGUARD_TIMING="")
+        commands.update({f"{mode} | pcxguard [before]": (base + target + ["--external-checks-dir",
+                                                                          str(before / "checks")], earlier)
+                         for mode, target in targets.items()})
     out = cache / "paths-out"
     out.mkdir(exist_ok=True)
     results = interleaved(commands, repeat, out)
@@ -167,6 +177,14 @@ def section_checkov(label: str, paths: dict[str, Path], cache: Path, repeat: int
                      f"{over:+.1f} %", f"{floor:+.1f} %", f"{over - floor:+.1f} %", own_text,
                      f"{bench.mb(alone['maxrss_kb'])} / {bench.mb(pcx['maxrss_kb'])}",
                      f"{alone['code']}/{pcx['code']}/{noop['code']}"])
+        earlier = results.get(f"{mode} | pcxguard [before]")
+        if earlier is not None:
+            own = earlier.get("own_cpu")
+            over = (earlier["cpu"] - alone["cpu"]) / alone["cpu"] * 100
+            rows.append([f"{mode} [before]", "", f"{earlier['cpu']:.1f} s", "", f"{over:+.1f} %", "",
+                         f"{over - floor:+.1f} %",
+                         f"{own:.2f} s ({own / alone['cpu'] * 100:.1f} %)" if own is not None else "n/a",
+                         bench.mb(earlier["maxrss_kb"]), str(earlier["code"])])
     return (f"### checkov, {label}\n\n"
             f"CPU of the checkov process tree, minimum of {repeat} interleaved run(s). Targets: pcxguard above the "
             "no-op floor at most 2 % of checkov alone; on the realistic estate at most +3 % over checkov alone. "
@@ -196,26 +214,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, default=bench.DEFAULT_CACHE)
     parser.add_argument("--checkout", type=Path, default=bench.REPO,
                         help="the checkout whose src/ and checks/ are measured (default: this one)")
+    parser.add_argument("--before", type=Path, default=None,
+                        help="another checkout (an export of the commit before a change) measured in the same runs, "
+                             "interleaved: its rows are marked [before]")
     args = parser.parse_args(argv)
     args.cache.mkdir(parents=True, exist_ok=True)
     checkout = args.checkout.resolve()
-    subprocess.run([bench.python(), "-m", "compileall", "-q", str(checkout / "src"), str(checkout / "checks")],
-                   check=True)
+    before = args.before.resolve() if args.before is not None else None
+    for tree in (checkout, before):
+        if tree is not None:
+            subprocess.run([bench.python(), "-m", "compileall", "-q", str(tree / "src"), str(tree / "checks")],
+                           check=True)
     commit = subprocess.run(["git", "-C", str(checkout), "rev-parse", "--short", "HEAD"], capture_output=True, check=False,
                             text=True).stdout.strip() or str(checkout)
     print(f"## CI paths ({time.strftime('%Y-%m-%d %H:%M')}, code {commit}, repeat {args.repeat})\n", flush=True)
     if args.scan_vpcs:
-        print(section_scan(args.scan_vpcs, args.cache, args.repeat, checkout, args.raw_scan_vpcs), flush=True)
+        print(section_scan(args.scan_vpcs, args.cache, args.repeat, checkout, args.raw_scan_vpcs, before), flush=True)
     if args.checkov_vpcs:
         paths = peering_layout(args.checkov_vpcs, args.cache)
         label = f"peering-only estate, {args.checkov_vpcs} VPCs ({resources_in(paths['alone']):,} resources)"
-        print(section_checkov(label, paths, args.cache, args.repeat, checkout), flush=True)
+        print(section_checkov(label, paths, args.cache, args.repeat, checkout, before), flush=True)
     if args.mixed_vpcs:
         paths = mixed_layout(args.mixed_vpcs, args.cache)
         share = mixed_estate.peering_share()
         label = (f"realistic mixed estate, {args.mixed_vpcs} VPCs ({resources_in(paths['alone']):,} resources, "
                  f"{share:.0%} of them peering/network)")
-        print(section_checkov(label, paths, args.cache, args.repeat, checkout), flush=True)
+        print(section_checkov(label, paths, args.cache, args.repeat, checkout, before), flush=True)
     return 0
 
 

@@ -129,3 +129,152 @@ module "c" {
 ''')
     assert len(r.instances) == 32
     assert sorted(u.address for u in r.unexpanded) == sorted(f"module.c[{i}].aws_vpc.v" for i in range(32, 40))
+
+
+APP = '''variable "name" {}
+resource "aws_s3_bucket" "data" {
+  bucket = "b-${var.name}"
+}
+'''
+
+
+def scope_of(tmp_path: Path, files: dict[str, str]) -> set[str]:
+    from pcxguard.loaders.terraform_tfparse import _collect_scope
+    from pcxguard.loaders.tfparse_chunks import inert_calls
+
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    scope = _collect_scope(str(tmp_path))
+    return inert_calls(scope.module_dirs[str(tmp_path)], scope.module_dirs)
+
+
+CALLS = '''
+module "app" {
+  source   = "./app"
+  for_each = toset(["a", "b"])
+  name     = each.key
+}
+module "cell" {
+  source   = "./m"
+  for_each = toset(["a"])
+  n        = 1
+}
+'''
+
+
+def test_only_a_call_holding_nothing_modelled_and_named_nowhere_is_left_out_of_the_passes(tmp_path):
+    assert scope_of(tmp_path / "plain", {"main.tf": CALLS, "app/main.tf": APP, "m/main.tf": MODULE}) == {"app"}
+    # a module holding a route (a type the model reads), or calling one, is needed
+    assert scope_of(tmp_path / "route", {"main.tf": CALLS, "app/main.tf": APP + ROUTE, "m/main.tf": MODULE}) == set()
+    nested = APP + 'module "inner" {\n  source = "../m"\n  n      = 1\n}\n'
+    assert scope_of(tmp_path / "nested", {"main.tf": CALLS, "app/main.tf": nested, "m/main.tf": MODULE}) == set()
+    # nested calls to modules holding nothing modelled are fine, unless repeated (an unevaluated repeated
+    # call would be a gap in every set)
+    quiet = APP + 'module "inner" {\n  source = "../q"\n  name   = "x"\n}\n'
+    assert scope_of(tmp_path / "quiet", {"main.tf": CALLS, "app/main.tf": quiet, "q/main.tf": APP,
+                                         "m/main.tf": MODULE}) == {"app"}
+    repeated = APP + 'module "inner" {\n  source = "../q"\n  count  = 2\n  name   = "x"\n}\n'
+    assert scope_of(tmp_path / "repeated", {"main.tf": CALLS, "app/main.tf": repeated, "q/main.tf": APP,
+                                            "m/main.tf": MODULE}) == set()
+    # an output of the call read anywhere in the root (here by a VPC) may feed the model
+    fed = CALLS + 'resource "aws_vpc" "x" {\n  cidr_block = module.app["a"].cidr\n}\n'
+    assert scope_of(tmp_path / "fed", {"main.tf": fed, "app/main.tf": APP, "m/main.tf": MODULE}) == set()
+    # a module file that does not parse may hide anything
+    assert scope_of(tmp_path / "broken", {"main.tf": CALLS, "app/main.tf": APP + "resource {{{",
+                                          "m/main.tf": MODULE}) == set()
+
+
+def test_instances_holding_nothing_modelled_are_not_evaluated_again_and_leave_no_gap(tmp_path, monkeypatch):
+    from pcxguard.loaders import tfparse_chunks
+    from pcxguard.loaders.terraform_common import build_estate
+
+    planned: list[list[dict[str, list[str]]]] = []
+    original = tfparse_chunks.plan_passes
+    monkeypatch.setattr(tfparse_chunks, "plan_passes", lambda *a: planned.append(original(*a)) or planned[-1])
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.tf").write_text(APP)
+    r = tree(tmp_path, '''
+module "app" {
+  source   = "./app"
+  for_each = toset([for i in range(40) : format("a%02d", i)])
+  name     = each.key
+}
+module "cell" {
+  source   = "./m"
+  for_each = { for i in range(3) : format("c%02d", i) => i }
+  n        = each.value
+}
+''')
+    assert planned and all(not keep.get("app") for passes in planned for keep in passes)
+    assert {a for a in r.instances if a.startswith("module.cell")} == {f'module.cell["c{i:02d}"].aws_vpc.v'
+                                                                      for i in range(3)}
+    buckets = {a for a in r.instances if a.startswith("module.app")}
+    assert 0 < len(buckets) < 40  # tfparse's first evaluation only; the rest are reported, not re-run
+    assert {u.address for u in r.unexpanded} == {f'module.app["a{i:02d}"].aws_s3_bucket.data'
+                                                 for i in range(40)} - buckets
+    assert build_estate(r, str(tmp_path)).gaps == []
+
+
+def test_a_pass_narrows_the_variable_its_call_iterates_over(tmp_path, monkeypatch):
+    import json
+
+    from pcxguard.loaders import tfparse_chunks
+
+    written: list[list[str]] = []
+    original = tfparse_chunks.write_pass_variables
+
+    def spy(copy_root, keep, narrowed):
+        names = original(copy_root, keep, narrowed)
+        for name in names:
+            written.append(sorted(json.loads((Path(copy_root) / name).read_text())["cells"]))
+        return names
+
+    monkeypatch.setattr(tfparse_chunks, "write_pass_variables", spy)
+    (tmp_path / "terraform.tfvars.json").write_text(json.dumps({"cells": {f"c{i:02d}": i for i in range(40)}}))
+    r = tree(tmp_path, '''
+variable "cells" {
+  type = map(number)
+}
+module "cell" {
+  source   = "./m"
+  for_each = var.cells
+  n        = each.value
+}
+''')
+    assert sorted(r.instances) == sorted(f'module.cell["c{i:02d}"].aws_vpc.v' for i in range(40))
+    assert r.value(r.instances['module.cell["c39"].aws_vpc.v'], ("cidr_block",)) == "10.39.0.0/16"
+    assert r.unexpanded == [] and r.problems == []
+    # the passes' variables hold only their own keys, all of the ones the first evaluation left
+    assert written and all(len(keys) <= 32 for keys in written)
+    assert len({k for keys in written for k in keys}) == sum(len(keys) for keys in written) >= 8
+
+
+def test_a_variable_named_elsewhere_in_the_root_is_not_narrowed(tmp_path):
+    from pcxguard.loaders.terraform_tfparse import _collect_scope
+    from pcxguard.loaders.tfparse_chunks import narrowed_variables
+
+    root_tf = '''
+variable "cells" {}
+module "cell" {
+  source   = "./m"
+  for_each = var.cells
+  n        = length(%s)
+}
+'''
+    data = {"module": [{"__tfmeta": {"path": 'module.cell["a"]'}, "for_each": {"a": 1, "b": 2}},
+                       {"__tfmeta": {"path": 'module.cell["b"]'}, "for_each": {"a": 1, "b": 2}}]}
+    passes = [{"cell": ["b"]}]
+    found = {}
+    for name, argument in (("alone", "[]"), ("named", "var.cells")):
+        (tmp_path / name / "m").mkdir(parents=True)
+        (tmp_path / name / "m" / "main.tf").write_text(MODULE)
+        (tmp_path / name / "main.tf").write_text(PROVIDER + root_tf % argument)
+        scope = _collect_scope(str(tmp_path / name))
+        found[name] = narrowed_variables(data, scope.module_dirs[str(tmp_path / name)], passes)
+    assert found == {"alone": {"cell": ("cells", {"a": 1, "b": 2})}, "named": {}}
+    # a value with a tfparse marker or a template sequence is not written back
+    for value in ({"a": {"__attribute__": "var.x"}}, {"a": "${x}"}):
+        marked = {"module": [dict(e, for_each=value) for e in data["module"]]}
+        assert narrowed_variables(marked, _collect_scope(str(tmp_path / "alone")).module_dirs[
+            str(tmp_path / "alone")], passes) == {}

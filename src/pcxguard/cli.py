@@ -264,10 +264,15 @@ def main(argv: list[str] | None = None) -> int:
 
         return path_cli.run(args)
     # A scan builds hundreds of thousands of small, mostly acyclic objects that live until the report is
-    # written; with the default thresholds the cyclic collector re-walks them ~800 times (0.2 s of a 1.5 s
-    # scan of 14,000 resources, benchmarks/RESULTS.md). Collect far less often while scanning.
+    # written. The cyclic collector walks every surviving object once per generation it passes through,
+    # whatever the thresholds (0.18 s of a 2.1 s scan of 18,580 resources even at 20,000/20/100), and
+    # finds almost nothing: paused for the run (as under checkov for the model's build), the peak memory
+    # measured the same (benchmarks/RESULTS.md, issue 14). Restored afterwards: main() may be called
+    # in-process (tests, tools).
     previous = gc.get_threshold()
+    enabled = gc.isenabled()
     gc.set_threshold(20_000, 20, 100)
+    gc.disable()
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -283,7 +288,9 @@ def main(argv: list[str] | None = None) -> int:
             traceback.print_exc()
         return EXIT_INTERNAL
     finally:
-        gc.set_threshold(*previous)  # main() may be called in-process (tests, tools)
+        gc.set_threshold(*previous)
+        if enabled:
+            gc.enable()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -34,6 +33,8 @@ class ConfigError(ValueError):
 
 
 def _has_tool_table(pyproject: Path) -> bool:
+    import tomllib  # only where a pyproject.toml is met
+
     try:
         return "pcxguard" in (tomllib.loads(read_text(str(pyproject), MAX_CONFIG_BYTES)).get("tool") or {})
     except (InputRefused, tomllib.TOMLDecodeError, RecursionError):
@@ -135,6 +136,8 @@ def _read(path: Path) -> tuple[Any, dict[tuple, int]]:
         raise ConfigError(f"{where}: cannot read the configuration: {str(error).removeprefix(str(path) + ': ')}") \
             from error
     if path.name == PYPROJECT:
+        import tomllib
+
         try:
             return (tomllib.loads(text).get("tool") or {}).get("pcxguard") or {}, {}
         except (tomllib.TOMLDecodeError, RecursionError) as error:

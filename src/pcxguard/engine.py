@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from pcxguard.catalogue import catalogue
 from pcxguard.findings import Finding, Verdict, cannot_tell, worst
@@ -20,7 +21,9 @@ class Analysis:
     estate: Estate
     findings: list[Finding] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
+    def _index(self) -> None:
+        """The findings by (check, resource) and the "cannot tell" ones by resource, built when checkov first
+        asks (``pcxguard scan`` never does: 38,000 findings of a big plan need no index there)."""
         by_resource: dict[tuple[str, str], list[Finding]] = defaultdict(list)
         # CKV2_PCX_0 asks for every resource: index its answer once instead of scanning all findings per call
         undecided: dict[str, list[Finding]] = defaultdict(list)
@@ -30,8 +33,14 @@ class Analysis:
             by_resource[(finding.check_id, address)].append(finding)
             if finding.verdict is unknown:
                 undecided[address].append(finding)
-        self._by_resource = by_resource
-        self._undecided_by_address = undecided
+        self.__dict__["_by_resource"] = by_resource
+        self.__dict__["_undecided_by_address"] = undecided
+
+    def __getattr__(self, name: str) -> Any:  # only for attributes not set yet: the two indexes
+        if name in ("_by_resource", "_undecided_by_address"):
+            self._index()
+            return self.__dict__[name]
+        raise AttributeError(name)
 
     @property
     def problems(self) -> list[LoadProblem]:
@@ -118,6 +127,8 @@ def unjudged(estate: Estate, findings: list[Finding], settings: Settings) -> lis
     """"Cannot tell" for every resource a loader could not expand or place (a block whose count or
     for_each is unknown, a route on a table it cannot name, ...), from each check that reports on its
     type and said nothing about it: no scan reads "nothing found" where nothing was judged."""
+    if not estate.gaps:
+        return []  # nothing unexpanded or unplaced: the sets below are not worth building
     judged = {(f.check_id, f.resource.address) for f in findings}
     by_type: dict[str, list[str]] = defaultdict(list)
     for check_id, entry in catalogue().items():

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from pcxguard import limits
+from pcxguard import fastjson, limits
 from pcxguard.loaders.terraform_common import (
     ModuleStep,
     ResourceTarget,
@@ -79,9 +79,20 @@ def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate
     """
     path = str(path)
     try:
-        text = limits.read_text(path, limits.MAX_PLAN_BYTES)
+        raw = limits.read_bytes(path, limits.MAX_PLAN_BYTES)
     except limits.InputRefused as error:
         return _broken(path, str(error).removeprefix(path + ": "))
+    data = fastjson.loads_exact(raw)
+    if isinstance(data, dict):  # a plan is an object; anything else is judged below exactly as before
+        del raw
+        if limits.depth_exceeds(data):
+            return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
+        return load_plan_data(data, path, source_root=source_root, find_source=True)
+    try:
+        text = limits.decode_text(raw, path)
+    except limits.InputRefused as error:
+        return _broken(path, str(error).removeprefix(path + ": "))
+    del raw
     if not text.strip():
         return _broken(path, "an empty file: expected the JSON of a Terraform plan; write it with "
                              "'terraform show -json PLANFILE > plan.json'")
@@ -142,6 +153,7 @@ class PlanReader:
         self._module_keys: dict[tuple[tuple[ModuleStep, ...], str], set[Any]] | None = None
         self._module_configs: dict[tuple[str, ...], dict[str, Any]] = {}
         self._longest_memo: dict[int, tuple[list[Any], list[str]]] = {}
+        self._refs_memo: dict[int, tuple[Any, list[str], list[str]]] = {}  # id(expression) -> its references
         self._resolved: dict[tuple[Any, ...], Any] = {}
         self._index_configuration()
         self._collect_instances()
@@ -374,7 +386,9 @@ class PlanReader:
             from_source = self._from_source(instance, path)
             if from_source is not None:
                 return from_source
-        targets = self.references(instance, path)
+        # self.references(instance, path), without looking the expression up a second time
+        targets = ([] if not isinstance(expression, dict) else [expression["constant_value"]]
+                   if "constant_value" in expression else self._targets(instance, expression))
         if len(targets) == 1 and not (isinstance(targets[0], Unknown) and self._can_add_source()):
             return targets[0]
         if any(isinstance(t, ResourceTarget) for t in targets):
@@ -401,8 +415,12 @@ class PlanReader:
     def _targets(self, instance: Instance, expression: dict[str, Any]) -> list[Any]:
         found: list[Any] = []
         seen: set[Any] = set()
-        refs = _ref_list(expression)
-        for ref in self._longest(refs):
+        memo = self._refs_memo.get(id(expression))  # many instances share one configuration expression
+        if memo is None or memo[0] is not expression:
+            refs = _ref_list(expression)
+            memo = self._refs_memo[id(expression)] = (expression, refs, self._longest(refs))
+        _, refs, longest = memo
+        for ref in longest:
             target = self.resolve(ref, instance.module, instance.index, refs)
             try:
                 key: Any = (type(target), target)

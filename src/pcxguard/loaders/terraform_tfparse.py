@@ -424,15 +424,18 @@ def _tfparse_seconds() -> int:
 
 
 def _evaluate_many(jobs: list[tuple[str, list[str]]]) -> list[Any]:
-    """tfparse's answers for several trees in one child, bounded in time together
-    (``limits.TFPARSE_SECONDS``). An answer tfparse refused is a RuntimeError in its place."""
+    """tfparse's answers for several trees in one child, bounded in time together (``limits.TFPARSE_SECONDS``
+    for each tree: the passes of a big root are many trees, each as big as tfparse's 32 instances make it).
+    An answer tfparse refused is a RuntimeError in its place."""
     _tfparse()  # a missing dependency is said as such, not as a child's traceback
-    seconds = _tfparse_seconds()
+    each = _tfparse_seconds()
+    seconds = each * max(1, len(jobs))
     try:
         done = subprocess.run([sys.executable, "-c", _EVALUATOR, json.dumps([[p, list(v)] for p, v in jobs])],
                               capture_output=True, timeout=seconds, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
-        raise TimeoutError(f"it took longer than {seconds} s (the limit; PCXGUARD_TFPARSE_SECONDS sets it), "
+        per = f", {each} s for each of {len(jobs)} trees" if len(jobs) > 1 else ""
+        raise TimeoutError(f"it took longer than {seconds} s (the limit{per}; PCXGUARD_TFPARSE_SECONDS sets it), "
                            "for example a count or for_each of millions of instances") from None
     if done.returncode != 0:
         lines = [line for line in done.stderr.decode("utf-8", "replace").strip().splitlines() if line.strip()]
@@ -532,17 +535,21 @@ class TfparseReader:
         from pcxguard.loaders import tfparse_chunks
 
         root = self.scope.module_dirs.get(self.directory)
-        passes = tfparse_chunks.plan_passes(data, root) if root is not None else []
+        if root is None:
+            return
+        passes = tfparse_chunks.plan_passes(data, root, tfparse_chunks.inert_calls(root, self.scope.module_dirs))
         if not passes:
             return
         work = tempfile.mkdtemp(prefix="pcxguard-tf-passes-")
         try:
             jobs, kept = [], []
+            narrowed = tfparse_chunks.narrowed_variables(data, root, passes)
             for number, keep in enumerate(passes):
                 copy_root = tfparse_chunks.write_pass(sandbox.tmp, sandbox.copy_path(self.directory),
                                                       os.path.join(work, str(number)), keep)
                 if copy_root is not None:
-                    jobs.append((copy_root, list(sandbox.var_paths or [])))
+                    extra = tfparse_chunks.write_pass_variables(copy_root, keep, narrowed)
+                    jobs.append((copy_root, list(sandbox.var_paths or []) + extra))
                     kept.append(keep)
             try:
                 answers = _evaluate_many(jobs) if jobs else []

@@ -51,10 +51,16 @@ def _where(source: Source) -> str:
 
 
 def _peering_of(item: Reported) -> Source | None:
-    for src in (item.finding.resource, *item.finding.related):
+    finding = item.finding
+    if finding.resource.resource_type in PEERING_TYPES:
+        return finding.resource
+    for src in finding.related:
         if src.resource_type in PEERING_TYPES:
             return src
     return None
+
+
+_RANK_OF = {v: v.rank for v in Verdict}.__getitem__  # a verdict's rank, without a property call per finding
 
 
 def render(report: Report, colour: bool = False, **_: Any) -> str:
@@ -73,7 +79,7 @@ def render(report: Report, colour: bool = False, **_: Any) -> str:
     ordered = sorted(groups, key=lambda k: (k is None, k or ("", "")))
     for key in ordered:
         items = groups[key]
-        verdict = max((i.verdict for i in items), key=lambda v: v.rank)
+        verdict = max({i.verdict for i in items}, key=_RANK_OF)
         header = titles[key].address if key else "Other resources"
         where = _where(titles[key]) if key else ""
         out.append(paint(header, "bold") + (paint(f"  ({where})", "grey") if where else "")

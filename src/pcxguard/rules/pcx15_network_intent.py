@@ -10,21 +10,14 @@ unknown is "cannot tell", never PASSED."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, LoadProblem, Source
-from pcxguard.reachability import (
-    ALLOW,
-    DENY,
-    Hop,
-    PathResult,
-    PathVerdict,
-    Query,
-    UsageError,
-    analyse_path,
-    resolve,
-)
 from pcxguard.settings import Intent, Settings
+
+if TYPE_CHECKING:  # the path engine is imported only when an intent is judged (most scans declare none)
+    from pcxguard.reachability import Hop, PathResult
 
 CHECK_ID = "CKV2_PCX_15"
 
@@ -80,6 +73,8 @@ def _remedy(hop: Hop, result: PathResult, side: str) -> str:
 
 def _admitting(result: PathResult) -> Source | None:
     """For a broken isolation: the last hop that lets the traffic in (ingress group, ACL, peering)."""
+    from pcxguard.reachability import ALLOW
+
     for hop in reversed(result.forward):
         if hop.outcome == ALLOW and hop.resource is not None:
             return hop.resource
@@ -87,6 +82,8 @@ def _admitting(result: PathResult) -> Source | None:
 
 
 def _concerns(estate: Estate, intent: Intent) -> bool:
+    from pcxguard.reachability import resolve
+
     for text in (intent.source, intent.destination):
         end = resolve(estate, text)
         if end.source is not None or end.vpc is not None:
@@ -95,6 +92,8 @@ def _concerns(estate: Estate, intent: Intent) -> bool:
 
 
 def judge(estate: Estate, intent: Intent, settings: Settings) -> Finding | None:
+    from pcxguard.reachability import DENY, PathVerdict, Query, UsageError, analyse_path
+
     if not _concerns(estate, intent):
         return None
     name = f'intent "{intent.name}" ({_question(intent)}, expect {intent.expect})'

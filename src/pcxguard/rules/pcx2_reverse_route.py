@@ -27,8 +27,11 @@ def _gap(needed: IPSet, needed_cidrs: list[IPNetwork], covered: list[IPNetwork])
     """The part of ``needed`` (whose CIDRs are ``needed_cidrs``) no route covers. Most needs sit inside
     one route's destination: that is a containment test; only the rest pays for set arithmetic."""
     if all(any(cidr in net for net in covered) for cidr in needed_cidrs):
-        return IPSet()
+        return _NO_GAP
     return needed - IPSet(covered)
+
+
+_NO_GAP = IPSet()  # only ever tested for truth, never changed: one empty set for every covered route
 
 
 def judge_route(estate: Estate, route: Route) -> Finding:
