@@ -14,8 +14,8 @@ MAX_ACTIVE_PEERINGS_PER_VPC = 125
 # CKV2_PCX_5 / 14: the MTU a host runs when its user data sets none. "1500" keeps the verdicts of
 # pcxguard <= 0.1 (a host that sets nothing passes); "jumbo" follows the EC2 User Guide: a host of
 # a jumbo-capable (current generation) instance type runs 9001 unless told otherwise
-# (policies/data/instance_mtu.yaml lists the types and cites the guide).
-INSTANCE_DEFAULT_MTU_CHOICES = ("1500", "jumbo")
+# (policies/data/instance_mtu.yaml lists the types and cites the guide; the choices are the enum of
+# instance_default_mtu in schemas/config.schema.json).
 DEFAULT_INSTANCE_DEFAULT_MTU = "1500"
 JUMBO_MTU = 9001
 
