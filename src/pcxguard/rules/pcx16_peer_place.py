@@ -28,7 +28,7 @@ from pcxguard.model import (
     place_text,
     same,
 )
-from pcxguard.rules._describe import missing_vpc
+from pcxguard.rules._describe import missing_vpc, sentence
 from pcxguard.settings import Settings
 from pcxguard.syntax import attribute as spelled
 
@@ -56,10 +56,6 @@ def _same_identity(what: str, named: object, how: str, declared: object) -> str:
             return f"the same {what} ({named.what}: {how})"
         return f"the same {what} ({named.what}: {how}; and {declared.what}{why})"
     return f"the same {what}"
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + "."
 
 
 def _from(value: object, before: str = "; from ", after: str = "") -> str:
@@ -118,7 +114,7 @@ def judge(estate: Estate, peering: PeeringConnection) -> Finding:
             f"when {attributes} are unset), so the request fails (Terraform AWS provider, "
             "aws_vpc_peering_connection; CloudFormation AWS::EC2::VPCPeeringConnection PeerRegion / PeerOwnerId).",
             related=(accepter.source,),
-            fix=_sentence("; ".join(fix)),
+            fix=sentence("; ".join(fix)),
         )
     if missing:
         return cannot_tell(CHECK_ID, peering.source,
