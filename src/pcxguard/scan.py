@@ -182,6 +182,7 @@ def run_scan(
     loaded, problems = load_inputs(found.inputs, on_progress, options, scope)
     report.problems.extend(problems)
     applied_configs: list[Config] = []
+    skip_memo: dict[str, bool] = {}  # file -> whether it mentions a skip at all, asked once per file
     for item, estate in loaded:
         try:
             applied = config if config is not None else config_for(item.path)
@@ -201,7 +202,7 @@ def run_scan(
         if selection:
             items = [r for r in items if _selected(r, selection, applied)]
         for entry in items:
-            reason = skip_reason(entry.finding)
+            reason = skip_reason(entry.finding, skip_memo)
             if reason is None:
                 report.findings.append(entry)
             else:
