@@ -85,7 +85,7 @@ def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate
     data = fastjson.loads_exact(raw)
     if isinstance(data, dict):  # a plan is an object; anything else is judged below exactly as before
         del raw
-        if limits.depth_exceeds(data):
+        if read_parts_too_deep(data):
             return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
         return load_plan_data(data, path, source_root=source_root, find_source=True)
     try:
@@ -103,9 +103,50 @@ def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate
     except RecursionError:
         return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
     del text
-    if limits.depth_exceeds(data):
+    if read_parts_too_deep(data):
         return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
     return load_plan_data(data, path, source_root=source_root, find_source=True)
+
+
+# What the reader never reads: before / sensitivity masks of each change, the planned values (when the
+# changes are listed: they repeat their "after"), and the plan's other reports.
+_UNREAD_TOP = frozenset(("resource_changes", "relevant_attributes", "resource_drift", "output_changes", "checks"))
+_UNREAD_CHANGE = frozenset(("before", "before_sensitive", "after_sensitive"))
+
+
+def read_parts_too_deep(data: Any) -> bool:
+    """Whether a part of a decoded plan the reader reads nests deeper than ``limits.MAX_DEPTH``, counted
+    from the document's top as ``limits.depth_exceeds`` counts. Only the read parts are walked: the
+    planned values and each change's "before" and sensitivity masks are more than half of a plan, and the
+    walk of every value was 0.11 s of a 1.5 s scan (benchmarks/RESULTS.md, issue 14). A part nothing
+    reads cannot reach a recursion; decoding itself bounds the rest (orjson at 1,024 levels, ``json``'s
+    RecursionError, both reported)."""
+    if not isinstance(data, dict):
+        return limits.depth_exceeds(data)
+    changes = data.get("resource_changes")
+    listed = isinstance(changes, list)
+    # each container below sits one level deeper in the document than in the list handed to the walk
+    top = [v for k, v in data.items() if k not in _UNREAD_TOP and not (listed and k == "planned_values")]
+    if limits.depth_exceeds(top):  # the list stands in for the document: its items are at depth 1 in both
+        return True
+    if not listed:
+        return False
+    odd: list[Any] = []  # resource_changes[i] that is no object: depth 2 in the document, 1 in this list
+    records: list[Any] = []  # resource_changes[i].<key>: depth 3 in the document, 1 in this list
+    bodies: list[Any] = []  # resource_changes[i].change.<key>: depth 4 in the document, 1 in this list
+    for record in changes:
+        if not isinstance(record, dict):
+            odd.append(record)
+            continue
+        for key, value in record.items():
+            if key != "change":
+                records.append(value)
+            elif isinstance(value, dict):
+                bodies.extend(v for k, v in value.items() if k not in _UNREAD_CHANGE)
+            else:
+                records.append(value)
+    return (limits.depth_exceeds(odd, limits.MAX_DEPTH - 1) or limits.depth_exceeds(records, limits.MAX_DEPTH - 2)
+            or limits.depth_exceeds(bodies, limits.MAX_DEPTH - 3))
 
 
 def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, find_source: bool = False) -> Estate:
