@@ -133,7 +133,14 @@ def reported(finding: Finding, config: Config, memo: dict | None = None, base_di
         if memo is not None:
             memo[key] = known
     title, severity = known
-    return Reported(finding, title, severity, base_dir=base_dir)
+    # Reported(finding, title, severity, base_dir=base_dir), in one step (as pcxguard.findings._finding:
+    # a frozen dataclass sets its fields one at a time; tests/test_findings_made.py holds the fields)
+    item = _new(Reported)
+    item.__dict__.update(finding=finding, title=title, severity=severity, verdict=finding.verdict, base_dir=base_dir)
+    return item
+
+
+_new = object.__new__
 
 
 def _selected(item: Reported, selection: Selection, config: Config) -> bool:

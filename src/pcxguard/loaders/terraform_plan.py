@@ -129,7 +129,7 @@ def read_parts_too_deep(data: Any) -> bool:
     top = [v for k, v in data.items() if k not in _UNREAD_TOP and not (listed and k == "planned_values")]
     if limits.depth_exceeds(top):  # the list stands in for the document: its items are at depth 1 in both
         return True
-    if not listed:
+    if not isinstance(changes, list):
         return False
     odd: list[Any] = []  # resource_changes[i] that is no object: depth 2 in the document, 1 in this list
     records: list[Any] = []  # resource_changes[i].<key>: depth 3 in the document, 1 in this list
@@ -195,6 +195,7 @@ class PlanReader:
         self._module_configs: dict[tuple[str, ...], dict[str, Any]] = {}
         self._longest_memo: dict[int, tuple[list[Any], list[str]]] = {}
         self._refs_memo: dict[int, tuple[Any, list[str], list[str]]] = {}  # id(expression) -> its references
+        self._guessed_memo: dict[int, tuple[Any, bool]] = {}  # id(references) -> whether they name no instance
         self._resolved: dict[tuple[Any, ...], Any] = {}
         self._index_configuration()
         self._collect_instances()
@@ -421,8 +422,13 @@ class PlanReader:
         if expression is None and instance.config is not None:
             return Unknown(f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply")
         # (with an index key the plan's references lose the attribute too: ["aws_vpc.x", "each.key"])
-        guessed = not refs or any(isinstance(r, str) and r.startswith(("each.", "count.", "local.", "module."))
-                                  for r in refs)
+        guessed = True
+        if refs:  # worked out once per expression: the instances of a module share its expressions
+            memo = self._guessed_memo.get(id(refs))
+            if memo is None or memo[0] is not refs:
+                memo = self._guessed_memo[id(refs)] = (refs, any(
+                    isinstance(r, str) and r.startswith(("each.", "count.", "local.", "module.")) for r in refs))
+            guessed = memo[1]
         if guessed or getattr(self, "_source_reader", None) is not None:
             from_source = self._from_source(instance, path)
             if from_source is not None:
