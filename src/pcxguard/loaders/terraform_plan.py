@@ -135,18 +135,24 @@ def read_parts_too_deep(data: Any) -> bool:
     records: list[Any] = []  # resource_changes[i].<key>: depth 3 in the document, 1 in this list
     bodies: list[Any] = []  # resource_changes[i].change.<key>: depth 4 in the document, 1 in this list
     for record in changes:
-        if not isinstance(record, dict):
+        if type(record) is not dict:
             odd.append(record)
             continue
-        for key, value in record.items():
-            if key != "change":
-                records.append(value)
-            elif isinstance(value, dict):
-                bodies.extend(v for k, v in value.items() if k not in _UNREAD_CHANGE)
-            else:
-                records.append(value)
+        body = record.get("change")
+        if type(body) is dict:
+            records.extend([v for k, v in record.items() if k != "change"])
+            bodies.extend([v for k, v in body.items() if k not in _UNREAD_CHANGE])
+        else:
+            records.extend(record.values())
     return (limits.depth_exceeds(odd, limits.MAX_DEPTH - 1) or limits.depth_exceeds(records, limits.MAX_DEPTH - 2)
             or limits.depth_exceeds(bodies, limits.MAX_DEPTH - 3))
+
+
+def _path_text(path: tuple[Any, ...]) -> str:
+    """``("route", 0, "cidr_block")`` -> ``route.0.cidr_block``; one attribute (most questions) as it is."""
+    if len(path) == 1 and type(path[0]) is str:
+        return path[0]
+    return ".".join(str(p) for p in path)
 
 
 def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, find_source: bool = False) -> Estate:
@@ -420,7 +426,7 @@ class PlanReader:
         expression = self.expression(instance, path)
         refs = expression.get("references") if isinstance(expression, dict) else None
         if expression is None and instance.config is not None:
-            return Unknown(f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply")
+            return Unknown(f"{_path_text(path)} of {instance.address} is not known until apply")
         # (with an index key the plan's references lose the attribute too: ["aws_vpc.x", "each.key"])
         guessed = True
         if refs:  # worked out once per expression: the instances of a module share its expressions
@@ -445,13 +451,13 @@ class PlanReader:
             return from_source
         if self._can_add_source():
             return Unknown(
-                f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply, and the plan "
+                f"{_path_text(path)} of {instance.address} is not known until apply, and the plan "
                 "alone does not say which resource it comes from",
                 "scan the plan with its Terraform source (the .tf files beside plan.json, checkov's "
                 "--repo-root-for-plan-enrichment DIR, or pcxguard scan --source DIR): the source decides it",
             )
         return Unknown(
-            f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply",
+            f"{_path_text(path)} of {instance.address} is not known until apply",
             "give it a literal value or a variable, or scan the plan after the values are known",
         )
 
