@@ -9,6 +9,7 @@ NO_COLOR is unset).
 from __future__ import annotations
 
 import textwrap
+from functools import lru_cache
 from typing import Any
 
 from pcxguard.findings import Verdict
@@ -28,6 +29,7 @@ def not_evaluated_modules(report: Any) -> list[Any]:
     return list(seen.values())
 
 
+@lru_cache(maxsize=256)  # asked for every passed check of every group: a few ids, many times
 def _check_order(check_id: str) -> tuple[str, int]:
     """CKV2_PCX_2 before CKV2_PCX_16: ids in their numeric order, as the catalogue lists them."""
     prefix, _, number = check_id.rpartition("_")
