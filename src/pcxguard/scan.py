@@ -7,7 +7,6 @@ configuration's override), a fingerprint for baselines, and the problems met.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
@@ -39,6 +38,8 @@ def fingerprint(finding: Finding, base_dir: str | None = None) -> str:
     """Identity of a finding for baselines: check, resource, file and subject; never lines or wording.
     The file is named relative to ``base_dir`` (``--base-dir``) or its git top level, so the same finding
     has the same fingerprint from any current directory (``pcxguard.paths.stable_name``)."""
+    import hashlib  # only when a fingerprint is asked for (baselines, JSON, SARIF): not for the text report
+
     file = stable_name(finding.resource.file, base_dir)
     subject = hashlib.sha256(f"{file}\0{finding.resource.resource_type}\0{finding.subject or ''}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"{finding.check_id}:{finding.resource.address}:{subject[:16]}"
