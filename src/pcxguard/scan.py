@@ -222,9 +222,12 @@ def run_scan(
             else:
                 report.skipped.append(Skipped(entry, reason))
     _report_unmatched_intents(report, [config] if config is not None else applied_configs)
+    # one line per problem: a module shared by several roots (the examples of a registry module) says the
+    # same thing, at the same line, once per root that calls it
+    report.problems = list(dict.fromkeys(report.problems))
     # a broken input (an invalid value, a .tf file or root module that could not be read) fails the scan
     # as an invalid configuration does: never silenced by --check / --skip-check / --fail-on
-    report.fatal.extend(p for p in dict.fromkeys(report.problems) if p.fails_closed and p not in report.fatal)
+    report.fatal.extend(p for p in report.problems if p.fails_closed and p not in report.fatal)
     report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
                                         r.finding.resource.file or "", r.finding.resource.address))
     return report, found.missing
