@@ -272,3 +272,24 @@ def test_progress_only_when_asked(capsys, tmp_path):
     assert err == ""  # stderr is not a terminal under pytest
     _, _, err = run(capsys, "scan", CLI_PLAN, str(second), "--format", "json", "--progress")
     assert err.splitlines() == [f"[1/2] {CLI_PLAN}", f"[2/2] {second}"]
+
+
+def test_a_module_shared_by_two_roots_says_its_problem_once(tmp_path, capsys):
+    """The examples of a registry module all call one module: its note is one line, not one per root."""
+    (tmp_path / "mod").mkdir()
+    (tmp_path / "mod" / "main.tf").write_text(
+        'variable "path" { type = string }\n'
+        'resource "aws_instance" "node" {\n'
+        '  ami           = "ami-12345678"\n'
+        '  instance_type = "t3.micro"\n'
+        '  user_data     = templatefile(var.path, {})\n'
+        '}\n')
+    for root in ("a", "b"):
+        (tmp_path / root).mkdir()
+        (tmp_path / root / "main.tf").write_text('module "nodes" {\n  source = "../mod"\n  path = "x.sh"\n}\n')
+    code, out, _ = run(capsys, "scan", str(tmp_path / "a"), str(tmp_path / "b"), "--format", "json")
+    data = json.loads(out)
+    assert [(p["file"], p["line"], p["message"]) for p in data["problems"]] == [
+        (str(tmp_path / "mod" / "main.tf"), 5, "line 5: templatefile(var.path) is not read: its path is not a literal "
+         "the source gives (a variable or an expression); its value is unknown")]
+    assert data["summary"]["problems"] == 1 and code == 0

@@ -306,6 +306,8 @@ def unreadable(analysis: Analysis, file: str, whole_estate: bool = False) -> lis
     holds nothing from it: nothing from the whole estate for a plan (its resources may carry the
     .tf file as their source), nothing from that template for CloudFormation."""
     memo = analysis.__dict__.setdefault("_unreadable", {})
+    if file in memo:  # asked on every call checkov makes: the name as given, before any path work
+        return memo[file]
     target = os.path.abspath(file)
     if target not in memo:
         whole = [p.message for p in analysis.problems
@@ -319,6 +321,7 @@ def unreadable(analysis: Analysis, file: str, whole_estate: bool = False) -> lis
             if read:
                 whole = []
         memo[target] = whole
+    memo[file] = memo[target]
     return memo[target]
 
 

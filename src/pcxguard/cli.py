@@ -147,7 +147,7 @@ def _say_problems(report: object) -> None:
 def _run(args: argparse.Namespace) -> int:
     from pcxguard.baseline import BaselineError, apply_baseline, describe, read_baseline, write_baseline
     from pcxguard.config import ConfigError, load_config
-    from pcxguard.outputs import renderer, topology
+    from pcxguard.outputs import renderer
     from pcxguard.scan import run_scan
 
     try:
@@ -170,6 +170,8 @@ def _run(args: argparse.Namespace) -> int:
     for path in missing:
         _error(path)
     if args.command == "graph":
+        from pcxguard.outputs import topology
+
         graph = topology.build(report)
         _write(topology.mermaid(graph) if args.format == "mermaid" else topology.dot(graph), args.output)
         _say_problems(report)

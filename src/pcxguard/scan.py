@@ -7,7 +7,6 @@ configuration's override), a fingerprint for baselines, and the problems met.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
@@ -39,6 +38,8 @@ def fingerprint(finding: Finding, base_dir: str | None = None) -> str:
     """Identity of a finding for baselines: check, resource, file and subject; never lines or wording.
     The file is named relative to ``base_dir`` (``--base-dir``) or its git top level, so the same finding
     has the same fingerprint from any current directory (``pcxguard.paths.stable_name``)."""
+    import hashlib  # only when a fingerprint is asked for (baselines, JSON, SARIF): not for the text report
+
     file = stable_name(finding.resource.file, base_dir)
     subject = hashlib.sha256(f"{file}\0{finding.resource.resource_type}\0{finding.subject or ''}".encode("utf-8", "surrogatepass")).hexdigest()
     return f"{finding.check_id}:{finding.resource.address}:{subject[:16]}"
@@ -101,7 +102,13 @@ class Report:
         return [r for r in self.findings if r.verdict is Verdict.PASSED]
 
     def counts(self) -> dict[str, int]:
-        return {"failed": len(self.failed), "unknown": len(self.unknown), "passed": len(self.passed),
+        failed = unknown = 0
+        for item in self.findings:  # one pass, not a list per verdict: a big plan has 38,000 findings
+            if item.verdict is Verdict.FAILED:
+                failed += 1
+            elif item.verdict is Verdict.UNKNOWN:
+                unknown += 1
+        return {"failed": failed, "unknown": unknown, "passed": len(self.findings) - failed - unknown,
                 "problems": len(self.problems), "suppressed": self.suppressed, "skipped": len(self.skipped),
                 "input_errors": len(self.fatal)}
 
@@ -133,7 +140,14 @@ def reported(finding: Finding, config: Config, memo: dict | None = None, base_di
         if memo is not None:
             memo[key] = known
     title, severity = known
-    return Reported(finding, title, severity, base_dir=base_dir)
+    # Reported(finding, title, severity, base_dir=base_dir), in one step (as pcxguard.findings._finding:
+    # a frozen dataclass sets its fields one at a time; tests/test_findings_made.py holds the fields)
+    item = _new(Reported)
+    item.__dict__.update(finding=finding, title=title, severity=severity, verdict=finding.verdict, base_dir=base_dir)
+    return item
+
+
+_new = object.__new__
 
 
 def _selected(item: Reported, selection: Selection, config: Config) -> bool:
@@ -182,6 +196,7 @@ def run_scan(
     loaded, problems = load_inputs(found.inputs, on_progress, options, scope)
     report.problems.extend(problems)
     applied_configs: list[Config] = []
+    skip_memo: dict[str, bool] = {}  # file -> whether it mentions a skip at all, asked once per file
     for item, estate in loaded:
         try:
             applied = config if config is not None else config_for(item.path)
@@ -201,15 +216,18 @@ def run_scan(
         if selection:
             items = [r for r in items if _selected(r, selection, applied)]
         for entry in items:
-            reason = skip_reason(entry.finding)
+            reason = skip_reason(entry.finding, skip_memo)
             if reason is None:
                 report.findings.append(entry)
             else:
                 report.skipped.append(Skipped(entry, reason))
     _report_unmatched_intents(report, [config] if config is not None else applied_configs)
+    # one line per problem: a module shared by several roots (the examples of a registry module) says the
+    # same thing, at the same line, once per root that calls it
+    report.problems = list(dict.fromkeys(report.problems))
     # a broken input (an invalid value, a .tf file or root module that could not be read) fails the scan
     # as an invalid configuration does: never silenced by --check / --skip-check / --fail-on
-    report.fatal.extend(p for p in dict.fromkeys(report.problems) if p.fails_closed and p not in report.fatal)
+    report.fatal.extend(p for p in report.problems if p.fails_closed and p not in report.fatal)
     report.findings.sort(key=lambda r: (-r.verdict.rank, -severity_rank(r.severity), r.finding.check_id,
                                         r.finding.resource.file or "", r.finding.resource.address))
     return report, found.missing

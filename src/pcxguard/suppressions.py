@@ -146,11 +146,19 @@ def cloudformation_skips(file: str, logical_id: str) -> dict[str, str]:
     return found
 
 
-def skips_for(source: Any) -> dict[str, str]:
-    """The skips that apply to one finding's resource (its ``Source``)."""
+def skips_for(source: Any, memo: dict[str, bool] | None = None) -> dict[str, str]:
+    """The skips that apply to one finding's resource (its ``Source``). ``memo``: one dict per scan, so
+    that whether a file mentions a skip at all is asked once per file, not once per finding (a stat
+    each: 38,000 of them for a big plan with its source, benchmarks/RESULTS.md)."""
     file = source.file
     if not file:
         return {}
+    if memo is not None:
+        mentions = memo.get(file)
+        if mentions is None:
+            mentions = memo[file] = _may_skip(os.path.abspath(file))
+        if not mentions:
+            return {}
     if file.endswith(".tf"):
         return terraform_skips(file, source.start_line, source.end_line)
     if source.resource_type.startswith("AWS::") and file.endswith((".yaml", ".yml", ".json", ".template")):
@@ -158,9 +166,10 @@ def skips_for(source: Any) -> dict[str, str]:
     return {}
 
 
-def skip_reason(finding: Any) -> str | None:
-    """Why a finding is skipped by a comment or Metadata on its resource, or None."""
-    skips = skips_for(finding.resource)
+def skip_reason(finding: Any, memo: dict[str, bool] | None = None) -> str | None:
+    """Why a finding is skipped by a comment or Metadata on its resource, or None (``memo``: as
+    ``skips_for``)."""
+    skips = skips_for(finding.resource, memo)
     if not skips:
         return None
     wanted = [finding.check_id]

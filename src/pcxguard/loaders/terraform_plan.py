@@ -85,7 +85,7 @@ def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate
     data = fastjson.loads_exact(raw)
     if isinstance(data, dict):  # a plan is an object; anything else is judged below exactly as before
         del raw
-        if limits.depth_exceeds(data):
+        if read_parts_too_deep(data):
             return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
         return load_plan_data(data, path, source_root=source_root, find_source=True)
     try:
@@ -103,9 +103,56 @@ def load_plan(path: str | Path, source_root: str | Path | None = None) -> Estate
     except RecursionError:
         return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
     del text
-    if limits.depth_exceeds(data):
+    if read_parts_too_deep(data):
         return _broken(path, f"JSON nested deeper than {limits.MAX_DEPTH} levels (the limit); not read")
     return load_plan_data(data, path, source_root=source_root, find_source=True)
+
+
+# What the reader never reads: before / sensitivity masks of each change, the planned values (when the
+# changes are listed: they repeat their "after"), and the plan's other reports.
+_UNREAD_TOP = frozenset(("resource_changes", "relevant_attributes", "resource_drift", "output_changes", "checks"))
+_UNREAD_CHANGE = frozenset(("before", "before_sensitive", "after_sensitive"))
+
+
+def read_parts_too_deep(data: Any) -> bool:
+    """Whether a part of a decoded plan the reader reads nests deeper than ``limits.MAX_DEPTH``, counted
+    from the document's top as ``limits.depth_exceeds`` counts. Only the read parts are walked: the
+    planned values and each change's "before" and sensitivity masks are more than half of a plan, and the
+    walk of every value was 0.11 s of a 1.5 s scan (benchmarks/RESULTS.md, issue 14). A part nothing
+    reads cannot reach a recursion; decoding itself bounds the rest (orjson at 1,024 levels, ``json``'s
+    RecursionError, both reported)."""
+    if not isinstance(data, dict):
+        return limits.depth_exceeds(data)
+    changes = data.get("resource_changes")
+    listed = isinstance(changes, list)
+    # each container below sits one level deeper in the document than in the list handed to the walk
+    top = [v for k, v in data.items() if k not in _UNREAD_TOP and not (listed and k == "planned_values")]
+    if limits.depth_exceeds(top):  # the list stands in for the document: its items are at depth 1 in both
+        return True
+    if not isinstance(changes, list):
+        return False
+    odd: list[Any] = []  # resource_changes[i] that is no object: depth 2 in the document, 1 in this list
+    records: list[Any] = []  # resource_changes[i].<key>: depth 3 in the document, 1 in this list
+    bodies: list[Any] = []  # resource_changes[i].change.<key>: depth 4 in the document, 1 in this list
+    for record in changes:
+        if type(record) is not dict:
+            odd.append(record)
+            continue
+        body = record.get("change")
+        if type(body) is dict:
+            records.extend([v for k, v in record.items() if k != "change"])
+            bodies.extend([v for k, v in body.items() if k not in _UNREAD_CHANGE])
+        else:
+            records.extend(record.values())
+    return (limits.depth_exceeds(odd, limits.MAX_DEPTH - 1) or limits.depth_exceeds(records, limits.MAX_DEPTH - 2)
+            or limits.depth_exceeds(bodies, limits.MAX_DEPTH - 3))
+
+
+def _path_text(path: tuple[Any, ...]) -> str:
+    """``("route", 0, "cidr_block")`` -> ``route.0.cidr_block``; one attribute (most questions) as it is."""
+    if len(path) == 1 and type(path[0]) is str:
+        return path[0]
+    return ".".join(str(p) for p in path)
 
 
 def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, find_source: bool = False) -> Estate:
@@ -154,6 +201,7 @@ class PlanReader:
         self._module_configs: dict[tuple[str, ...], dict[str, Any]] = {}
         self._longest_memo: dict[int, tuple[list[Any], list[str]]] = {}
         self._refs_memo: dict[int, tuple[Any, list[str], list[str]]] = {}  # id(expression) -> its references
+        self._guessed_memo: dict[int, tuple[Any, bool]] = {}  # id(references) -> whether they name no instance
         self._resolved: dict[tuple[Any, ...], Any] = {}
         self._index_configuration()
         self._collect_instances()
@@ -378,10 +426,15 @@ class PlanReader:
         expression = self.expression(instance, path)
         refs = expression.get("references") if isinstance(expression, dict) else None
         if expression is None and instance.config is not None:
-            return Unknown(f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply")
+            return Unknown(f"{_path_text(path)} of {instance.address} is not known until apply")
         # (with an index key the plan's references lose the attribute too: ["aws_vpc.x", "each.key"])
-        guessed = not refs or any(isinstance(r, str) and r.startswith(("each.", "count.", "local.", "module."))
-                                  for r in refs)
+        guessed = True
+        if refs:  # worked out once per expression: the instances of a module share its expressions
+            memo = self._guessed_memo.get(id(refs))
+            if memo is None or memo[0] is not refs:
+                memo = self._guessed_memo[id(refs)] = (refs, any(
+                    isinstance(r, str) and r.startswith(("each.", "count.", "local.", "module.")) for r in refs))
+            guessed = memo[1]
         if guessed or getattr(self, "_source_reader", None) is not None:
             from_source = self._from_source(instance, path)
             if from_source is not None:
@@ -398,13 +451,13 @@ class PlanReader:
             return from_source
         if self._can_add_source():
             return Unknown(
-                f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply, and the plan "
+                f"{_path_text(path)} of {instance.address} is not known until apply, and the plan "
                 "alone does not say which resource it comes from",
                 "scan the plan with its Terraform source (the .tf files beside plan.json, checkov's "
                 "--repo-root-for-plan-enrichment DIR, or pcxguard scan --source DIR): the source decides it",
             )
         return Unknown(
-            f"{'.'.join(str(p) for p in path)} of {instance.address} is not known until apply",
+            f"{_path_text(path)} of {instance.address} is not known until apply",
             "give it a literal value or a variable, or scan the plan after the values are known",
         )
 
