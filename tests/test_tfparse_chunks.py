@@ -437,3 +437,47 @@ module "cell" {
         marked = {"module": [dict(e, for_each=value) for e in data["module"]]}
         assert narrowed_variables(marked, _collect_scope(str(tmp_path / "alone")).module_dirs[
             str(tmp_path / "alone")], passes) == {}
+
+
+@pytest.mark.parametrize("kind,value,kept", [
+    ("count", 3, True), ("count", 10_000, True), ("count", 10_001, False), ("count", 0, False),
+    ("count", True, False), ("count", None, False), ("count", {"__attribute__": "var.n"}, False),
+    ("for_each", {"a": 1}, True), ("for_each", ["a", "b"], True), ("for_each", {}, False), ("for_each", [], False),
+    ("for_each", {"": 1}, False), ("for_each", {"__attribute__": "var.x"}, False), ("for_each", [1, 2], False),
+    ("for_each", "a", False), ("for_each", {f"k{i}": i for i in range(10_001)}, False),
+])
+def test_what_confirms_a_call_left_out(kind, value, kept):
+    from pcxguard.loaders.tfparse_chunks import LeftOut, confirmed
+
+    left = LeftOut(calls={"app": kind}, markers={"__pcxguard_kept_0"})
+    probes = {"__pcxguard_probe_0": ("repeat", "module.app"), "__pcxguard_probe_1": ("ref", "var.x")}
+    marker = {"__tfmeta": {"path": "locals"}, "__pcxguard_kept_0": True}
+    probe = {"__tfmeta": {"path": "locals"}, "__pcxguard_probe_0": value}
+    assert confirmed({"locals": [marker, probe]}, left, probes) is kept
+    # the marker's file was not read (tfparse dropped it), or the probe is missing: as written
+    assert confirmed({"locals": [probe]}, left, probes) is False
+    assert confirmed({"locals": [marker]}, left, probes) is False
+    # a marker in a module instance's locals is not the root's
+    inner = dict(marker, __tfmeta={"path": 'module.x["a"].locals'})
+    assert confirmed({"locals": [inner, probe]}, left, probes) is False
+
+
+def test_the_passes_run_beside_a_call_left_out(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.tf").write_text(APP)
+    r = tree(tmp_path, '''
+module "app" {
+  source   = "./app"
+  for_each = toset([for i in range(40) : format("a%02d", i)])
+  name     = each.key
+}
+module "cell" {
+  source   = "./m"
+  for_each = { for i in range(40) : format("c%02d", i) => i }
+  n        = each.value
+}
+''')
+    assert r.left_out == frozenset({"app"})
+    assert sorted(r.instances) == sorted(f'module.cell["c{i:02d}"].aws_vpc.v' for i in range(40))
+    assert r.value(r.instances['module.cell["c39"].aws_vpc.v'], ("cidr_block",)) == "10.39.0.0/16"
+    assert r.unexpanded == [] and r.problems == []

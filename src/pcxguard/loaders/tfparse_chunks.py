@@ -225,7 +225,10 @@ def confirmed(data: dict[str, Any], left: LeftOut, probes: dict[str, tuple[str, 
     of ``left`` (no gap: see ``TfparseReader._unknown_module_counts`` and ``_missing_blocks``): every edited
     file was read (its marker is there), and the root's probe of each call's ``for_each`` is a non-empty
     map or set of non-empty keys (an empty key makes an unkeyed instance), its ``count`` a whole number
-    above 0. Otherwise the first evaluation is run again on the calls as written."""
+    above 0, neither beyond ``limits.MAX_INSTANCES`` (as written, such a call may take tfparse beyond its
+    time limit: that stays as it was). Otherwise the first evaluation is run again on the calls as written."""
+    from pcxguard.limits import MAX_INSTANCES
+
     values: dict[str, Any] = {}
     for rtype, entry in _entries(data):
         if rtype == "locals" and _path(entry) == "locals":
@@ -236,11 +239,12 @@ def confirmed(data: dict[str, Any], left: LeftOut, probes: dict[str, tuple[str, 
     for name, kind in left.calls.items():
         value = probed.get(f"module.{name}")
         if kind == "count":
-            if not (type(value) is int and value > 0):
+            if not (type(value) is int and 0 < value <= MAX_INSTANCES):
                 return False
             continue
         keys = list(value) if isinstance(value, (dict, list)) else []
-        if not keys or not all(isinstance(k, str) and k and not k.startswith("__") for k in keys):
+        if not 0 < len(keys) <= MAX_INSTANCES or not all(isinstance(k, str) and k and not k.startswith("__")
+                                                         for k in keys):
             return False
     return True
 
