@@ -157,3 +157,54 @@ def test_a_resource_under_a_false_condition_is_not_passed(tmp_path):
     reason = analysis.unjudged_reason("PcxAB", file=str(tmp_path / "stack.yaml"))
     assert reason == ("PcxAB is not deployed: its Condition Peered is false with the configured parameters, so "
                       "pcxguard does not judge it")
+
+
+PEERED_ROOT = """
+resource "aws_vpc" "a" { cidr_block = "10.40.0.0/16" }
+resource "aws_vpc" "b" { cidr_block = "10.41.0.0/16" }
+resource "aws_vpc_peering_connection" "ab" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = aws_vpc.b.id
+  auto_accept = true
+}
+resource "aws_route" "ab" {
+  route_table_id            = aws_vpc.a.main_route_table_id
+  destination_cidr_block    = aws_vpc.b.cidr_block
+  vpc_peering_connection_id = aws_vpc_peering_connection.ab.id
+}
+"""
+APPS = """
+module "app" {
+  source   = "./app"
+  for_each = toset([for i in range(40) : format("a%02d", i)])
+  name     = each.key
+}
+"""
+APP_MODULE = """
+variable "name" {}
+resource "aws_s3_bucket" "data" { bucket = "b-${var.name}" }
+resource "aws_sqs_queue" "jobs" { name = "q-${var.name}" }
+"""
+
+
+def test_a_call_left_out_of_tfparse_changes_no_verdict_under_checkov(tmp_path):
+    """A repeated call holding nothing pcxguard models is left out of tfparse's first evaluation
+    (tfparse_chunks.leave_out): checkov's verdicts are those of the same root without it."""
+    from pcxguard.loaders.terraform_tfparse import TfparseReader
+
+    def records(root):
+        run = run_checkov("-d", str(root), "--framework", "terraform", "--check", pcx_checks(*range(17)))
+        assert run.returncode == 1, run.stderr[-2000:]
+        return {(cid, res): r["check_result"]["result"] for (_, cid, res), r in run.records.items()}
+
+    (tmp_path / "alone").mkdir()
+    (tmp_path / "alone" / "main.tf").write_text(PEERED_ROOT)
+    (tmp_path / "apps" / "app").mkdir(parents=True)
+    (tmp_path / "apps" / "app" / "main.tf").write_text(APP_MODULE)
+    (tmp_path / "apps" / "main.tf").write_text(PEERED_ROOT + APPS)
+    assert TfparseReader(str(tmp_path / "apps")).left_out == frozenset({"app"})
+    with_apps = records(tmp_path / "apps")
+    assert with_apps == records(tmp_path / "alone")
+    assert with_apps[("CKV2_PCX_2", "aws_route.ab")] == "FAILED"
+    assert {res for _, res in with_apps} == {"aws_vpc.a", "aws_vpc.b", "aws_vpc_peering_connection.ab", "aws_route.ab"}
+    assert [key for key, result in with_apps.items() if result != "PASSED"] == [("CKV2_PCX_2", "aws_route.ab")]

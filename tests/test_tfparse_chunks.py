@@ -4,6 +4,9 @@ never invented; what no pass can evaluate stays "not evaluated"."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from pcxguard.loaders.terraform_common import ResourceTarget
 from pcxguard.loaders.terraform_tfparse import TfparseReader
@@ -192,6 +195,9 @@ def test_instances_holding_nothing_modelled_are_not_evaluated_again_and_leave_no
     planned: list[list[dict[str, list[str]]]] = []
     original = tfparse_chunks.plan_passes
     monkeypatch.setattr(tfparse_chunks, "plan_passes", lambda *a: planned.append(original(*a)) or planned[-1])
+    # the root as written (what happens when tfparse's answer does not confirm the calls left out of its
+    # first evaluation, see below): the calls holding nothing modelled are left out of the passes only
+    monkeypatch.setattr(tfparse_chunks, "confirmed", lambda *a: False)
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "main.tf").write_text(APP)
     r = tree(tmp_path, '''
@@ -214,6 +220,159 @@ module "cell" {
     assert {u.address for u in r.unexpanded} == {f'module.app["a{i:02d}"].aws_s3_bucket.data'
                                                  for i in range(40)} - buckets
     assert build_estate(r, str(tmp_path)).gaps == []
+    assert r.left_out == frozenset()
+
+
+PEERED = '''variable "n" {}
+resource "aws_vpc" "a" {
+  cidr_block = "10.${var.n}.0.0/16"
+}
+resource "aws_vpc" "b" {
+  cidr_block = "10.${var.n + 100}.0.0/16"
+}
+resource "aws_vpc_peering_connection" "p" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = aws_vpc.b.id
+  auto_accept = true
+}
+resource "aws_route" "ab" {
+  route_table_id            = aws_vpc.a.main_route_table_id
+  destination_cidr_block    = aws_vpc.b.cidr_block
+  vpc_peering_connection_id = aws_vpc_peering_connection.p.id
+}
+'''
+APPS_AND_CELLS = '''
+module "app" {
+  source   = "./app"
+  for_each = toset([for i in range(40) : format("a%02d", i)])
+  name     = each.key
+}
+module "cell" {
+  source   = "./m"
+  for_each = { for i in range(3) : format("c%02d", i) => i }
+  n        = each.value
+}
+'''
+
+
+def findings_of(directory: Path) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    analysis = analyse(load_root_module_tfparse(str(directory)))
+    return sorted((f.check_id, f.resource.address, f.verdict.value, f.message, f.missing) for f in analysis.findings)
+
+
+def test_calls_holding_nothing_modelled_are_left_out_of_the_first_evaluation(tmp_path, monkeypatch):
+    from pcxguard.loaders import terraform_tfparse, tfparse_chunks
+
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.tf").write_text(APP)
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "main.tf").write_text(PEERED)
+    (tmp_path / "main.tf").write_text(PROVIDER + APPS_AND_CELLS)
+    answers: list[tuple[str, Any]] = []
+    evaluate_many = terraform_tfparse._evaluate_many
+
+    def spy(jobs):
+        texts = [(Path(path) / "main.tf").read_text() for path, _ in jobs]
+        found = evaluate_many(jobs)
+        answers.extend(zip(texts, found, strict=True))
+        return found
+
+    monkeypatch.setattr(terraform_tfparse, "_evaluate_many", spy)
+    r = TfparseReader(str(tmp_path))
+    assert r.left_out == frozenset({"app"})
+    # one evaluation: the app's 40 instances took none of tfparse's 32, so the cells needed no pass
+    assert len(answers) == 1
+    text, first = answers[0]
+    assert 'for_each = {}\n  name     = each.key' in text and "__pcxguard_kept_0 = true" in text
+    assert sorted(e["__tfmeta"]["path"] for e in first["module"]) == [f'module.cell["c{i:02d}"]' for i in range(3)]
+    assert sorted(e["__tfmeta"]["path"] for e in first["aws_vpc"]) == sorted(
+        f'module.cell["c{i:02d}"].aws_vpc.{v}' for i in range(3) for v in "ab")
+    # the app is neither evaluated nor reported: it would add no element and no gap
+    assert not any(a.startswith("module.app") for a in r.instances)
+    assert r.unexpanded == [] and r.problems == []
+
+    left_out = findings_of(tmp_path)
+    monkeypatch.setattr(tfparse_chunks, "confirmed", lambda *a: False)  # the root as written, as before
+    assert findings_of(tmp_path) == left_out
+    assert [(c, a, v) for c, a, v, _, _ in left_out if v == "FAILED"] == [
+        ("CKV2_PCX_2", f'module.cell["c{i:02d}"].aws_route.ab', "FAILED") for i in range(3)]
+
+
+def readers(tmp_path: Path, root: str, monkeypatch: Any) -> tuple[TfparseReader, TfparseReader, int]:
+    """The reader of ``root`` (calling ./app and ./m), the same root evaluated as written (nothing left out),
+    and how many trees tfparse evaluated for the first."""
+    from pcxguard.loaders import terraform_tfparse, tfparse_chunks
+
+    for name in ("now", "before"):
+        (tmp_path / name / "app").mkdir(parents=True)
+        (tmp_path / name / "app" / "main.tf").write_text(APP)
+        (tmp_path / name / "m").mkdir()
+        (tmp_path / name / "m" / "main.tf").write_text(PEERED)
+        (tmp_path / name / "main.tf").write_text(PROVIDER + root)
+    trees: list[str] = []
+    evaluate_many = terraform_tfparse._evaluate_many
+    with monkeypatch.context() as patch:
+        patch.setattr(terraform_tfparse, "_evaluate_many", lambda jobs: trees.extend(p for p, _ in jobs)
+                      or evaluate_many(jobs))
+        now = TfparseReader(str(tmp_path / "now"))
+    with monkeypatch.context() as patch:
+        patch.setattr(tfparse_chunks, "leave_out", lambda *a: None)
+        before = TfparseReader(str(tmp_path / "before"))
+    return now, before, len(trees)
+
+
+def reported(reader: TfparseReader) -> tuple[list[str], list[str]]:
+    """The gaps and problems of the reader's estate, its directory written ROOT."""
+    from pcxguard.loaders.terraform_common import build_estate
+
+    estate = build_estate(reader, "root")
+    return (sorted(repr(g).replace(reader.directory, "ROOT") for g in estate.gaps),
+            sorted(repr(p).replace(reader.directory, "ROOT") for p in reader.problems + estate.problems))
+
+
+CELL = '''
+module "cell" {
+  source   = "./m"
+  for_each = { c00 = 0 }
+  n        = each.value
+}
+'''
+
+
+def test_a_call_left_out_with_count_leaves_no_gap(tmp_path, monkeypatch):
+    now, before, trees = readers(tmp_path, CELL + '''
+module "app" {
+  source = "./app"
+  count  = 2
+  name   = "x${count.index}"
+}
+''', monkeypatch)
+    assert now.left_out == frozenset({"app"}) and before.left_out == frozenset() and trees == 1
+    assert any(a.startswith("module.app[") for a in before.instances)
+    assert not any(a.startswith("module.app") for a in now.instances)
+    assert reported(now) == reported(before) == ([], [])
+    assert sorted(a for a in now.instances) == sorted(a for a in before.instances if not a.startswith("module.app"))
+
+
+@pytest.mark.parametrize("call", [
+    # not known: a gap in every set, as before
+    'variable "apps" {}\nmodule "app" {\n  source   = "./app"\n  for_each = var.apps\n  name     = each.key\n}\n',
+    'variable "none" {}\nmodule "app" {\n  source = "./app"\n  count  = length(var.none)\n  name   = "x"\n}\n',
+    # known empty: no instance, no gap; an empty key: one unkeyed instance (a gap in every set)
+    'module "app" {\n  source   = "./app"\n  for_each = toset([for i in range(0) : "x"])\n  name     = each.key\n}\n',
+    'module "app" {\n  source   = "./app"\n  for_each = toset(["", "a"])\n  name     = each.key\n}\n',
+    # an argument given twice: tfparse drops the whole file (the cells with it: gaps), as before
+    'module "app" {\n  source   = "./app"\n  for_each = toset(["a"])\n  name     = each.key\n  name     = "b"\n}\n',
+], ids=["unknown-for_each", "unknown-count", "empty", "empty-key", "argument-twice"])
+def test_a_call_tfparse_does_not_confirm_is_evaluated_as_written(tmp_path, monkeypatch, call):
+    now, before, trees = readers(tmp_path, CELL + call, monkeypatch)
+    assert now.left_out == frozenset() and trees == 2  # left out first, then the root as written
+    assert reported(now) == reported(before)
+    assert sorted(now.instances) == sorted(before.instances)
+    assert [(u.address, u.what) for u in now.unexpanded] == [(u.address, u.what) for u in before.unexpanded]
 
 
 def test_a_pass_narrows_the_variable_its_call_iterates_over(tmp_path, monkeypatch):
@@ -278,3 +437,47 @@ module "cell" {
         marked = {"module": [dict(e, for_each=value) for e in data["module"]]}
         assert narrowed_variables(marked, _collect_scope(str(tmp_path / "alone")).module_dirs[
             str(tmp_path / "alone")], passes) == {}
+
+
+@pytest.mark.parametrize("kind,value,kept", [
+    ("count", 3, True), ("count", 10_000, True), ("count", 10_001, False), ("count", 0, False),
+    ("count", True, False), ("count", None, False), ("count", {"__attribute__": "var.n"}, False),
+    ("for_each", {"a": 1}, True), ("for_each", ["a", "b"], True), ("for_each", {}, False), ("for_each", [], False),
+    ("for_each", {"": 1}, False), ("for_each", {"__attribute__": "var.x"}, False), ("for_each", [1, 2], False),
+    ("for_each", "a", False), ("for_each", {f"k{i}": i for i in range(10_001)}, False),
+])
+def test_what_confirms_a_call_left_out(kind, value, kept):
+    from pcxguard.loaders.tfparse_chunks import LeftOut, confirmed
+
+    left = LeftOut(calls={"app": kind}, markers={"__pcxguard_kept_0"})
+    probes = {"__pcxguard_probe_0": ("repeat", "module.app"), "__pcxguard_probe_1": ("ref", "var.x")}
+    marker = {"__tfmeta": {"path": "locals"}, "__pcxguard_kept_0": True}
+    probe = {"__tfmeta": {"path": "locals"}, "__pcxguard_probe_0": value}
+    assert confirmed({"locals": [marker, probe]}, left, probes) is kept
+    # the marker's file was not read (tfparse dropped it), or the probe is missing: as written
+    assert confirmed({"locals": [probe]}, left, probes) is False
+    assert confirmed({"locals": [marker]}, left, probes) is False
+    # a marker in a module instance's locals is not the root's
+    inner = dict(marker, __tfmeta={"path": 'module.x["a"].locals'})
+    assert confirmed({"locals": [inner, probe]}, left, probes) is False
+
+
+def test_the_passes_run_beside_a_call_left_out(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "main.tf").write_text(APP)
+    r = tree(tmp_path, '''
+module "app" {
+  source   = "./app"
+  for_each = toset([for i in range(40) : format("a%02d", i)])
+  name     = each.key
+}
+module "cell" {
+  source   = "./m"
+  for_each = { for i in range(40) : format("c%02d", i) => i }
+  n        = each.value
+}
+''')
+    assert r.left_out == frozenset({"app"})
+    assert sorted(r.instances) == sorted(f'module.cell["c{i:02d}"].aws_vpc.v' for i in range(40))
+    assert r.value(r.instances['module.cell["c39"].aws_vpc.v'], ("cidr_block",)) == "10.39.0.0/16"
+    assert r.unexpanded == [] and r.problems == []

@@ -506,6 +506,8 @@ class TfparseReader:
         self._module_calls: dict[str, dict[str, Any]] = {}  # "module.a[0]." -> tfparse module entry
         self._module_dirs: dict[str, str] = {}  # module prefix -> directory
         self._memo: dict[tuple[str, str], Any] = {}
+        self._inert: set[str] = set()  # the root's calls holding nothing modelled (tfparse_chunks.inert_calls)
+        self.left_out: frozenset[str] = frozenset()  # those of them left out of tfparse's first evaluation
         scope = _collect_scope(self.directory)
         self.scope = scope
         self.problems.extend(scope.problems)
@@ -516,18 +518,42 @@ class TfparseReader:
             for file, line, call, why in sandbox.blocked:
                 self.problems.append(LoadProblem(file, f"line {line}: {call} is not read: {why}; its value is "
                                                        "unknown", line=line))
-            try:
-                data = _evaluate(sandbox.copy_path(self.directory), list(sandbox.var_paths or []))
-            except Exception as error:  # tfparse raises ParseError and others; a bad root must not stop the scan
-                first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
-                self.problems.append(LoadProblem(self.directory, f"the Terraform evaluator (tfparse) could not read "
-                                                                 f"this root module: {first}", fails_closed=True))
-                data = {}
+            data = self._first_evaluation(sandbox)
             if isinstance(data, dict) and data:
                 self._evaluate_the_rest(data, sandbox)
             self._read(data if isinstance(data, dict) else {}, sandbox)
         finally:
             sandbox.close()
+
+    def _first_evaluation(self, sandbox: _Sandbox) -> Any:
+        """tfparse's answer for the root, with the repeated calls that hold nothing modelled left out
+        (``tfparse_chunks.leave_out``: its 32 instances go to the rest), when its answer shows they would
+        have made keyed instances (``confirmed``); else the root as written is evaluated again, as before.
+        Calls left out are on ``left_out``: their instances are neither evaluated nor reported, as they
+        would add no element and no gap (``inert_calls``)."""
+        from pcxguard.loaders import tfparse_chunks
+
+        path, var_paths = sandbox.copy_path(self.directory), list(sandbox.var_paths or [])
+        root = self.scope.module_dirs.get(self.directory)
+        self._inert = tfparse_chunks.inert_calls(root, self.scope.module_dirs) if root is not None else set()
+        left = tfparse_chunks.leave_out(path, self._inert)
+        if left is not None:
+            try:
+                data = _evaluate(path, var_paths)
+            except Exception:  # noqa: BLE001 - the root as written decides, below
+                data = None
+            probes = sandbox.probes.get(os.path.normpath(self.directory), {})
+            if isinstance(data, dict) and data and tfparse_chunks.confirmed(data, left, probes):
+                self.left_out = frozenset(left.calls)
+                return data
+            tfparse_chunks.restore(left)
+        try:
+            return _evaluate(path, var_paths)
+        except Exception as error:  # tfparse raises ParseError and others; a bad root must not stop the scan
+            first = str(error).strip().splitlines()[0][:300] if str(error).strip() else type(error).__name__
+            self.problems.append(LoadProblem(self.directory, f"the Terraform evaluator (tfparse) could not read "
+                                                             f"this root module: {first}", fails_closed=True))
+            return {}
 
     def _evaluate_the_rest(self, data: dict[str, Any], sandbox: _Sandbox) -> None:
         """The root's ``for_each`` module instances beyond tfparse's 32, evaluated by tfparse in passes of
@@ -537,7 +563,7 @@ class TfparseReader:
         root = self.scope.module_dirs.get(self.directory)
         if root is None:
             return
-        passes = tfparse_chunks.plan_passes(data, root, tfparse_chunks.inert_calls(root, self.scope.module_dirs))
+        passes = tfparse_chunks.plan_passes(data, root, self._inert)
         if not passes:
             return
         work = tempfile.mkdtemp(prefix="pcxguard-tf-passes-")
@@ -747,7 +773,8 @@ class TfparseReader:
                                                   attributes, nested))
             for name, call in syntax.modules.items():
                 child = f"{prefix}module.{name}"
-                if any(p == child + "." or p.startswith(child + "[") for p in self._module_calls):
+                if (prefix == "" and name in self.left_out) or \
+                        any(p == child + "." or p.startswith(child + "[") for p in self._module_calls):
                     self._module_not_on_disk(prefix, name, call, directory)
                     continue
                 repeat = call.attributes.get("count") or call.attributes.get("for_each")

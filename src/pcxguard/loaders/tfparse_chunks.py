@@ -25,6 +25,15 @@ not evaluated, it is reported as before, and its blocks are of types no set of t
 it adds no gap either: the findings are the same, without evaluating thousands of buckets and roles
 (the realistic estate: 144 application instances, 5 evaluations, 3,168 resources nobody reads).
 
+Such calls with ``for_each`` or ``count`` are left out of the first evaluation too (``leave_out``), so
+that tfparse's 32 instances go to the calls that need them (the realistic estate's cells then need no
+pass at all): in the copy, their ``for_each`` becomes ``{}`` (``count``: ``0``). The block itself stays,
+so that an error tfparse finds in it still drops its file. The reader then treats them as if tfparse
+had made their keyed instances, which holds only when tfparse's answer shows it would have
+(``confirmed``): every edited file was read, and the root's probe of the call's ``for_each`` is a
+non-empty map or set of non-empty keys (``count``: a whole number above 0). Otherwise (an unknown, empty
+or odd collection: a gap in every set, or none, as before) the root as written is evaluated again.
+
 A pass also narrows the variable a call iterates over, when the call says ``for_each = var.NAME``, the
 root names ``var.NAME`` nowhere else, and tfparse's first answer gives its whole value without an
 unknown part (``narrowed_variables``): the pass gets one more variables file (the last, so it wins)
@@ -44,6 +53,7 @@ import json
 import os
 import re
 import shutil
+from dataclasses import dataclass, field
 from typing import Any
 
 from pcxguard.loaders.hcl_syntax import _PARSER, ModuleSyntax
@@ -129,6 +139,121 @@ def inert_calls(root: ModuleSyntax, module_dirs: dict[str, ModuleSyntax]) -> set
         return set()  # a root file not read again: assume every call is needed
     named = {m.group(1) for text in texts for m in re.finditer(r"\bmodule\s*\.\s*([A-Za-z_][\w-]*)", text)}
     return candidates - named
+
+
+KEPT = "__pcxguard_kept_"  # a local marking a root file whose call was left out of the first evaluation
+_EMPTY_REPEAT = {"for_each": b"{}", "count": b"0"}
+
+
+@dataclass
+class LeftOut:
+    """Calls of ``inert_calls`` left out of tfparse's first evaluation (``leave_out``): their ``for_each``
+    or ``count`` made empty in the copy, the copy's files as they were, and one marker local per file."""
+
+    calls: dict[str, str] = field(default_factory=dict)  # call name -> "for_each" | "count"
+    originals: dict[str, bytes] = field(default_factory=dict)  # path in the copy -> its bytes before
+    markers: set[str] = field(default_factory=set)
+
+
+def leave_out(copy_root: str, inert: set[str] | frozenset[str]) -> LeftOut | None:
+    """Leave the ``for_each`` / ``count`` calls of ``inert`` out of the first evaluation: in the copy of the
+    root, their ``for_each`` becomes ``{}`` (``count``: ``0``), so tfparse spends none of its 32 instances on
+    them, and each edited file gets a marker local. Nothing else of the block changes: an error tfparse
+    finds in it still drops the file (whose marker is then missing, see ``confirmed``). A call is kept as
+    it is when its file is not valid HCL, its name labels another block too, or it has both arguments, or
+    one twice. None when no call is left out."""
+    if not inert:
+        return None
+    files: list[tuple[str, bytes, Any]] = []
+    blocks: dict[str, int] = {}
+    for name in sorted(os.listdir(copy_root)):
+        path = os.path.join(copy_root, name)
+        if not name.endswith(".tf") or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as handle:
+            data = handle.read()
+        tree = _PARSER.parse(data).root_node
+        files.append((path, data, tree))
+        body = next((c for c in tree.children if c.type == "body"), None)
+        for block in (body.children if body is not None else []):
+            label = _module_label(block)
+            if label is not None:
+                blocks[label] = blocks.get(label, 0) + 1
+    left = LeftOut()
+    for path, data, tree in files:
+        body = next((c for c in tree.children if c.type == "body"), None)
+        if tree.has_error or body is None:
+            continue
+        edits: list[tuple[int, int, bytes]] = []
+        for block in body.children:
+            label = _module_label(block)
+            if label is None or label not in inert or blocks.get(label) != 1:
+                continue
+            inner = next((c for c in block.children if c.type == "body"), None)
+            repeats = [a for a in (inner.children if inner is not None else [])
+                       if a.type == "attribute" and a.child_count >= 3 and a.children[0].text in (b"for_each", b"count")]
+            if len(repeats) != 1:
+                continue
+            expression = repeats[0].children[-1]
+            kind = (repeats[0].children[0].text or b"").decode()
+            original = data[expression.start_byte:expression.end_byte]
+            edits.append((expression.start_byte, expression.end_byte,
+                          _EMPTY_REPEAT[kind] + b"\n" * original.count(b"\n")))
+            left.calls[label] = kind
+        if not edits:
+            continue
+        left.originals[path] = data
+        for start, end, text in sorted(edits, reverse=True):
+            data = data[:start] + text + data[end:]
+        marker = f"{KEPT}{len(left.markers)}"
+        left.markers.add(marker)
+        data += (b"" if data.endswith(b"\n") else b"\n") + f"locals {{\n  {marker} = true\n}}\n".encode()
+        with open(path, "wb") as handle:
+            handle.write(data)
+    return left if left.calls else None
+
+
+def restore(left: LeftOut) -> None:
+    """The copy's files as they were before ``leave_out``."""
+    for path, data in left.originals.items():
+        with open(path, "wb") as handle:
+            handle.write(data)
+
+
+def confirmed(data: dict[str, Any], left: LeftOut, probes: dict[str, tuple[str, str]]) -> bool:
+    """Whether tfparse, given the calls as written, would certainly have made keyed instances of each call
+    of ``left`` (no gap: see ``TfparseReader._unknown_module_counts`` and ``_missing_blocks``): every edited
+    file was read (its marker is there), and the root's probe of each call's ``for_each`` is a non-empty
+    map or set of non-empty keys (an empty key makes an unkeyed instance), its ``count`` a whole number
+    above 0, neither beyond ``limits.MAX_INSTANCES`` (as written, such a call may take tfparse beyond its
+    time limit: that stays as it was). Otherwise the first evaluation is run again on the calls as written."""
+    from pcxguard.limits import MAX_INSTANCES
+
+    values: dict[str, Any] = {}
+    for rtype, entry in _entries(data):
+        if rtype == "locals" and _path(entry) == "locals":
+            values.update(entry)
+    if not left.markers <= values.keys():
+        return False
+    probed = {what[1]: values.get(name, None) for name, what in probes.items() if what[0] == "repeat"}
+    for name, kind in left.calls.items():
+        value = probed.get(f"module.{name}")
+        if kind == "count":
+            if not (type(value) is int and 0 < value <= MAX_INSTANCES):
+                return False
+            continue
+        keys = list(value) if isinstance(value, (dict, list)) else []
+        if not 0 < len(keys) <= MAX_INSTANCES or not all(isinstance(k, str) and k and not k.startswith("__")
+                                                         for k in keys):
+            return False
+    return True
+
+
+def _module_label(block: Any) -> str | None:
+    if block.type != "block" or not block.children or block.children[0].text != b"module":
+        return None
+    labels = [c for c in block.children[1:] if c.type in ("string_lit", "identifier")]
+    return (labels[0].text or b"").decode("utf-8", "replace").strip('"') if labels else None
 
 
 PASS_VARIABLES = "pcxguard_pass.tfvars.json"
