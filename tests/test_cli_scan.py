@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -293,3 +294,29 @@ def test_a_module_shared_by_two_roots_says_its_problem_once(tmp_path, capsys):
         (str(tmp_path / "mod" / "main.tf"), 5, "line 5: templatefile(var.path) is not read: its path is not a literal "
          "the source gives (a variable or an expression); its value is unknown")]
     assert data["summary"]["problems"] == 1 and code == 0
+
+
+def test_the_command_ends_with_the_exit_code_and_the_whole_report(capsys):
+    """``python -m pcxguard.cli`` (and the ``pcxguard`` script) end the process without freeing what the scan
+    built: the report is still written out whole, and the exit code is main()'s."""
+    import subprocess
+    import sys
+
+    code = main(["scan", CLI_PLAN, "--format", "json"])
+    expected = capsys.readouterr().out
+    done = subprocess.run([sys.executable, "-m", "pcxguard.cli", "scan", CLI_PLAN, "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert (done.returncode, done.stdout, done.stderr) == (code, expected, "") and code == 1
+
+
+def test_a_report_that_cannot_be_written_out_is_an_error_not_a_success():
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "pcxguard.cli", "scan", CLI_PLAN, "--format", "json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+                               env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader went away before the report was written (a closed pipe)
+    err = process.stderr.read().decode()
+    assert process.wait() in (2, 3) and "Traceback" not in err

@@ -172,3 +172,21 @@ def test_a_skipped_finding_that_would_pass_keeps_its_reason_in_every_format(caps
     assert f"| CKV2_PCX_3 | PASSED | `{ac}` |" in out and reason in out
     _, out, _ = _scan(capsys, str(root), "--format", "junitxml")
     assert f'<skipped message="{reason}"' in out
+
+
+def test_a_plan_is_not_read_again_for_skips_and_its_source_once(tmp_path, monkeypatch, capsys):
+    """A plan carries no skip comment: its findings do not make pcxguard read the (big) plan file a second
+    time; the .tf beside it, which can, is read once for all of its findings."""
+    from pcxguard import suppressions
+
+    read: list[str] = []
+    original = suppressions._read_lines.__wrapped__
+    monkeypatch.setattr(suppressions, "_read_lines", lambda stamp: read.append(stamp[0]) or original(stamp))
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    shutil.copy(TF.parent / "plan.json", alone / "plan.json")
+    assert main(["scan", str(alone / "plan.json"), "--format", "json"]) == 1
+    assert read == []
+    assert main(["scan", str(TF.parent), "--format", "json"]) == 1
+    capsys.readouterr()
+    assert read == [str(TF.resolve())]

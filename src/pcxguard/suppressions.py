@@ -146,24 +146,36 @@ def cloudformation_skips(file: str, logical_id: str) -> dict[str, str]:
     return found
 
 
+_TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def carries_skips(file: str | None, cloudformation: bool) -> bool:
+    """Whether a resource of ``file`` can carry a skip at all: a ``.tf`` file (comments) or a template
+    (``Metadata``); never a plan, which is not read again for them."""
+    return file is not None and (file.endswith(".tf") or (cloudformation and file.endswith(_TEMPLATE_SUFFIXES)))
+
+
+def skips_in(file: str, memo: dict[str, bool]) -> bool:
+    """Whether ``file`` (a ``.tf`` file or a template: ``carries_skips``) mentions a skip at all
+    (``memo``: one dict per scan, by the file's name)."""
+    mentions = memo.get(file)
+    if mentions is None:
+        mentions = memo[file] = _may_skip(os.path.abspath(file))
+    return mentions
+
+
 def skips_for(source: Any, memo: dict[str, bool] | None = None) -> dict[str, str]:
     """The skips that apply to one finding's resource (its ``Source``). ``memo``: one dict per scan, so
     that whether a file mentions a skip at all is asked once per file, not once per finding (a stat
     each: 38,000 of them for a big plan with its source, benchmarks/RESULTS.md)."""
     file = source.file
-    if not file:
+    if not file or not carries_skips(file, source.resource_type.startswith("AWS::")):
         return {}
-    if memo is not None:
-        mentions = memo.get(file)
-        if mentions is None:
-            mentions = memo[file] = _may_skip(os.path.abspath(file))
-        if not mentions:
-            return {}
+    if memo is not None and not skips_in(file, memo):
+        return {}
     if file.endswith(".tf"):
         return terraform_skips(file, source.start_line, source.end_line)
-    if source.resource_type.startswith("AWS::") and file.endswith((".yaml", ".yml", ".json", ".template")):
-        return cloudformation_skips(file, source.address)
-    return {}
+    return cloudformation_skips(file, source.address)
 
 
 def skip_reason(finding: Any, memo: dict[str, bool] | None = None) -> str | None:
