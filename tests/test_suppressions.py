@@ -179,6 +179,7 @@ def test_a_plan_is_not_read_again_for_skips_and_its_source_once(tmp_path, monkey
     time; the .tf beside it, which can, is read once for all of its findings."""
     from pcxguard import suppressions
 
+    suppressions.clear()  # what other tests read is cached by file stamp
     read: list[str] = []
     original = suppressions._read_lines.__wrapped__
     monkeypatch.setattr(suppressions, "_read_lines", lambda stamp: read.append(stamp[0]) or original(stamp))

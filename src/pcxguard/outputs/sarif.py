@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import orjson
+
 from pcxguard import __version__
 from pcxguard.catalogue import Policy, catalogue
 from pcxguard.engine import UNDECIDED_CHECK
@@ -89,10 +91,17 @@ def rule(entry: Policy) -> dict[str, Any]:
     }
 
 
-def _physical(source: Source, base: str) -> dict[str, Any] | None:
+def _physical(source: Source, base: str, memo: dict[str, dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    """``memo``: one per report, the artifact location of each file worked out once (a path's relation to
+    the base directory, per location, was a third of a big report's time)."""
     if not source.file:
         return None
-    location: dict[str, Any] = {"artifactLocation": artifact_location(source.file, base)}
+    artifact = memo.get(source.file) if memo is not None else None
+    if artifact is None:
+        artifact = artifact_location(source.file, base)
+        if memo is not None:
+            memo[source.file] = artifact
+    location: dict[str, Any] = {"artifactLocation": dict(artifact)}
     if source.start_line:
         region: dict[str, Any] = {"startLine": source.start_line}
         if source.end_line and source.end_line >= source.start_line:
@@ -101,16 +110,17 @@ def _physical(source: Source, base: str) -> dict[str, Any] | None:
     return location
 
 
-def _location(source: Source, base: str, **extra: Any) -> dict[str, Any]:
+def _location(source: Source, base: str, memo: dict[str, dict[str, Any]] | None = None, **extra: Any) -> dict[str, Any]:
     location: dict[str, Any] = dict(extra)
-    physical = _physical(source, base)
+    physical = _physical(source, base, memo)
     if physical:
         location["physicalLocation"] = physical
     location["logicalLocations"] = [{"fullyQualifiedName": source.address, "kind": "resource"}]
     return location
 
 
-def result(item: Reported, rule_index: dict[str, int], base: str | None = None) -> dict[str, Any]:
+def result(item: Reported, rule_index: dict[str, int], base: str | None = None,
+           memo: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     base = base or base_directory()
     f = item.finding
     if f.verdict is Verdict.UNKNOWN:
@@ -125,7 +135,7 @@ def result(item: Reported, rule_index: dict[str, int], base: str | None = None) 
         "ruleId": rule_id,
         "level": LEVELS.get(item.severity, "warning"),
         "message": {"text": text},
-        "locations": [_location(f.resource, base)],
+        "locations": [_location(f.resource, base, memo)],
         "partialFingerprints": {"pcxguard/v2": item.fingerprint},
         "properties": {"check": f.check_id, "verdict": f.verdict.value, "severity": item.severity,
                        "resourceType": f.resource.resource_type},
@@ -133,7 +143,8 @@ def result(item: Reported, rule_index: dict[str, int], base: str | None = None) 
     if rule_id in rule_index:
         out["ruleIndex"] = rule_index[rule_id]
     if f.related:
-        out["relatedLocations"] = [_location(s, base, id=i, message={"text": s.address}) for i, s in enumerate(f.related)]
+        out["relatedLocations"] = [_location(s, base, memo, id=i, message={"text": s.address})
+                                   for i, s in enumerate(f.related)]
     if f.fix:
         out["properties"]["fix"] = f.fix
     if f.missing:
@@ -177,6 +188,7 @@ def as_data(report: Report) -> dict[str, Any]:
     policies = list(catalogue().values())
     rule_index = {p.id: i for i, p in enumerate(policies)}
     base = base_directory(report.base_dir)
+    memo: dict[str, dict[str, Any]] = {}
     notifications = [
         {"level": "error" if p.fails_closed else "warning", "message": {"text": _problem_text(p)},
          "descriptor": {"id": "input-error" if p.fails_closed else "input-problem"},
@@ -187,7 +199,7 @@ def as_data(report: Report) -> dict[str, Any]:
         "tool": {"driver": {"name": "pcxguard", "version": __version__, "semanticVersion": __version__,
                             "informationUri": INFORMATION_URI,
                             "rules": [rule(p) for p in policies] + [INPUT_ERROR_RULE]}},
-        "results": [result(r, rule_index, base) for r in report.failed + report.unknown] + [
+        "results": [result(r, rule_index, base, memo) for r in report.failed + report.unknown] + [
             _skipped(s, rule_index, base) for s in report.skipped] + [
             input_error(p, len(policies), base) for p in report.fatal],
         "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
@@ -198,4 +210,11 @@ def as_data(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, **_: Any) -> str:
-    return json.dumps(as_data(report), indent=2) + "\n"
+    """orjson writes what ``json.dumps(indent=2)`` writes, ~9x faster, but non-ASCII characters as UTF-8 rather
+    than ``\\uXXXX`` escapes (the same JSON value), as the JSON report does; a lone surrogate (a hostile file
+    name) is not valid UTF-8: then the standard encoder escapes it."""
+    data = as_data(report)
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(data, indent=2) + "\n"
