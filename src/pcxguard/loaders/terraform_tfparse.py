@@ -84,6 +84,14 @@ _PROVIDER_MAP = re.compile(r"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?)\s*=\s*([A-Z
 _TRAVERSAL = re.compile(r"\b(?:module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.)*[a-z][a-z0-9_]*_[a-z0-9_]+\.[A-Za-z_][\w-]*"
                         r"(?:\[[^\]]*\])?(?:\.[A-Za-z_][\w-]*)*")
 _EMPTY_LITERALS = {"0", "{}", "[]", "toset([])", "tomap({})", "tolist([])"}
+# The arguments pcxguard reads that the AWS provider's schema types as bool. Terraform converts what the
+# source writes to the argument's type before the provider (or a plan) sees it, and go-cty converts exactly
+# the strings "true" / "1" and "false" / "0" to a bool ("True", "yes" or a number are errors). A plan holds
+# the converted value; the source holds what was written, so the source is read as terraform converts it.
+_BOOLEAN_ARGUMENTS = frozenset({"auto_accept", "enable_dns_support", "enable_dns_hostnames",
+                                "allow_remote_vpc_dns_resolution", "assign_generated_ipv6_cidr_block",
+                                "ipv6_native", "self", "egress"})
+_CTY_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
 class TfparseUnavailable(RuntimeError):
@@ -888,6 +896,8 @@ class TfparseReader:
                 return result
             else:
                 return None
+        if isinstance(result, str) and path[-1] in _BOOLEAN_ARGUMENTS and result in _CTY_BOOLEANS:
+            return _CTY_BOOLEANS[result]  # auto_accept = "true": the bool terraform makes of it
         return result
 
     def _translate(self, raw: Any, instance: Instance, attribute: str) -> Any:
