@@ -16,3 +16,52 @@ def test_unknown_verdicts_reach_checkov_through_ckv2_pcx_0():
     assert record["check_result"]["result"] == "FAILED"
     assert any("CKV2_PCX_11" in line for line in record["details"])
     assert run.verdict("plan.json", "CKV2_PCX_0", "aws_vpc_security_group_ingress_rule.a_from_b") == "PASSED"
+
+
+def test_pcx0_a_module_input_is_not_given_with_var_file(tmp_path):
+    # found in the trust sweep: AkalankaDilshan/AWS-VPC-Peering-Architect, whose module's route for_each reads
+    # var.peer_vpc_cidr, a module input, was told "give var.peer_vpc_cidr a value (--var-file, terraform.tfvars
+    # or *.auto.tfvars)": those set root variables only, so the hint could not settle it
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "main.tf").write_text('''provider "aws" {
+  region = "us-east-1"
+}
+variable "root_tables" {
+  type = list(string)
+}
+data "aws_route_tables" "all" {
+  vpc_id = "vpc-0123456789abcdef0"
+}
+module "m" {
+  source = "./m"
+  tables = data.aws_route_tables.all.ids
+}
+resource "aws_route" "root" {
+  for_each                  = toset(var.root_tables)
+  route_table_id            = each.value
+  destination_cidr_block    = "10.1.0.0/16"
+  vpc_peering_connection_id = "pcx-0123456789abcdef0"
+}
+''')
+    (tmp_path / "m" / "main.tf").write_text('''variable "tables" {
+  type = list(string)
+}
+resource "aws_route" "each" {
+  for_each                  = toset(var.tables)
+  route_table_id            = each.value
+  destination_cidr_block    = "10.1.0.0/16"
+  vpc_peering_connection_id = "pcx-0123456789abcdef0"
+}
+''')
+    missing = {f.resource.address: f.missing for f in analyse(load_root_module_tfparse(str(tmp_path))).findings
+               if f.check_id == "CKV2_PCX_2"}
+    assert missing["module.m.aws_route.each"] == (
+        "for_each of module.m.aws_route.each (toset(var.tables)) gives no instance from the source: empty or not "
+        "known (give the input var.tables of module.m a value the source knows (a literal in the module call, or a "
+        "root variable with a value via --var-file, terraform.tfvars or *.auto.tfvars), or scan the plan)",)
+    assert missing["aws_route.root"] == (
+        "for_each of aws_route.root (toset(var.root_tables)) gives no instance from the source: empty or not known "
+        "(give var.root_tables a value (--var-file, terraform.tfvars or *.auto.tfvars), or scan the plan)",)

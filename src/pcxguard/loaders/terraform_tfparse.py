@@ -680,11 +680,11 @@ class TfparseReader:
             # (a count from a data source), never a positive whole number
             if counted and not (type(count) is int and count > 0):
                 self._unexpand(first, prefix + ident, f"count of {prefix}{ident} is not known from the source",
-                               _hint_for_text(block.attributes.get("count") if block else None))
+                               _hint_for_text(block.attributes.get("count") if block else None, prefix))
                 continue
             if has_for_each and (first.index is None or _is_marker(first.raw.get("for_each"))):
                 self._unexpand(first, prefix + ident, f"for_each of {prefix}{ident} is not known from the source",
-                               self._how_to_know(first.raw.get("for_each"), "for_each"))
+                               self._how_to_know(first.raw.get("for_each"), "for_each", prefix))
                 continue
             for instance in instances:
                 self.instances[instance.address] = instance
@@ -735,7 +735,7 @@ class TfparseReader:
                 what = "count" if "count" in entry else "for_each"
                 self.unexpanded.append(Unexpanded("module", base.rstrip("."),
                                                   f"{what} of {base.rstrip('.')} is not known from the source",
-                                                  self._how_to_know(entry.get(what), what),
+                                                  self._how_to_know(entry.get(what), what, _caller(base)),
                                                   self._original_file(meta), meta.get("line_start")))
         return skipped
 
@@ -759,12 +759,12 @@ class TfparseReader:
             return None, None
         return frozenset(block.attributes), block.nested
 
-    def _how_to_know(self, value: Any, what: str) -> str:
+    def _how_to_know(self, value: Any, what: str, prefix: str) -> str:
+        """How to make a count / for_each known that ``prefix``'s module instance evaluates."""
         names = _marker_names(value)
         variables = [n[4:].split(".")[0].split("[")[0] for n in names if n.startswith("var.")]
         if variables:
-            return (f"give {', '.join('var.' + v for v in variables)} a value (--var-file, terraform.tfvars or "
-                    "*.auto.tfvars), or scan the plan")
+            return _give_variables(variables, prefix)
         return f"scan the plan (terraform show -json), where terraform has expanded the {what}"
 
     def _missing_blocks(self, seen: dict[tuple[str, str], list[Instance]], skipped: list[str]) -> None:
@@ -794,7 +794,7 @@ class TfparseReader:
                             f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
                 attributes, nested = self._block_syntax(block, prefix)
                 self.unexpanded.append(Unexpanded(block.labels[0], prefix + ident, what,
-                                                  _hint_for_text(repeat), block.file, block.start_line,
+                                                  _hint_for_text(repeat, prefix), block.file, block.start_line,
                                                   attributes, nested))
             for name, call in syntax.modules.items():
                 child = f"{prefix}module.{name}"
@@ -812,7 +812,7 @@ class TfparseReader:
                 self.unexpanded.append(Unexpanded(
                     "module", child, f"{'count' if 'count' in call.attributes else 'for_each'} of {child} "
                     f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known",
-                    _hint_for_text(repeat), call.file, call.start_line))
+                    _hint_for_text(repeat, prefix), call.file, call.start_line))
 
     def _module_not_on_disk(self, prefix: str, name: str, call: SyntaxBlock, directory: str | None) -> None:
         source = string_literal(call.attributes.get("source")) or call.attributes.get("source", "?")
@@ -1311,12 +1311,30 @@ def _marker_names(value: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _hint_for_text(expression: str | None) -> str:
+def _hint_for_text(expression: str | None, prefix: str) -> str:
+    """How to make known an expression of ``prefix``'s module instance ("" for the root module)."""
     variables = sorted(set(re.findall(r"\bvar\.([A-Za-z_][\w-]*)", expression or "")))
     if variables:
-        return (f"give {', '.join('var.' + v for v in variables)} a value (--var-file, terraform.tfvars or "
-                "*.auto.tfvars), or scan the plan")
+        return _give_variables(variables, prefix)
     return "scan the plan (terraform show -json), where terraform has expanded it"
+
+
+def _caller(prefix: str) -> str:
+    """The prefix of the module instance whose code holds the call of ``prefix``'s module ("" for the root)."""
+    head, _, _ = prefix.rstrip(".").rpartition("module.")
+    return head
+
+
+def _give_variables(variables: list[str], prefix: str) -> str:
+    """Root variables are given with --var-file or tfvars; a module's variables are its inputs, which only
+    the module call sets (those files set root variables only)."""
+    names = ", ".join("var." + v for v in variables)
+    if not prefix:
+        return f"give {names} a value (--var-file, terraform.tfvars or *.auto.tfvars), or scan the plan"
+    inputs = "input" if len(variables) == 1 else "inputs"
+    return (f"give the {inputs} {names} of {prefix.rstrip('.')} a value the source knows (a literal in the module "
+            "call, or a root variable with a value via --var-file, terraform.tfvars or *.auto.tfvars), or scan the "
+            "plan")
 
 
 def _collect_targets(value: Any, found: list[Any]) -> None:
