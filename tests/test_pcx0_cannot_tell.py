@@ -65,3 +65,50 @@ resource "aws_route" "each" {
     assert missing["aws_route.root"] == (
         "for_each of aws_route.root (toset(var.root_tables)) gives no instance from the source: empty or not known "
         "(give var.root_tables a value (--var-file, terraform.tfvars or *.auto.tfvars), or scan the plan)",)
+
+
+def test_pcx0_a_data_source_in_an_interpolation_is_named_as_a_data_source(tmp_path):
+    # found in the trust sweep: thomasbiddle/terraform-aws-vpc-peering writes peer_vpc_id =
+    # "${data.aws_vpc.peer_dst_vpc.id}" (Terraform 0.11 style); the "cannot tell" said "give the value a form the
+    # source can evaluate", though no form can: the value is read from AWS (and dcos-terraform's
+    # "${var.remote_vpc_id}" did not name the variable to give). "${X}" is X (Terraform 0.12+), so it is named as
+    # the bare reference is
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    (tmp_path / "main.tf").write_text('''provider "aws" {
+  region = "us-east-1"
+}
+variable "peer_vpc_id" {
+  type = string
+}
+data "aws_vpc" "peer" {
+  id = var.peer_vpc_id
+}
+resource "aws_vpc" "a" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc_peering_connection" "quoted" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = "${data.aws_vpc.peer.id}"
+  auto_accept = true
+}
+resource "aws_vpc_peering_connection" "quoted_variable" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = "${var.peer_vpc_id}"
+  auto_accept = true
+}
+resource "aws_vpc_peering_connection" "bare" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = data.aws_vpc.peer.id
+  auto_accept = true
+}
+''')
+    missing = {f.resource.address: f.missing for f in analyse(load_root_module_tfparse(str(tmp_path))).findings
+               if f.check_id == "CKV2_PCX_1"}
+    expected = ("the accepter VPC: data.aws_vpc.peer.id is read from AWS when Terraform plans (a data source) (scan "
+                "the plan, or list the resource in the inventory of known VPCs)",)
+    assert missing == {"aws_vpc_peering_connection.quoted": expected, "aws_vpc_peering_connection.bare": expected,
+                       "aws_vpc_peering_connection.quoted_variable": (
+                           "the accepter VPC: var.peer_vpc_id has no value in the source (give var.peer_vpc_id a "
+                           "value: --var-file FILE, terraform.tfvars or *.auto.tfvars, or a default)",)}

@@ -135,6 +135,9 @@ _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _OPTIONAL_OF_EACH = re.compile(r'lookup\(\s*each\.value\s*,\s*"([A-Za-z_][\w-]*)"\s*,\s*null\s*\)'
                                r'|try\(\s*each\.value\.([A-Za-z_][\w-]*)\s*,\s*null\s*\)')
 _ANY_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+_WHOLE_INTERPOLATION = re.compile(r'"\$\{\s*([^{}"]+?)\s*\}"')  # a template that is one interpolation: its expression
+_NAMED_TRAVERSAL = re.compile(r"(?:data\.[a-z][a-z0-9_]*|var|local|module)\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?"
+                              r"(?:\.[A-Za-z_][\w-]*)*")
 
 
 def data_unknown(text: str) -> Unknown:
@@ -1029,6 +1032,10 @@ class TfparseReader:
         targets = self._syntax_targets(instance, attribute)
         if len(targets) == 1 and _TRAVERSAL.fullmatch(text.strip()):
             return targets[0]
+        whole = _WHOLE_INTERPOLATION.fullmatch(text.strip())
+        if whole and _NAMED_TRAVERSAL.fullmatch(whole.group(1)):
+            # "${data.x.y.id}" is data.x.y.id, "${var.v}" var.v (Terraform 0.11 style): read as the bare reference is
+            return self._marker({"__attribute__": whole.group(1)}, instance, attribute)
         optional = _OPTIONAL_OF_EACH.fullmatch(text.strip())
         if optional:
             # null when the element lacks the key; tfparse keeps a key whose value it could not compute (as
