@@ -112,3 +112,44 @@ resource "aws_vpc_peering_connection" "bare" {
                        "aws_vpc_peering_connection.quoted_variable": (
                            "the accepter VPC: var.peer_vpc_id has no value in the source (give var.peer_vpc_id a "
                            "value: --var-file FILE, terraform.tfvars or *.auto.tfvars, or a default)",)}
+
+
+def test_pcx0_a_variable_that_has_a_value_is_not_asked_for(tmp_path):
+    # found in the trust sweep: QuiNovas/terraform-aws-vpc-peering's count = var.route_ipv6 ? <data source> : 0
+    # was hinted "give var.route_ipv6 a value", though the variable has one (its default): what is not known
+    # is the data source, so only the plan settles it
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    (tmp_path / "main.tf").write_text('''provider "aws" {
+  region = "us-east-1"
+}
+variable "route_ipv6" {
+  type    = bool
+  default = true
+}
+variable "tables" {
+  type = list(string)
+}
+data "aws_route_tables" "all" {
+  vpc_id = "vpc-0123456789abcdef0"
+}
+resource "aws_route" "from_data" {
+  count                     = var.route_ipv6 ? length(data.aws_route_tables.all.ids) : 0
+  route_table_id            = data.aws_route_tables.all.ids[count.index]
+  destination_cidr_block    = "10.1.0.0/16"
+  vpc_peering_connection_id = "pcx-0123456789abcdef0"
+}
+resource "aws_route" "from_both" {
+  count                     = var.route_ipv6 ? length(var.tables) : 0
+  route_table_id            = var.tables[count.index]
+  destination_cidr_block    = "10.1.0.0/16"
+  vpc_peering_connection_id = "pcx-0123456789abcdef0"
+}
+''')
+    missing = {f.resource.address: f.missing for f in analyse(load_root_module_tfparse(str(tmp_path))).findings
+               if f.check_id == "CKV2_PCX_2"}
+    assert missing["aws_route.from_data"][0].endswith(
+        "(scan the plan (terraform show -json), where terraform has expanded it)")
+    assert missing["aws_route.from_both"][0].endswith(
+        "(give var.tables a value (--var-file, terraform.tfvars or *.auto.tfvars), or scan the plan)")

@@ -683,7 +683,7 @@ class TfparseReader:
             # (a count from a data source), never a positive whole number
             if counted and not (type(count) is int and count > 0):
                 self._unexpand(first, prefix + ident, f"count of {prefix}{ident} is not known from the source",
-                               _hint_for_text(block.attributes.get("count") if block else None, prefix))
+                               self._hint_for_text(block.attributes.get("count") if block else None, prefix))
                 continue
             if has_for_each and (first.index is None or _is_marker(first.raw.get("for_each"))):
                 self._unexpand(first, prefix + ident, f"for_each of {prefix}{ident} is not known from the source",
@@ -762,6 +762,16 @@ class TfparseReader:
             return None, None
         return frozenset(block.attributes), block.nested
 
+    def _hint_for_text(self, expression: str | None, prefix: str) -> str:
+        """How to make known an expression of ``prefix``'s module instance ("" for the root module): the
+        variables it reads that have no value (a variable the probes show a value for is not the gap)."""
+        probes = getattr(self, "_probes", {}).get(prefix, {})
+        variables = [v for v in sorted(set(re.findall(r"\bvar\.([A-Za-z_][\w-]*)", expression or "")))
+                     if (value := probes.get(("ref", f"var.{v}"))) is None or _marker_names(value)]
+        if variables:
+            return _give_variables(variables, prefix)
+        return "scan the plan (terraform show -json), where terraform has expanded it"
+
     def _how_to_know(self, value: Any, what: str, prefix: str) -> str:
         """How to make a count / for_each known that ``prefix``'s module instance evaluates."""
         names = _marker_names(value)
@@ -797,7 +807,7 @@ class TfparseReader:
                             f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
                 attributes, nested = self._block_syntax(block, prefix)
                 self.unexpanded.append(Unexpanded(block.labels[0], prefix + ident, what,
-                                                  _hint_for_text(repeat, prefix), block.file, block.start_line,
+                                                  self._hint_for_text(repeat, prefix), block.file, block.start_line,
                                                   attributes, nested))
             for name, call in syntax.modules.items():
                 child = f"{prefix}module.{name}"
@@ -815,7 +825,7 @@ class TfparseReader:
                 self.unexpanded.append(Unexpanded(
                     "module", child, f"{'count' if 'count' in call.attributes else 'for_each'} of {child} "
                     f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known",
-                    _hint_for_text(repeat, prefix), call.file, call.start_line))
+                    self._hint_for_text(repeat, prefix), call.file, call.start_line))
 
     def _module_not_on_disk(self, prefix: str, name: str, call: SyntaxBlock, directory: str | None) -> None:
         source = string_literal(call.attributes.get("source")) or call.attributes.get("source", "?")
@@ -1318,12 +1328,6 @@ def _marker_names(value: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _hint_for_text(expression: str | None, prefix: str) -> str:
-    """How to make known an expression of ``prefix``'s module instance ("" for the root module)."""
-    variables = sorted(set(re.findall(r"\bvar\.([A-Za-z_][\w-]*)", expression or "")))
-    if variables:
-        return _give_variables(variables, prefix)
-    return "scan the plan (terraform show -json), where terraform has expanded it"
 
 
 def _caller(prefix: str) -> str:
