@@ -153,3 +153,58 @@ resource "aws_route" "from_both" {
         "(scan the plan (terraform show -json), where terraform has expanded it)")
     assert missing["aws_route.from_both"][0].endswith(
         "(give var.tables a value (--var-file, terraform.tfvars or *.auto.tfvars), or scan the plan)")
+
+
+def test_pcx0_a_count_over_a_variable_that_defaults_to_null_is_known(tmp_path):
+    # found in the trust sweep: fuxingloh/terraform-aws-vpc-peering declares one object variable per region,
+    # default = null, and count = local.<a> && local.<b> ? 1 : 0 with local.<r> = var.<r> != null: terraform
+    # makes no instance, and the source says so, yet 1,989 "cannot tell" findings asked to scan the plan
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    (tmp_path / "m").mkdir()
+    (tmp_path / "main.tf").write_text('''provider "aws" {
+  region = "us-east-1"
+}
+variable "east" {
+  type    = object({ vpc_id = string })
+  default = null
+}
+variable "west" {
+  type = object({ vpc_id = string })
+}
+locals {
+  east = var.east != null
+}
+resource "aws_vpc_peering_connection" "null_default" {
+  count       = local.east ? 1 : 0
+  vpc_id      = var.east.vpc_id
+  peer_vpc_id = "vpc-0123456789abcdef0"
+}
+resource "aws_vpc_peering_connection" "no_value" {
+  count       = var.west != null ? 1 : 0
+  vpc_id      = var.west.vpc_id
+  peer_vpc_id = "vpc-0123456789abcdef0"
+}
+module "m" {
+  source = "./m"
+}
+module "m_given" {
+  source = "./m"
+  peer   = var.west
+}
+''')
+    (tmp_path / "m" / "main.tf").write_text('''variable "peer" {
+  type    = object({ vpc_id = string })
+  default = null
+}
+resource "aws_vpc_peering_connection" "p" {
+  count       = var.peer == null ? 0 : 1
+  vpc_id      = var.peer.vpc_id
+  peer_vpc_id = "vpc-0123456789abcdef0"
+}
+''')
+    addresses = {f.resource.address for f in analyse(load_root_module_tfparse(str(tmp_path))).findings}
+    # known empty: no instance, no finding; not known (a variable without a value, a module input the call
+    # gives from one): still "cannot tell"
+    assert addresses == {"aws_vpc_peering_connection.no_value", "module.m_given.aws_vpc_peering_connection.p"}

@@ -718,9 +718,20 @@ class TfparseReader:
             if ref.startswith(("data.", "local.")) or not ref.startswith(("var.", "module.")):
                 return False  # a data source, a resource attribute, an undeclared local: known at apply
             probed = probes.get(("ref", ref), None)
-            if probed is None or _marker_names(probed):
+            if (probed is None or _marker_names(probed)) and not self._null_by_default(prefix, ref, syntax):
                 return False  # tfparse evaluates length(unknown) as 0: the inputs must be known too
         return True
+
+    def _null_by_default(self, prefix: str, ref: str, syntax: ModuleSyntax) -> bool:
+        """Whether ``var.NAME`` is null: declared with ``default = null`` and given no value (tfparse shows
+        such a variable as it shows one without a value, but evaluates it as null). A root variable given
+        in a variables file has its value in the probes; a module input counts only when the call omits it."""
+        name = ref[len("var."):] if ref.startswith("var.") else None
+        declared = syntax.variables.get(name) if name else None
+        if declared is None or (declared.attributes.get("default") or "").strip() != "null":
+            return False
+        call = self._module_calls.get(prefix) if prefix else None
+        return not prefix or (call is not None and name not in call)
 
     def _unknown_module_counts(self) -> list[str]:
         """Module instances tfparse made up for a count / for_each it could not read."""
