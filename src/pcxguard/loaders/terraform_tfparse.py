@@ -982,6 +982,13 @@ class TfparseReader:
                         except (KeyError, IndexError, TypeError):
                             passed = Unknown(f"{text} of {instance.address} is not known from the source")
                 return passed
+            if self._undeclared_variable(prefix, name):
+                file = instance.file or self.directory
+                message = (f"{attribute} of {instance.address} refers to var.{name}, which its module does not "
+                           "declare (terraform refuses the configuration: reference to undeclared input variable)")
+                if not any(p.message == message for p in self.problems):
+                    self.problems.append(LoadProblem(file, message, instance.address, instance.start_line, True))
+                return Unknown(f"{attribute} of {instance.address}: var.{name} is not declared", "declare it")
             if not instance.module:
                 return Unknown(f"var.{name} has no value in the source",
                                f"give var.{name} a value: --var-file FILE, terraform.tfvars or *.auto.tfvars, "
@@ -1021,6 +1028,20 @@ class TfparseReader:
                     break
                 module = module[:-1]
         return Unknown(f"{text} in {instance.address} is not known from the source")
+
+    def _undeclared_variable(self, prefix: str, name: str) -> bool:
+        """Whether the module instance's code, read whole (every file valid HCL, no ``.tf.json`` file, which
+        is not read), declares no variable ``name`` (never when that is not certain)."""
+        directory = self._directory_of(prefix)
+        syntax = self.scope.module_dirs.get(directory) if directory else None
+        if syntax is None or not syntax.files or any(f.error for f in syntax.files):
+            return False
+        try:
+            if any(n.endswith(".tf.json") for n in os.listdir(syntax.directory)):
+                return False
+        except OSError:
+            return False
+        return name not in syntax.variables
 
     def _declared(self, module: tuple[ModuleStep, ...], rtype: str, name: str) -> bool:
         directory = self._directory_of(_module_prefix(module))
