@@ -1158,7 +1158,10 @@ class TfparseReader:
         found = self._provider_block(prefix, local_name)
         if found is None:
             return unknown_provider(local_name, "declare the provider with a region (AWS_REGION from the environment "
-                                                "is not in the source)", f"{prefix.rstrip('.')}:{local_name}")
+                                                "is not in the source)", f"{prefix.rstrip('.')}:{local_name}",
+                                    "declare the provider with an assume_role role_arn or a single allowed_account_ids "
+                                    "entry (the credentials of the environment are not in the source), or set the "
+                                    "account in the inventory of known VPCs in .pcxguard.yaml")
         where, name, entry = found
         label = name if not where else f"{name} in {where.rstrip('.')}"
         attributes: dict[str, Any] = {}
