@@ -340,6 +340,6 @@ resource "aws_vpc_peering_connection" "ba" {
     assert [(p.address, p.message, p.line, p.fails_closed) for p in estate.problems] == [(
         "aws_vpc_peering_connection.ab",
         "peer_region of aws_vpc_peering_connection.ab refers to var.undeclared_region, which its module does not "
-        "declare (terraform refuses the configuration: reference to undeclared input variable)", 13, True)]
+        "declare (terraform rejects it as a reference to an undeclared input variable)", 13, True)]
     verdicts = {(f.check_id, f.resource.address): f.verdict.name for f in analyse(estate).findings}
     assert verdicts[("CKV2_PCX_16", "aws_vpc_peering_connection.ba")] == "UNKNOWN"

@@ -985,7 +985,7 @@ class TfparseReader:
             if self._undeclared_variable(prefix, name):
                 file = instance.file or self.directory
                 message = (f"{attribute} of {instance.address} refers to var.{name}, which its module does not "
-                           "declare (terraform refuses the configuration: reference to undeclared input variable)")
+                           "declare (terraform rejects it as a reference to an undeclared input variable)")
                 if not any(p.message == message for p in self.problems):
                     self.problems.append(LoadProblem(file, message, instance.address, instance.start_line, True))
                 return Unknown(f"{attribute} of {instance.address}: var.{name} is not declared", "declare it")
