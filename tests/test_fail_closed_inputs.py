@@ -303,3 +303,43 @@ def test_pcxguard_path_fails_closed_on_a_broken_value(tmp_path, capsys):
     assert code == 2
     assert f"plan.json:1: aws_vpc.island: cidr_block '{BAD_CIDR}' of aws_vpc.island is not a valid CIDR block" in err
     assert "pcxguard: 1 broken input(s) (above): the answer cannot be trusted until they are fixed" in err
+
+
+def test_a_reference_to_an_undeclared_variable_fails_its_resource_closed(tmp_path):
+    # found in the trust sweep: OT-CLOUD-KIT/terraform-aws-vpc-peering sets peer_region =
+    # var.peer_acceptor_region, a variable no file declares; terraform refuses the configuration ("Reference to
+    # undeclared input variable"), but the scan said "cannot tell ... give var.peer_acceptor_region a value",
+    # which no variables file can do
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    (tmp_path / "main.tf").write_text('''provider "aws" {
+  region = "us-east-1"
+}
+variable "declared" {
+  type = string
+}
+resource "aws_vpc" "a" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc" "b" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_vpc_peering_connection" "ab" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = aws_vpc.b.id
+  peer_region = var.undeclared_region
+}
+resource "aws_vpc_peering_connection" "ba" {
+  vpc_id      = aws_vpc.b.id
+  peer_vpc_id = aws_vpc.a.id
+  peer_region = var.declared
+}
+''')
+    estate = load_root_module_tfparse(str(tmp_path))
+    assert [(p.address, p.message, p.line, p.fails_closed) for p in estate.problems] == [(
+        "aws_vpc_peering_connection.ab",
+        "peer_region of aws_vpc_peering_connection.ab refers to var.undeclared_region, which its module does not "
+        "declare (terraform rejects it as a reference to an undeclared input variable)", 13, True)]
+    verdicts = {(f.check_id, f.resource.address): f.verdict.name for f in analyse(estate).findings}
+    assert verdicts[("CKV2_PCX_16", "aws_vpc_peering_connection.ba")] == "UNKNOWN"

@@ -46,3 +46,39 @@ def test_pcx13_not_asked_is_not_judged_and_unknown_option_is_unknown():
     assert list(pcx13_peering_dns.evaluate(e, Settings())) == []
     p.requester_options = PeeringOptions(Unknown("dns option"), p.source)
     assert only(pcx13_peering_dns.evaluate(e, Settings())).verdict is Verdict.UNKNOWN
+
+
+def test_pcx13_raw_boolean_strings_are_read_as_terraform_converts_them(tmp_path):
+    # found in the trust sweep (string booleans in public Terraform): "true" for a DNS flag or option was a
+    # fail-closed input problem on the VPC, and an option written "true" was silently read as "not asked"
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    (tmp_path / "main.tf").write_text('''provider "aws" {
+  region = "us-east-1"
+}
+resource "aws_vpc" "a" {
+  cidr_block           = "10.0.0.0/16"
+  enable_dns_support   = "true"
+  enable_dns_hostnames = "1"
+}
+resource "aws_vpc" "b" {
+  cidr_block           = "10.1.0.0/16"
+  enable_dns_hostnames = "false"
+}
+resource "aws_vpc_peering_connection" "ab" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = aws_vpc.b.id
+  auto_accept = true
+  requester {
+    allow_remote_vpc_dns_resolution = "true"
+  }
+}
+''')
+    estate = load_root_module_tfparse(str(tmp_path))
+    assert estate.problems == []
+    assert (estate.vpcs["aws_vpc.a"].dns_support, estate.vpcs["aws_vpc.a"].dns_hostnames) == (True, True)
+    assert estate.vpcs["aws_vpc.b"].dns_hostnames is False
+    [f] = [f for f in analyse(estate).findings if f.check_id == "CKV2_PCX_13"]
+    assert f.verdict is Verdict.FAILED and f.resource.address == "aws_vpc_peering_connection.ab"
+    assert "aws_vpc.b" in f.message and "hostnames" in f.message

@@ -171,3 +171,32 @@ def test_in_terraform_the_fix_is_an_aws_route_on_the_main_route_table_id():
     assert _fix_estate(cloudformation=False).fix == (
         'Add an aws_route with route_table_id = DevVpc.main_route_table_id, destination_cidr_block = "10.0.1.0/24" '
         "and vpc_peering_connection_id = VpcPeeringConnection.id (the main route table of DevVpc).")
+
+
+def test_a_peer_that_routes_back_from_some_tables_only_is_named_by_the_tables_that_do_not():
+    # found in the trust sweep: SkeltonThatcher/aws-vpc-peering-terraform and annagtaraujo/Terraform-VPC-Peering
+    # route back from the peer's public tables while its private subnets use the main table, which has no
+    # route back. The verdict is right (replies from those subnets are dropped) but the message said the peer
+    # "has no route back", which its public table contradicts, and did not say which subnets cannot answer.
+    b = _two_vpcs_with_tables()
+    b.subnet("aws_subnet.a_pub", "aws_vpc.a", "10.0.1.0/24", table="rt_a")
+    b.subnet("aws_subnet.b_pub", "aws_vpc.b", "10.1.1.0/24", table="rt_b")
+    b.subnet("aws_subnet.b_priv", "aws_vpc.b", "10.1.3.0/24")
+    b.subnet("aws_subnet.b_priv2", "aws_vpc.b", "10.1.4.0/24")
+    b.route("aws_route.a_to_b", "rt_a", "10.1.0.0/16", "pcx")
+    b.route("aws_route.b_to_a", "rt_b", "10.0.0.0/16", "pcx")
+    finding = only(b.done(), "CKV2_PCX_2", "aws_route.a_to_b")
+    assert finding.verdict is Verdict.FAILED
+    assert finding.message == (
+        "aws_route.a_to_b sends 10.1.0.0/16 over pcx to aws_vpc.b, but only part of aws_vpc.b routes 10.0.1.0/24 "
+        "back over pcx (rt_b does; the subnets using rt_a: aws_subnet.a_pub): "
+        "main route table of aws_vpc.b lacks 10.0.1.0/24 (the table of aws_subnet.b_priv, aws_subnet.b_priv2). "
+        "Traffic to the subnets on those tables arrives and their replies are dropped: each VPC must route the "
+        "other's range to the peering connection (VPC Peering Guide, routing).")
+    # a peer with no route back anywhere keeps its wording, and names the subnets on the table that lacks it
+    b = _two_vpcs_with_tables()
+    b.subnet("aws_subnet.b_priv", "aws_vpc.b", "10.1.3.0/24")
+    b.route("aws_route.a_to_b", "rt_a", "10.1.0.0/16", "pcx")
+    assert only(b.done(), "CKV2_PCX_2", "aws_route.a_to_b").message.startswith(
+        "aws_route.a_to_b sends 10.1.0.0/16 over pcx to aws_vpc.b, but aws_vpc.b has no route back over pcx to "
+        "10.0.0.0/16 (")

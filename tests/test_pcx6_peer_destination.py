@@ -66,3 +66,23 @@ def test_pcx6_unknown_destination_and_peer_outside_scan_are_unknown():
     assert findings["aws_route.unknown_dest"].verdict is Verdict.UNKNOWN
     assert findings["aws_route.outside"].verdict is Verdict.UNKNOWN
     assert "vpc-0outside" in findings["aws_route.outside"].missing[0]
+
+
+def test_pcx6_default_route_to_an_unknown_peer_names_it_in_words():
+    # found in the trust sweep (peers read from data.aws_vpc, as in QuiNovas/terraform-aws-vpc-peering): a
+    # default route over a peering whose peer VPC is unknown failed, rightly, but the message printed the
+    # model's debugging form "<unknown: data.aws_vpc.x.id ...>" twice and the fix pointed the route at it
+    e = pair_estate()
+    peer(e, "ax", "a", "x").accepter_vpc = Unknown(
+        "data.aws_vpc.x.id is read from AWS when Terraform plans (a data source)", "scan the plan")
+    t = table(e, "a", "a")
+    route(e, "default", t, "0.0.0.0/0", "aws_vpc_peering_connection.ax")
+    f = only(pcx6_peer_destination.evaluate(e, Settings()))
+    assert f.verdict is Verdict.FAILED and "<unknown" not in f.message + (f.fix or "")
+    assert f.message.startswith(
+        "aws_route.default sends 0.0.0.0/0 over aws_vpc_peering_connection.ax to an unknown VPC (data.aws_vpc.x.id "
+        "is read from AWS when Terraform plans (a data source)), but a VPC owns only blocks of at most /16 (IPv4) "
+        "or /44 (IPv6); 0.0.0.0/0 is a range wider than any VPC block, so beyond the peer.")
+    assert f.fix is not None and f.fix.startswith(
+        "Point aws_route.default at the peer VPC's own block(s) (blocks of at most /16 (IPv4) or /44 (IPv6)) or "
+        "remove it;")

@@ -105,3 +105,105 @@ def test_rule_8_cannot_tell_names_what_would_settle_the_account():
     assert result.verdict.value == "UNKNOWN"
     assert "the requester account: the account of provider aws (give the provider an assume_role role_arn or a " \
         "single allowed_account_ids entry)" in result.missing
+
+
+RAW_PAIR = '''provider "aws" {
+  region = "us-east-1"
+}
+variable "auto" {
+  type    = string
+  default = true
+}
+resource "aws_vpc" "a" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc" "b" {
+  cidr_block = "10.1.0.0/16"
+}
+resource "aws_vpc_peering_connection" "ab" {
+  vpc_id      = aws_vpc.a.id
+  peer_vpc_id = aws_vpc.b.id
+  auto_accept = AUTO
+}
+'''
+
+
+def _raw_pcx8(tmp_path, auto: str) -> tuple[list[tuple[str, str, str]], list[tuple[str, bool]]]:
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    (tmp_path / "main.tf").write_text(RAW_PAIR.replace("AUTO", auto))
+    estate = load_root_module_tfparse(str(tmp_path))
+    found = [(f.check_id, f.verdict.name, f.message) for f in analyse(estate).findings if f.check_id == "CKV2_PCX_8"]
+    return found, [(p.message, p.fails_closed) for p in estate.problems]
+
+
+def test_pcx8_raw_auto_accept_written_as_a_string_is_read_as_terraform_converts_it(tmp_path):
+    # found in the trust sweep: MohitGupta1010/VPC-Peering_NACL (auto_accept = "true") and
+    # thomasbiddle/terraform-aws-vpc-peering (auto_accept = "${var.auto_accept}", a string variable) failed
+    # closed, although terraform converts "true" / "1" and "false" / "0" to the argument's bool (go-cty)
+    message = ("aws_vpc_peering_connection.ab joins aws_vpc.a and aws_vpc.b within one account and region and is "
+               "auto-accepted.")
+    for written in ('"true"', '"1"', '"${var.auto}"', "var.auto"):
+        assert _raw_pcx8(tmp_path, written) == ([("CKV2_PCX_8", "PASSED", message)], []), written
+    found, problems = _raw_pcx8(tmp_path, '"false"')
+    assert [v for _, v, _ in found] == ["FAILED"] and problems == []
+    assert "neither sets auto_accept nor has an accepter" in found[0][2]
+
+
+def test_pcx8_raw_auto_accept_terraform_refuses_still_fails_closed(tmp_path):
+    for written, shown in (('"True"', "'True'"), ("1", "1"), ('"yes"', "'yes'")):
+        found, problems = _raw_pcx8(tmp_path, written)
+        assert problems == [(f"auto_accept of aws_vpc_peering_connection.ab is {shown}, not true or false", True)]
+        assert [v for _, v, _ in found] == ["UNKNOWN"], written
+
+
+CROSS_ACCOUNT = '''provider "aws" {
+  region = "us-east-1"
+  assume_role {
+    role_arn = "arn:aws:iam::111111111111:role/net"
+  }
+}
+provider "aws" {
+  alias  = "peer"
+  region = "us-east-1"
+  assume_role {
+    role_arn = "arn:aws:iam::ACCEPTER:role/net"
+  }
+}
+resource "aws_vpc" "a" {
+  cidr_block = "10.0.0.0/16"
+}
+resource "aws_vpc_peering_connection" "ab" {
+  vpc_id        = aws_vpc.a.id
+  peer_vpc_id   = "vpc-0123456789abcdef0"
+  peer_owner_id = "222222222222"
+}
+resource "aws_vpc_peering_connection_accepter" "ab" {
+  provider                  = aws.peer
+  vpc_peering_connection_id = aws_vpc_peering_connection.ab.id
+  auto_accept               = true
+}
+'''
+
+
+def test_pcx8_an_accepter_acting_in_another_account_than_the_request_goes_to_does_not_accept_it(tmp_path):
+    # found in the trust sweep: opsstation/terraform-aws-vpc-peering's cross-account example accepts a request to
+    # account 618122462084 with an accepter whose provider has the requester's credentials; CKV2_PCX_8 passed it
+    # as "accepted". Only the owner of the accepter VPC can accept (VPC Peering Guide, accepting a request).
+    from pcxguard.engine import analyse
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    def pcx8(accepter_account: str) -> tuple[str, str]:
+        (tmp_path / "main.tf").write_text(CROSS_ACCOUNT.replace("ACCEPTER", accepter_account))
+        [f] = [f for f in analyse(load_root_module_tfparse(str(tmp_path))).findings if f.check_id == "CKV2_PCX_8"]
+        return f.verdict.name, f.message
+
+    assert pcx8("222222222222") == (
+        "PASSED", "aws_vpc_peering_connection.ab is accepted by aws_vpc_peering_connection_accepter.ab.")
+    verdict, message = pcx8("111111111111")
+    assert verdict == "FAILED"
+    assert message.startswith(
+        "aws_vpc_peering_connection.ab goes to account 222222222222 (its peer_owner_id), but its only accepter in "
+        "the scan cannot accept it: aws_vpc_peering_connection_accepter.ab acts in account 111111111111 (from the "
+        "role_arn of provider aws.peer).")

@@ -311,3 +311,22 @@ def test_data_sources_in_a_module_are_read_through_the_provider_it_is_given():
     assert peering.peer_region == "eu-west-1"
     assert verdicts(estate, "CKV2_PCX_16") == {"aws_vpc_peering_connection.p": "PASSED"}
     assert verdicts(estate, "CKV2_PCX_8") == {"aws_vpc_peering_connection.p": "FAILED"}
+
+
+def test_an_undeclared_provider_s_account_is_hinted_as_an_account(tmp_path):
+    # found in the trust sweep: blackbird-cloud/terraform-aws-vpc-peering (a module with no provider block) was
+    # told, for "the requester account: the account of provider aws", to "declare the provider with a region"
+    from pcxguard.loaders.terraform_tfparse import load_root_module_tfparse
+
+    (tmp_path / "main.tf").write_text('''resource "aws_vpc" "a" {
+  cidr_block = "10.0.0.0/16"
+}
+''')
+    vpc = load_root_module_tfparse(str(tmp_path)).vpcs["aws_vpc.a"]
+    assert isinstance(vpc.region, Unknown) and isinstance(vpc.account, Unknown)
+    assert vpc.region.describe() == ("the region of provider aws (declare the provider with a region (AWS_REGION "
+                                     "from the environment is not in the source))")
+    assert vpc.account.describe() == (
+        "the account of provider aws (declare the provider with an assume_role role_arn or a single "
+        "allowed_account_ids entry (the credentials of the environment are not in the source), or set the account "
+        "in the inventory of known VPCs in .pcxguard.yaml)")

@@ -178,12 +178,15 @@ def provider_place(label: str, attributes: Mapping[str, Any], identity: str | No
                          provider_account(label, attributes, identity))
 
 
-def unknown_provider(label: str, why: str, identity: str | None = None) -> ProviderPlace:
-    """A provider the reader cannot find or read: region and account known only by identity."""
+def unknown_provider(label: str, why: str, identity: str | None = None,
+                     account_why: str | None = None) -> ProviderPlace:
+    """A provider the reader cannot find or read: region and account known only by identity. ``why`` says
+    how to know both, unless ``account_why`` says it for the account."""
     return ProviderPlace(
         label,
         SameAs(f"the region of provider {label}", why or REGION_HINT, identity=f"region of {identity or label}"),
-        SameAs(f"the account of provider {label}", why or ACCOUNT_HINT, identity=f"account of {identity or label}"))
+        SameAs(f"the account of provider {label}", account_why or why or ACCOUNT_HINT,
+               identity=f"account of {identity or label}"))
 
 
 def through(value: Maybe[str], address: str) -> Maybe[str]:

@@ -554,7 +554,7 @@ class EstateBuilder:
             return
         self.aliases[instance.address] = peering.key
         peerings.accept(peering, self.source(instance), self._options(instance, "accepter"),
-                        self.reader.region_of(instance))
+                        self.reader.region_of(instance), self.reader.account_of(instance))
 
     def _peering_options(self, instance: Any) -> None:
         ref = self.link(instance, ("vpc_peering_connection_id",))

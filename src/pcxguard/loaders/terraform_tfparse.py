@@ -84,6 +84,14 @@ _PROVIDER_MAP = re.compile(r"([A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)?)\s*=\s*([A-Z
 _TRAVERSAL = re.compile(r"\b(?:module\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?\.)*[a-z][a-z0-9_]*_[a-z0-9_]+\.[A-Za-z_][\w-]*"
                         r"(?:\[[^\]]*\])?(?:\.[A-Za-z_][\w-]*)*")
 _EMPTY_LITERALS = {"0", "{}", "[]", "toset([])", "tomap({})", "tolist([])"}
+# The arguments pcxguard reads that the AWS provider's schema types as bool. Terraform converts what the
+# source writes to the argument's type before the provider (or a plan) sees it, and go-cty converts exactly
+# the strings "true" / "1" and "false" / "0" to a bool ("True", "yes" or a number are errors). A plan holds
+# the converted value; the source holds what was written, so the source is read as terraform converts it.
+_BOOLEAN_ARGUMENTS = frozenset({"auto_accept", "enable_dns_support", "enable_dns_hostnames",
+                                "allow_remote_vpc_dns_resolution", "assign_generated_ipv6_cidr_block",
+                                "ipv6_native", "self", "egress"})
+_CTY_BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
 class TfparseUnavailable(RuntimeError):
@@ -127,6 +135,9 @@ _QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _OPTIONAL_OF_EACH = re.compile(r'lookup\(\s*each\.value\s*,\s*"([A-Za-z_][\w-]*)"\s*,\s*null\s*\)'
                                r'|try\(\s*each\.value\.([A-Za-z_][\w-]*)\s*,\s*null\s*\)')
 _ANY_INTERPOLATION = re.compile(r"\$\{[^}]*\}")
+_WHOLE_INTERPOLATION = re.compile(r'"\$\{\s*([^{}"]+?)\s*\}"')  # a template that is one interpolation: its expression
+_NAMED_TRAVERSAL = re.compile(r"(?:data\.[a-z][a-z0-9_]*|var|local|module)\.[A-Za-z_][\w-]*(?:\[[^\]]*\])?"
+                              r"(?:\.[A-Za-z_][\w-]*)*")
 
 
 def data_unknown(text: str) -> Unknown:
@@ -672,11 +683,11 @@ class TfparseReader:
             # (a count from a data source), never a positive whole number
             if counted and not (type(count) is int and count > 0):
                 self._unexpand(first, prefix + ident, f"count of {prefix}{ident} is not known from the source",
-                               _hint_for_text(block.attributes.get("count") if block else None))
+                               self._hint_for_text(block.attributes.get("count") if block else None, prefix))
                 continue
             if has_for_each and (first.index is None or _is_marker(first.raw.get("for_each"))):
                 self._unexpand(first, prefix + ident, f"for_each of {prefix}{ident} is not known from the source",
-                               self._how_to_know(first.raw.get("for_each"), "for_each"))
+                               self._how_to_know(first.raw.get("for_each"), "for_each", prefix))
                 continue
             for instance in instances:
                 self.instances[instance.address] = instance
@@ -707,9 +718,20 @@ class TfparseReader:
             if ref.startswith(("data.", "local.")) or not ref.startswith(("var.", "module.")):
                 return False  # a data source, a resource attribute, an undeclared local: known at apply
             probed = probes.get(("ref", ref), None)
-            if probed is None or _marker_names(probed):
+            if (probed is None or _marker_names(probed)) and not self._null_by_default(prefix, ref, syntax):
                 return False  # tfparse evaluates length(unknown) as 0: the inputs must be known too
         return True
+
+    def _null_by_default(self, prefix: str, ref: str, syntax: ModuleSyntax) -> bool:
+        """Whether ``var.NAME`` is null: declared with ``default = null`` and given no value (tfparse shows
+        such a variable as it shows one without a value, but evaluates it as null). A root variable given
+        in a variables file has its value in the probes; a module input counts only when the call omits it."""
+        name = ref[len("var."):] if ref.startswith("var.") else None
+        declared = syntax.variables.get(name) if name else None
+        if declared is None or (declared.attributes.get("default") or "").strip() != "null":
+            return False
+        call = self._module_calls.get(prefix) if prefix else None
+        return not prefix or (call is not None and name not in call)
 
     def _unknown_module_counts(self) -> list[str]:
         """Module instances tfparse made up for a count / for_each it could not read."""
@@ -727,7 +749,7 @@ class TfparseReader:
                 what = "count" if "count" in entry else "for_each"
                 self.unexpanded.append(Unexpanded("module", base.rstrip("."),
                                                   f"{what} of {base.rstrip('.')} is not known from the source",
-                                                  self._how_to_know(entry.get(what), what),
+                                                  self._how_to_know(entry.get(what), what, _caller(base)),
                                                   self._original_file(meta), meta.get("line_start")))
         return skipped
 
@@ -751,12 +773,22 @@ class TfparseReader:
             return None, None
         return frozenset(block.attributes), block.nested
 
-    def _how_to_know(self, value: Any, what: str) -> str:
+    def _hint_for_text(self, expression: str | None, prefix: str) -> str:
+        """How to make known an expression of ``prefix``'s module instance ("" for the root module): the
+        variables it reads that have no value (a variable the probes show a value for is not the gap)."""
+        probes = getattr(self, "_probes", {}).get(prefix, {})
+        variables = [v for v in sorted(set(re.findall(r"\bvar\.([A-Za-z_][\w-]*)", expression or "")))
+                     if (value := probes.get(("ref", f"var.{v}"))) is None or _marker_names(value)]
+        if variables:
+            return _give_variables(variables, prefix)
+        return "scan the plan (terraform show -json), where terraform has expanded it"
+
+    def _how_to_know(self, value: Any, what: str, prefix: str) -> str:
+        """How to make a count / for_each known that ``prefix``'s module instance evaluates."""
         names = _marker_names(value)
         variables = [n[4:].split(".")[0].split("[")[0] for n in names if n.startswith("var.")]
         if variables:
-            return (f"give {', '.join('var.' + v for v in variables)} a value (--var-file, terraform.tfvars or "
-                    "*.auto.tfvars), or scan the plan")
+            return _give_variables(variables, prefix)
         return f"scan the plan (terraform show -json), where terraform has expanded the {what}"
 
     def _missing_blocks(self, seen: dict[tuple[str, str], list[Instance]], skipped: list[str]) -> None:
@@ -786,7 +818,7 @@ class TfparseReader:
                             f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known")
                 attributes, nested = self._block_syntax(block, prefix)
                 self.unexpanded.append(Unexpanded(block.labels[0], prefix + ident, what,
-                                                  _hint_for_text(repeat), block.file, block.start_line,
+                                                  self._hint_for_text(repeat, prefix), block.file, block.start_line,
                                                   attributes, nested))
             for name, call in syntax.modules.items():
                 child = f"{prefix}module.{name}"
@@ -804,7 +836,7 @@ class TfparseReader:
                 self.unexpanded.append(Unexpanded(
                     "module", child, f"{'count' if 'count' in call.attributes else 'for_each'} of {child} "
                     f"({repeat.strip()[:80]}) gives no instance from the source: empty or not known",
-                    _hint_for_text(repeat), call.file, call.start_line))
+                    self._hint_for_text(repeat, prefix), call.file, call.start_line))
 
     def _module_not_on_disk(self, prefix: str, name: str, call: SyntaxBlock, directory: str | None) -> None:
         source = string_literal(call.attributes.get("source")) or call.attributes.get("source", "?")
@@ -888,6 +920,8 @@ class TfparseReader:
                 return result
             else:
                 return None
+        if isinstance(result, str) and path[-1] in _BOOLEAN_ARGUMENTS and result in _CTY_BOOLEANS:
+            return _CTY_BOOLEANS[result]  # auto_accept = "true": the bool terraform makes of it
         return result
 
     def _translate(self, raw: Any, instance: Instance, attribute: str) -> Any:
@@ -948,6 +982,13 @@ class TfparseReader:
                         except (KeyError, IndexError, TypeError):
                             passed = Unknown(f"{text} of {instance.address} is not known from the source")
                 return passed
+            if self._undeclared_variable(prefix, name):
+                file = instance.file or self.directory
+                message = (f"{attribute} of {instance.address} refers to var.{name}, which its module does not "
+                           "declare (terraform rejects it as a reference to an undeclared input variable)")
+                if not any(p.message == message for p in self.problems):
+                    self.problems.append(LoadProblem(file, message, instance.address, instance.start_line, True))
+                return Unknown(f"{attribute} of {instance.address}: var.{name} is not declared", "declare it")
             if not instance.module:
                 return Unknown(f"var.{name} has no value in the source",
                                f"give var.{name} a value: --var-file FILE, terraform.tfvars or *.auto.tfvars, "
@@ -988,6 +1029,20 @@ class TfparseReader:
                 module = module[:-1]
         return Unknown(f"{text} in {instance.address} is not known from the source")
 
+    def _undeclared_variable(self, prefix: str, name: str) -> bool:
+        """Whether the module instance's code, read whole (every file valid HCL, no ``.tf.json`` file, which
+        is not read), declares no variable ``name`` (never when that is not certain)."""
+        directory = self._directory_of(prefix)
+        syntax = self.scope.module_dirs.get(directory) if directory else None
+        if syntax is None or not syntax.files or any(f.error for f in syntax.files):
+            return False
+        try:
+            if any(n.endswith(".tf.json") for n in os.listdir(syntax.directory)):
+                return False
+        except OSError:
+            return False
+        return name not in syntax.variables
+
     def _declared(self, module: tuple[ModuleStep, ...], rtype: str, name: str) -> bool:
         directory = self._directory_of(_module_prefix(module))
         syntax = self.scope.module_dirs.get(directory) if directory else None
@@ -1019,6 +1074,10 @@ class TfparseReader:
         targets = self._syntax_targets(instance, attribute)
         if len(targets) == 1 and _TRAVERSAL.fullmatch(text.strip()):
             return targets[0]
+        whole = _WHOLE_INTERPOLATION.fullmatch(text.strip())
+        if whole and _NAMED_TRAVERSAL.fullmatch(whole.group(1)):
+            # "${data.x.y.id}" is data.x.y.id, "${var.v}" var.v (Terraform 0.11 style): read as the bare reference is
+            return self._marker({"__attribute__": whole.group(1)}, instance, attribute)
         optional = _OPTIONAL_OF_EACH.fullmatch(text.strip())
         if optional:
             # null when the element lacks the key; tfparse keeps a key whose value it could not compute (as
@@ -1099,7 +1158,10 @@ class TfparseReader:
         found = self._provider_block(prefix, local_name)
         if found is None:
             return unknown_provider(local_name, "declare the provider with a region (AWS_REGION from the environment "
-                                                "is not in the source)", f"{prefix.rstrip('.')}:{local_name}")
+                                                "is not in the source)", f"{prefix.rstrip('.')}:{local_name}",
+                                    "declare the provider with an assume_role role_arn or a single allowed_account_ids "
+                                    "entry (the credentials of the environment are not in the source), or set the "
+                                    "account in the inventory of known VPCs in .pcxguard.yaml")
         where, name, entry = found
         label = name if not where else f"{name} in {where.rstrip('.')}"
         attributes: dict[str, Any] = {}
@@ -1301,12 +1363,24 @@ def _marker_names(value: Any) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _hint_for_text(expression: str | None) -> str:
-    variables = sorted(set(re.findall(r"\bvar\.([A-Za-z_][\w-]*)", expression or "")))
-    if variables:
-        return (f"give {', '.join('var.' + v for v in variables)} a value (--var-file, terraform.tfvars or "
-                "*.auto.tfvars), or scan the plan")
-    return "scan the plan (terraform show -json), where terraform has expanded it"
+
+
+def _caller(prefix: str) -> str:
+    """The prefix of the module instance whose code holds the call of ``prefix``'s module ("" for the root)."""
+    head, _, _ = prefix.rstrip(".").rpartition("module.")
+    return head
+
+
+def _give_variables(variables: list[str], prefix: str) -> str:
+    """Root variables are given with --var-file or tfvars; a module's variables are its inputs, which only
+    the module call sets (those files set root variables only)."""
+    names = ", ".join("var." + v for v in variables)
+    if not prefix:
+        return f"give {names} a value (--var-file, terraform.tfvars or *.auto.tfvars), or scan the plan"
+    inputs = "input" if len(variables) == 1 else "inputs"
+    return (f"give the {inputs} {names} of {prefix.rstrip('.')} a value the source knows (a literal in the module "
+            "call, or a root variable with a value via --var-file, terraform.tfvars or *.auto.tfvars), or scan the "
+            "plan")
 
 
 def _collect_targets(value: Any, found: list[Any]) -> None:

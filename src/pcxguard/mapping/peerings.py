@@ -51,9 +51,13 @@ def set_options(peering: PeeringConnection, side: str, options: PeeringOptions) 
         setattr(peering, f"{side}_options", options)
 
 
-def accept(peering: PeeringConnection, accepter: Source, options: PeeringOptions, region: Any) -> None:
-    """An accepter of ``peering`` in the scan, acting in ``region``, with the accepter side's options."""
+def accept(peering: PeeringConnection, accepter: Source, options: PeeringOptions, region: Any,
+           account: Any = None) -> None:
+    """An accepter of ``peering`` in the scan, acting in ``region`` and ``account`` (None: not known to the
+    format), with the accepter side's options."""
     peering.accepters.append(accepter)
+    if account is not None:
+        peering.accepter_accounts.append((accepter, account))
     set_options(peering, "accepter", options)
     if peering.peer_region is None or isinstance(peering.peer_region, Unknown):
         if isinstance(region, str) and region != peering.region:

@@ -34,6 +34,19 @@ def _gap(needed: IPSet, needed_cidrs: list[IPNetwork], covered: list[IPNetwork])
 _NO_GAP = IPSet()  # only ever tested for truth, never changed: one empty set for every covered route
 
 
+def _used_by(estate: Estate, table: RouteTable, destination: IPNetwork | None, shown: int = 4) -> str:
+    """" (the table of SUBNETS)": the peer subnets inside the route's destination whose replies ``table``
+    routes."""
+    subnets = [s for s in estate.subnets_using(table) or []
+               if destination is None or any(is_known(b) and b.version == destination.version
+                                             and (b in destination or destination in b) for b in s.blocks)]
+    if not subnets:
+        return ""
+    names = [s.source.address for s in subnets[:shown]]
+    more = f" and {len(subnets) - shown} more" if len(subnets) > shown else ""
+    return f" (the table of {', '.join(names)}{more})"
+
+
 def judge_route(estate: Estate, route: Route) -> Finding:
     """The per-table work (served range, peer tables, routes back) is shared between routes
     (pcxguard.facts)."""
@@ -97,7 +110,9 @@ def judge_route(estate: Estate, route: Route) -> Finding:
             subject=subject,
         )
     if lacking:
-        lines = [f"{t.source.address} lacks {cidrs(gap)}" for t, gap in lacking]
+        lines = [f"{t.source.address} lacks {cidrs(gap)}{_used_by(estate, t, destination)}" for t, gap in lacking]
+        # the peer may route back from some of its tables: then only the subnets on the others cannot answer
+        routing_back = [t.source.address for t in tables if all(t.key != lt.key for lt, _ in lacking)]
         fixes = [
             phrase(peering.source, "main_table_route").format(
                 vpc=peer.source.address, destination=n, target=peering.source.address,
@@ -107,13 +122,20 @@ def judge_route(estate: Estate, route: Route) -> Finding:
             for t, gap in lacking
             for n in gap.iter_cidrs()
         ]
+        if routing_back:
+            which = (f"only part of {peer.source.address} routes {needed_text} back over {peering.source.address} "
+                     f"({', '.join(routing_back)} {'does' if len(routing_back) == 1 else 'do'}; {origin})")
+            dropped = "Traffic to the subnets on those tables arrives and their replies are dropped"
+        else:
+            which = (f"{peer.source.address} has no route back over {peering.source.address} to {needed_text} "
+                     f"({origin})")
+            dropped = "Traffic reaches the peer and the replies are dropped"
         return failed(
             CHECK_ID,
             route.holder,
             f"{route.holder.address} sends {dest} over {peering.source.address} to {peer.source.address}, but "
-            f"{peer.source.address} has no route back over {peering.source.address} to {needed_text} ({origin}): "
-            f"{'; '.join(lines)}. Traffic reaches the peer and the replies are dropped: each VPC must route the "
-            "other's range to the peering connection (VPC Peering Guide, routing).",
+            f"{which}: {'; '.join(lines)}. {dropped}: each VPC must route the other's range to the peering "
+            "connection (VPC Peering Guide, routing).",
             related=tuple([peering.source, peer.source] + [t.source for t, _ in lacking]),
             fix=sentence("; ".join(fixes)),
             subject=subject,

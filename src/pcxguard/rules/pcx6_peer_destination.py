@@ -10,7 +10,7 @@ from netaddr import IPNetwork, IPSet
 from pcxguard.facts import peering_route_context
 from pcxguard.findings import Finding, cannot_tell, failed, passed
 from pcxguard.model import Estate, Route, Unknown, Vpc, is_known
-from pcxguard.rules._describe import block_list, cidrs, missing_vpc, route_label
+from pcxguard.rules._describe import block_list, cidrs, missing_vpc, route_label, vpc_name
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
 
@@ -94,7 +94,9 @@ def judge_route(estate: Estate, route: Route) -> Finding:
             [f"{b.role} block declared by {b.declared_by.address}: "
              + (b.network.describe() if isinstance(b.network, Unknown) else str(b.network)) for b in unknown_blocks],
             related=(peering.source,), subject=subject)
-    peer_name = peer.source.address if peer is not None else str(peer_ref)
+    # a peer outside the scan is named by its reference once (an id, or in words what is unknown), then "a VPC"
+    peer_name = peer.source.address if peer is not None else vpc_name(estate, peer_ref)
+    owner = peer_name if peer is not None else "a VPC"
     owned_text = block_list(peer, version) if peer is not None else "blocks of at most /16 (IPv4) or /44 (IPv6)"
     beyond = _beyond(estate, peer, vpc, destination, outside, version) if peer is not None else \
         "a range wider than any VPC block, so beyond the peer"
@@ -102,13 +104,14 @@ def judge_route(estate: Estate, route: Route) -> Finding:
     outside_text = f"everything in {destination} but {cidrs(inside)}" if inside and destination.prefixlen == 0 \
         else cidrs(outside)
     fix = (f"Narrow the destination of {label} to {cidrs(inside)}, the part {peer_name} owns"
-           if inside else f"Point {label} at {peer_name}'s own block(s) ({owned_text}) or remove it")
+           if inside else f"Point {label} at {peer_name if peer is not None else 'the peer VPC'}'s own block(s) "
+                          f"({owned_text}) or remove it")
     fix += (f"; send {outside_text} through a path that forwards it (the VPC's own NAT or internet gateway, "
             "a transit gateway, or a direct peering with the VPC that owns it).")
     return failed(
         CHECK_ID,
         route.holder,
-        f"{label} sends {destination} over {peering.source.address} to {peer_name}, but {peer_name} owns only "
+        f"{label} sends {destination} over {peering.source.address} to {peer_name}, but {owner} owns only "
         f"{owned_text}; {outside_text} is {beyond}. AWS delivers traffic over a peering connection only to "
         "addresses of the peer VPC: it never forwards it on to a third VPC, an on-premises network or the peer's "
         "gateways (VPC Peering Guide: no transitive peering, no edge-to-edge routing).",

@@ -8,7 +8,7 @@ from typing import Iterator
 
 from pcxguard.facts import crossing
 from pcxguard.findings import Finding, cannot_tell, failed, passed
-from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, is_known, same
+from pcxguard.model import Estate, Maybe, PeeringConnection, Unknown, is_known, place_text, same
 from pcxguard.rules._describe import vpc_name
 from pcxguard.rules._gaps import incomplete
 from pcxguard.settings import Settings
@@ -53,6 +53,36 @@ def judge_cloudformation(estate: Estate, peering: PeeringConnection) -> Finding:
                         if isinstance(v, Unknown)])
 
 
+def _misplaced_accepters(estate: Estate, peering: PeeringConnection) -> Finding | None:
+    """FAILED when every accepter in the scan acts in an account known to differ from the one the request
+    goes to: only the owner of the accepter VPC can accept a request (VPC Peering Guide, accepting a
+    request). An accepter whose account is not known is not judged here."""
+    _, theirs = estate.peering_accounts(peering)
+    acting = dict((s.address, account) for s, account in peering.accepter_accounts)
+    if not peering.accepters or any(same(acting.get(s.address), theirs) is not False for s in peering.accepters):
+        return None
+    name = peering.source.address
+    _, accepter_vpc = estate.peering_sides(peering)
+    if accepter_vpc is not None and is_known(accepter_vpc.account):
+        why = f" (the account of {accepter_vpc.source.address})"
+    elif peering.peer_owner_id is not None:
+        why = " (its peer_owner_id)"
+    else:
+        why = " (the requester's own: peer_owner_id is unset)"
+    which = "its only accepter in the scan cannot" if len(peering.accepters) == 1 else \
+        "none of its accepters in the scan can"
+    where = "; ".join(f"{s.address} acts in account {place_text(acting[s.address])}" for s in peering.accepters)
+    return failed(
+        CHECK_ID, peering.source,
+        f"{name} goes to account {place_text(theirs)}{why}, but {which} accept it: {where}. Only the owner of "
+        "the accepter VPC can accept a peering request; the request stays pending-acceptance and expires after "
+        "7 days (VPC Peering Guide, lifecycle).",
+        related=tuple(peering.accepters),
+        fix=f"Give the accepter of {name} the provider of account {place_text(theirs)} (the accepter VPC's owner), "
+            "or correct peer_owner_id if the accepter VPC is in the accepter's account.",
+    )
+
+
 def judge(estate: Estate, peering: PeeringConnection, settings: Settings) -> Finding:
     name = peering.source.address
     if peering.creator_accepts and peering.auto_accept is None and not peering.accepters:
@@ -71,6 +101,9 @@ def judge(estate: Estate, peering: PeeringConnection, settings: Settings) -> Fin
                 "aws_vpc_peering_connection_accepter (provider for that account/region) that sets auto_accept = true.",
         )
     if peering.accepters:
+        misplaced = _misplaced_accepters(estate, peering)
+        if misplaced is not None:
+            return misplaced
         return passed(CHECK_ID, peering.source, f"{name} is accepted by {accepters}.",
                       related=tuple(peering.accepters))
     reason = documented_reason(peering, settings)
