@@ -200,18 +200,7 @@ def test_instances_holding_nothing_modelled_are_not_evaluated_again_and_leave_no
     monkeypatch.setattr(tfparse_chunks, "confirmed", lambda *a: False)
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "main.tf").write_text(APP)
-    r = tree(tmp_path, '''
-module "app" {
-  source   = "./app"
-  for_each = toset([for i in range(40) : format("a%02d", i)])
-  name     = each.key
-}
-module "cell" {
-  source   = "./m"
-  for_each = { for i in range(3) : format("c%02d", i) => i }
-  n        = each.value
-}
-''')
+    r = tree(tmp_path, apps_and_cells(3))
     assert planned and all(not keep.get("app") for passes in planned for keep in passes)
     assert {a for a in r.instances if a.startswith("module.cell")} == {f'module.cell["c{i:02d}"].aws_vpc.v'
                                                                       for i in range(3)}
@@ -241,18 +230,23 @@ resource "aws_route" "ab" {
   vpc_peering_connection_id = aws_vpc_peering_connection.p.id
 }
 '''
-APPS_AND_CELLS = '''
-module "app" {
+def apps_and_cells(cells: int) -> str:
+    """A root calling the application module (nothing modelled) 40 times beside ``cells`` peering cells."""
+    return f'''
+module "app" {{
   source   = "./app"
   for_each = toset([for i in range(40) : format("a%02d", i)])
   name     = each.key
-}
-module "cell" {
+}}
+module "cell" {{
   source   = "./m"
-  for_each = { for i in range(3) : format("c%02d", i) => i }
+  for_each = {{ for i in range({cells}) : format("c%02d", i) => i }}
   n        = each.value
-}
+}}
 '''
+
+
+APPS_AND_CELLS = apps_and_cells(3)
 
 
 def findings_of(directory: Path) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
@@ -465,18 +459,7 @@ def test_what_confirms_a_call_left_out(kind, value, kept):
 def test_the_passes_run_beside_a_call_left_out(tmp_path):
     (tmp_path / "app").mkdir()
     (tmp_path / "app" / "main.tf").write_text(APP)
-    r = tree(tmp_path, '''
-module "app" {
-  source   = "./app"
-  for_each = toset([for i in range(40) : format("a%02d", i)])
-  name     = each.key
-}
-module "cell" {
-  source   = "./m"
-  for_each = { for i in range(40) : format("c%02d", i) => i }
-  n        = each.value
-}
-''')
+    r = tree(tmp_path, apps_and_cells(40))
     assert r.left_out == frozenset({"app"})
     assert sorted(r.instances) == sorted(f'module.cell["c{i:02d}"].aws_vpc.v' for i in range(40))
     assert r.value(r.instances['module.cell["c39"].aws_vpc.v'], ("cidr_block",)) == "10.39.0.0/16"
