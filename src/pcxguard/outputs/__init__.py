@@ -6,7 +6,7 @@ Every format renders the same findings; none of them judges anything.
 from __future__ import annotations
 
 import importlib
-from typing import Callable
+from typing import Any, Callable
 
 from pcxguard.scan import Report
 
@@ -18,6 +18,20 @@ _MODULES = {"text": "text", "json": "json_report", "sarif": "sarif", "github": "
            "junitxml": "junitxml"}
 
 
+def indented_json(data: Any) -> str:
+    """``json.dumps(data, indent=2) + "\\n"``, written by orjson ~9x faster. The one difference: non-ASCII
+    characters as UTF-8, not ``\\uXXXX`` escapes (the same JSON value). A lone surrogate (a hostile file
+    name) is not valid UTF-8: then the standard encoder writes it, escaped. The JSON report and SARIF."""
+    import orjson
+
+    try:
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+    except (orjson.JSONEncodeError, TypeError):
+        import json
+
+        return json.dumps(data, indent=2) + "\n"
+
+
 def renderer(name: str) -> Renderer:
     if name not in _MODULES:  # pragma: no cover - argparse restricts the choices
         raise ValueError(f"unknown format {name}")
@@ -26,4 +40,4 @@ def renderer(name: str) -> Renderer:
 
 
 FORMATS = ("text", "json", "sarif", "github", "markdown", "junitxml")
-__all__ = ["FORMATS", "Report", "renderer"]
+__all__ = ["FORMATS", "Report", "indented_json", "renderer"]

@@ -12,14 +12,12 @@ CloudFormation Metadata suppressed, each with its ``reason``).
 
 from __future__ import annotations
 
-import json
 from typing import Any
-
-import orjson
 
 from pcxguard import __version__
 from pcxguard.findings import Verdict
 from pcxguard.model import LoadProblem, Source
+from pcxguard.outputs import indented_json
 from pcxguard.scan import Report, Reported
 
 SCHEMA_VERSION = 1
@@ -69,11 +67,4 @@ def as_data(report: Report, include_passed: bool = False) -> dict[str, Any]:
 
 
 def render(report: Report, include_passed: bool = False, **_: Any) -> str:
-    """orjson writes the same document as ``json.dumps(indent=2)`` ~9x faster; the one difference is
-    that it writes non-ASCII characters as UTF-8, not ``\\uXXXX`` escapes (the same JSON value). A lone
-    surrogate (a hostile file name) is not valid UTF-8: then the standard encoder escapes it."""
-    data = as_data(report, include_passed)
-    try:
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
-    except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(data, indent=2) + "\n"
+    return indented_json(as_data(report, include_passed))

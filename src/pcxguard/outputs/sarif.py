@@ -22,19 +22,17 @@ code scanning shows it on the file and line like a failed check.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
-
-import orjson
 
 from pcxguard import __version__
 from pcxguard.catalogue import Policy, catalogue
 from pcxguard.engine import UNDECIDED_CHECK
 from pcxguard.findings import Verdict
 from pcxguard.model import LoadProblem, Source
+from pcxguard.outputs import indented_json
 from pcxguard.paths import base_directory, relative_to
 from pcxguard.scan import Report, Reported
 
@@ -210,11 +208,4 @@ def as_data(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, **_: Any) -> str:
-    """orjson writes what ``json.dumps(indent=2)`` writes, ~9x faster, but non-ASCII characters as UTF-8 rather
-    than ``\\uXXXX`` escapes (the same JSON value), as the JSON report does; a lone surrogate (a hostile file
-    name) is not valid UTF-8: then the standard encoder escapes it."""
-    data = as_data(report)
-    try:
-        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
-    except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(data, indent=2) + "\n"
+    return indented_json(as_data(report))
