@@ -15,7 +15,7 @@ from pcxguard.catalogue import catalogue
 from pcxguard.config import Config, ConfigError, config_for, find_config
 from pcxguard.discover import Input, discover, load_inputs
 from pcxguard.engine import UNDECIDED_CHECK, Analysis, analyse
-from pcxguard.findings import Finding, Verdict
+from pcxguard.findings import Finding, Verdict, made
 from pcxguard.inventory import merge_inventory
 from pcxguard.model import LoadProblem
 from pcxguard.paths import stable_name
@@ -125,48 +125,39 @@ def reported_all(findings: list[Finding], config: Config, base_dir: str | None =
     """``[reported(f, config, memo, base_dir) for f in findings]`` with one memo, in one loop: a big plan has
     38,000 findings, and a call per finding was a per cent of its scan."""
     memo: dict[tuple[str, bool], tuple[str, str]] = {}
-    unknown, new = Verdict.UNKNOWN, _new
+    unknown = Verdict.UNKNOWN
     out: list[Reported] = []
-    append = out.append
     for finding in findings:
-        known = memo.get((finding.check_id, finding.verdict is unknown))
-        if known is None:
-            reported(finding, config, memo, base_dir)  # fills the memo
-            known = memo[(finding.check_id, finding.verdict is unknown)]
-        item = new(Reported)
-        item.__dict__.update(finding=finding, title=known[0], severity=known[1], verdict=finding.verdict,
-                             base_dir=base_dir)
-        append(item)
+        key = (finding.check_id, finding.verdict is unknown)
+        title, severity = memo.get(key) or _title_and_severity(finding, config, memo, key)
+        out.append(made(Reported, finding=finding, title=title, severity=severity, verdict=finding.verdict,
+                        base_dir=base_dir))
     return out
 
 
 def reported(finding: Finding, config: Config, memo: dict | None = None, base_dir: str | None = None) -> Reported:
     """``memo``: one dict per configuration, so a scan of many findings asks each check's title and
     severity once."""
-    unknown = finding.verdict is Verdict.UNKNOWN
-    key = (finding.check_id, unknown)
-    known = memo.get(key) if memo is not None else None
-    if known is None:
-        policies = catalogue()
-        entry = policies.get(finding.check_id)
-        title = entry.title if entry else finding.check_id
-        if unknown:
-            base = policies[UNDECIDED_CHECK].severity if UNDECIDED_CHECK in policies else "INFO"
-            severity = config.settings.severity_for(UNDECIDED_CHECK, base)
-        else:
-            severity = config.settings.severity_for(finding.check_id, entry.severity if entry else "MEDIUM")
-        known = (title, severity.upper())
-        if memo is not None:
-            memo[key] = known
-    title, severity = known
-    # Reported(finding, title, severity, base_dir=base_dir), in one step (as pcxguard.findings._finding:
-    # a frozen dataclass sets its fields one at a time; tests/test_findings_made.py holds the fields)
-    item = _new(Reported)
-    item.__dict__.update(finding=finding, title=title, severity=severity, verdict=finding.verdict, base_dir=base_dir)
-    return item
+    key = (finding.check_id, finding.verdict is Verdict.UNKNOWN)
+    title, severity = (memo.get(key) if memo is not None else None) or _title_and_severity(finding, config, memo, key)
+    return made(Reported, finding=finding, title=title, severity=severity, verdict=finding.verdict, base_dir=base_dir)
 
 
-_new = object.__new__
+def _title_and_severity(finding: Finding, config: Config, memo: dict | None, key: tuple[str, bool]) -> tuple[str, str]:
+    """The check's title, and the severity that applies: FAILED -> the check's, UNKNOWN -> CKV2_PCX_0's
+    (each with the configuration's override), kept in ``memo`` under ``key``."""
+    policies = catalogue()
+    entry = policies.get(finding.check_id)
+    title = entry.title if entry else finding.check_id
+    if key[1]:
+        base = policies[UNDECIDED_CHECK].severity if UNDECIDED_CHECK in policies else "INFO"
+        severity = config.settings.severity_for(UNDECIDED_CHECK, base)
+    else:
+        severity = config.settings.severity_for(finding.check_id, entry.severity if entry else "MEDIUM")
+    known = (title, severity.upper())
+    if memo is not None:
+        memo[key] = known
+    return known
 
 
 def _selected(item: Reported, selection: Selection, config: Config) -> bool:
