@@ -22,6 +22,7 @@ from pcxguard.model import (
     Route,
     RouteTable,
     Source,
+    Subnet,
     Unknown,
     Vpc,
     is_known,
@@ -115,15 +116,7 @@ def peer_tables(estate: Estate, peer: Vpc, destination: IPNetwork | None) -> tup
     tables: list[RouteTable] = []
     subnets = estate.subnets_of(peer)
     if destination is not None:
-        inside = []
-        for subnet in subnets:
-            for block in subnet.blocks:
-                if is_known(block) and block.version == destination.version and (
-                    block in destination or destination in block
-                ):
-                    inside.append(subnet)
-                    break
-        subnets = inside
+        subnets = [subnet for subnet in subnets if reached(subnet, destination)]
     for subnet in subnets:
         table = estate.table_of_subnet(subnet)
         if isinstance(table, Unknown):
@@ -136,6 +129,13 @@ def peer_tables(estate: Estate, peer: Vpc, destination: IPNetwork | None) -> tup
     if not subnets:
         tables = list(estate.tables_of(peer)) or [implicit_main_table(estate, peer)]
     return tables, unknown
+
+
+def reached(subnet: Subnet, destination: IPNetwork) -> bool:
+    """Whether a route to ``destination`` reaches some of ``subnet``: one of its known blocks of that family
+    lies inside the destination, or holds it."""
+    return any(is_known(block) and block.version == destination.version and (block in destination or destination in block)
+               for block in subnet.blocks)
 
 
 def shared_peer_tables(estate: Estate, peer: Vpc, destination: IPNetwork | None

@@ -9,6 +9,7 @@ from netaddr import IPNetwork, IPSet
 from pcxguard.facts import (
     missing_vpc,
     peering_route_context,
+    reached,
     routes_back,
     shared_peer_tables,
     shared_served_range,
@@ -37,9 +38,7 @@ _NO_GAP = IPSet()  # only ever tested for truth, never changed: one empty set fo
 def _used_by(estate: Estate, table: RouteTable, destination: IPNetwork | None, shown: int = 4) -> str:
     """" (the table of SUBNETS)": the peer subnets inside the route's destination whose replies ``table``
     routes."""
-    subnets = [s for s in estate.subnets_using(table) or []
-               if destination is None or any(is_known(b) and b.version == destination.version
-                                             and (b in destination or destination in b) for b in s.blocks)]
+    subnets = [s for s in estate.subnets_using(table) or [] if destination is None or reached(s, destination)]
     if not subnets:
         return ""
     names = [s.source.address for s in subnets[:shown]]
