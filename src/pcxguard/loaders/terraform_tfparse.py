@@ -1034,14 +1034,21 @@ class TfparseReader:
         is not read), declares no variable ``name`` (never when that is not certain)."""
         directory = self._directory_of(prefix)
         syntax = self.scope.module_dirs.get(directory) if directory else None
-        if syntax is None or not syntax.files or any(f.error for f in syntax.files):
-            return False
-        try:
-            if any(n.endswith(".tf.json") for n in os.listdir(syntax.directory)):
-                return False
-        except OSError:
-            return False
-        return name not in syntax.variables
+        return syntax is not None and self._read_whole(syntax) and name not in syntax.variables
+
+    def _read_whole(self, syntax: ModuleSyntax) -> bool:
+        """Whether a module's code is read whole: every file valid HCL, no ``.tf.json`` file (which is not
+        read). Asked per reference to a variable without a value: the directory is listed once."""
+        memo: dict[str, bool] = self.__dict__.setdefault("_whole", {})
+        whole = memo.get(syntax.directory)
+        if whole is None:
+            try:
+                whole = bool(syntax.files) and not any(f.error for f in syntax.files) and not any(
+                    n.endswith(".tf.json") for n in os.listdir(syntax.directory))
+            except OSError:
+                whole = False
+            memo[syntax.directory] = whole
+        return whole
 
     def _declared(self, module: tuple[ModuleStep, ...], rtype: str, name: str) -> bool:
         directory = self._directory_of(_module_prefix(module))
