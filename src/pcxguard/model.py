@@ -186,7 +186,8 @@ class PeeringConnection:
     peer_owner_id: Maybe[str] | None = None  # None: not set, so the requester's account
     auto_accept: Maybe[bool] | None = None
     accepters: list[Source] = field(default_factory=list)  # accepter resources in the scan
-    # the account each accepter acts in (its provider's), as (accepter, account), in the order of ``accepters``
+    # the account an accepter acts in (its provider's, known or Unknown), as (accepter, account), for each
+    # accepter whose reader gives one; CKV2_PCX_8 looks them up by the accepter's address
     accepter_accounts: list[tuple[Source, Maybe[str]]] = field(default_factory=list)
     requester_options: PeeringOptions = field(default_factory=PeeringOptions)
     accepter_options: PeeringOptions = field(default_factory=PeeringOptions)
