@@ -121,6 +121,13 @@ def parse_instance_address(address: str, module_address: str | None = None) -> t
     return modules, rtype, name, index
 
 
+def path_text(path: tuple[Any, ...]) -> str:
+    """``("route", 0, "cidr_block")`` -> ``route.0.cidr_block``; one attribute (most questions) as it is."""
+    if len(path) == 1 and type(path[0]) is str:
+        return path[0]
+    return ".".join(str(p) for p in path)
+
+
 @lru_cache(maxsize=4096)
 def _module_steps(module_address: str) -> tuple[ModuleStep, ...]:
     parts = _parse_reference(module_address)
@@ -295,7 +302,7 @@ class EstateBuilder:
     def links(self, instance: Any, attribute: str | tuple[Any, ...]) -> list[Any]:
         """A list of references (subnet ids, security group ids); ``attribute`` may be a nested path."""
         path = attribute if isinstance(attribute, tuple) else (attribute,)
-        attribute = ".".join(str(p) for p in path)
+        attribute = path_text(path)
         raw = self.reader.value(instance, path)
         found: list[Any] = []
         complete = isinstance(raw, list) and all(isinstance(v, str) and v for v in raw)
@@ -893,7 +900,7 @@ class EstateBuilder:
         try:
             return int(value)
         except (TypeError, ValueError):
-            return Unknown(f"{'.'.join(str(p) for p in path)} of {instance.address} ({value!r} is not a number)")
+            return Unknown(f"{path_text(path)} of {instance.address} ({value!r} is not a number)")
 
     def _acl_rule(self, instance: Any, base: tuple[Any, ...], egress: bool, number_attr: str,
                   action_attr: str) -> NetworkAclRule | str:

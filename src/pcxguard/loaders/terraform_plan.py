@@ -24,6 +24,7 @@ from pcxguard.loaders.terraform_common import (
     build_estate,
     parse_instance_address,
     parse_reference,
+    path_text,
 )
 from pcxguard.loaders.provider_identity import ProviderPlace, data_source_value, provider_place, unknown_provider
 from pcxguard.model import Estate, LoadProblem, Placed, Unknown
@@ -146,13 +147,6 @@ def read_parts_too_deep(data: Any) -> bool:
             records.extend(record.values())
     return (limits.depth_exceeds(odd, limits.MAX_DEPTH - 1) or limits.depth_exceeds(records, limits.MAX_DEPTH - 2)
             or limits.depth_exceeds(bodies, limits.MAX_DEPTH - 3))
-
-
-def _path_text(path: tuple[Any, ...]) -> str:
-    """``("route", 0, "cidr_block")`` -> ``route.0.cidr_block``; one attribute (most questions) as it is."""
-    if len(path) == 1 and type(path[0]) is str:
-        return path[0]
-    return ".".join(str(p) for p in path)
 
 
 def load_plan_data(data: Any, path: str, source_root: str | Path | None = None, find_source: bool = False) -> Estate:
@@ -426,7 +420,7 @@ class PlanReader:
         expression = self.expression(instance, path)
         refs = expression.get("references") if isinstance(expression, dict) else None
         if expression is None and instance.config is not None:
-            return Unknown(f"{_path_text(path)} of {instance.address} is not known until apply")
+            return Unknown(f"{path_text(path)} of {instance.address} is not known until apply")
         # (with an index key the plan's references lose the attribute too: ["aws_vpc.x", "each.key"])
         guessed = True
         if refs:  # worked out once per expression: the instances of a module share its expressions
@@ -451,13 +445,13 @@ class PlanReader:
             return from_source
         if self._can_add_source():
             return Unknown(
-                f"{_path_text(path)} of {instance.address} is not known until apply, and the plan "
+                f"{path_text(path)} of {instance.address} is not known until apply, and the plan "
                 "alone does not say which resource it comes from",
                 "scan the plan with its Terraform source (the .tf files beside plan.json, checkov's "
                 "--repo-root-for-plan-enrichment DIR, or pcxguard scan --source DIR): the source decides it",
             )
         return Unknown(
-            f"{_path_text(path)} of {instance.address} is not known until apply",
+            f"{path_text(path)} of {instance.address} is not known until apply",
             "give it a literal value or a variable, or scan the plan after the values are known",
         )
 
