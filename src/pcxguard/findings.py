@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, TypeVar
 
 from pcxguard.model import Source
-
-T = TypeVar("T")
 
 
 class Verdict(str, Enum):
@@ -47,23 +44,20 @@ def worst(findings: list[Finding]) -> Verdict:
     return max((f.verdict for f in findings), key=lambda v: v.rank)
 
 
-def made(cls: type[T], **fields: Any) -> T:
-    """``cls(**fields)`` for a frozen dataclass, in one step: its ``__init__`` sets each field with its own
-    ``object.__setattr__``, 1.6 µs of every one of a big plan's 38,000 findings, and as much again for
-    their report entries (benchmarks/RESULTS.md, issue 14). ``fields`` must be every field: the same
-    object then, equal, the same hash and repr, still frozen (tests/test_findings_made.py holds them)."""
-    made_object = _new(cls)
-    made_object.__dict__.update(fields)
-    return made_object
+def _finding(check_id: str, verdict: Verdict, resource: Source, message: str, related: tuple[Source, ...],
+             fix: str | None, missing: tuple[str, ...], subject: str | None) -> Finding:
+    """``Finding(...)`` with every field given, made as a frozen dataclass's ``__init__`` makes it but in one
+    step: that ``__init__`` sets its eight fields one ``object.__setattr__`` at a time, 1.6 µs of every one of
+    a big plan's 38,000 findings (benchmarks/RESULTS.md, issue 14). The same object: equal, the same hash
+    and repr, and still frozen (tests/test_findings_made.py holds the fields). ``scan.reported_all`` makes
+    report entries the same way; a shared helper taking the fields as keywords cost 1 % of the scan."""
+    finding = _new(Finding)
+    finding.__dict__.update(check_id=check_id, verdict=verdict, resource=resource, message=message, related=related,
+                            fix=fix, missing=missing, subject=subject)
+    return finding
 
 
 _new = object.__new__
-
-
-def _finding(check_id: str, verdict: Verdict, resource: Source, message: str, related: tuple[Source, ...],
-             fix: str | None, missing: tuple[str, ...], subject: str | None) -> Finding:
-    return made(Finding, check_id=check_id, verdict=verdict, resource=resource, message=message, related=related,
-                fix=fix, missing=missing, subject=subject)
 
 
 def passed(check_id: str, resource: Source, message: str, related: tuple[Source, ...] = (), subject: str | None = None) -> Finding:

@@ -15,7 +15,7 @@ from pcxguard.catalogue import catalogue
 from pcxguard.config import Config, ConfigError, config_for, find_config
 from pcxguard.discover import Input, discover, load_inputs
 from pcxguard.engine import UNDECIDED_CHECK, Analysis, analyse
-from pcxguard.findings import Finding, Verdict, made
+from pcxguard.findings import Finding, Verdict
 from pcxguard.inventory import merge_inventory
 from pcxguard.model import LoadProblem
 from pcxguard.paths import stable_name
@@ -121,29 +121,32 @@ class Report:
         return [r for r in self.findings if r.verdict is not Verdict.PASSED and severity_rank(r.severity) >= rank]
 
 
-def reported_all(findings: list[Finding], config: Config, base_dir: str | None = None) -> list[Reported]:
-    """``[reported(f, config, memo, base_dir) for f in findings]`` with one memo, in one loop: a big plan has
-    38,000 findings, and a call per finding was a per cent of its scan."""
-    memo: dict[tuple[str, bool], tuple[str, str]] = {}
-    unknown = Verdict.UNKNOWN
+def reported_all(findings: list[Finding], config: Config, base_dir: str | None = None,
+                 memo: dict | None = None) -> list[Reported]:
+    """``findings`` as reports show them, in one loop: each check's title and severity asked once (``memo``:
+    one dict per configuration), each entry made in one step as ``pcxguard.findings._finding`` makes a
+    finding (a frozen dataclass sets its fields one at a time; a big plan has 38,000 findings)."""
+    memo = {} if memo is None else memo
+    unknown, new = Verdict.UNKNOWN, _new
     out: list[Reported] = []
     for finding in findings:
         key = (finding.check_id, finding.verdict is unknown)
         title, severity = memo.get(key) or _title_and_severity(finding, config, memo, key)
-        out.append(made(Reported, finding=finding, title=title, severity=severity, verdict=finding.verdict,
-                        base_dir=base_dir))
+        item = new(Reported)
+        item.__dict__.update(finding=finding, title=title, severity=severity, verdict=finding.verdict, base_dir=base_dir)
+        out.append(item)
     return out
 
 
+_new = object.__new__
+
+
 def reported(finding: Finding, config: Config, memo: dict | None = None, base_dir: str | None = None) -> Reported:
-    """``memo``: one dict per configuration, so a scan of many findings asks each check's title and
-    severity once."""
-    key = (finding.check_id, finding.verdict is Verdict.UNKNOWN)
-    title, severity = (memo.get(key) if memo is not None else None) or _title_and_severity(finding, config, memo, key)
-    return made(Reported, finding=finding, title=title, severity=severity, verdict=finding.verdict, base_dir=base_dir)
+    """One finding as reports show it (``memo``: as ``reported_all``)."""
+    return reported_all([finding], config, base_dir, memo)[0]
 
 
-def _title_and_severity(finding: Finding, config: Config, memo: dict | None, key: tuple[str, bool]) -> tuple[str, str]:
+def _title_and_severity(finding: Finding, config: Config, memo: dict, key: tuple[str, bool]) -> tuple[str, str]:
     """The check's title, and the severity that applies: FAILED -> the check's, UNKNOWN -> CKV2_PCX_0's
     (each with the configuration's override), kept in ``memo`` under ``key``."""
     policies = catalogue()
@@ -154,9 +157,7 @@ def _title_and_severity(finding: Finding, config: Config, memo: dict | None, key
         severity = config.settings.severity_for(UNDECIDED_CHECK, base)
     else:
         severity = config.settings.severity_for(finding.check_id, entry.severity if entry else "MEDIUM")
-    known = (title, severity.upper())
-    if memo is not None:
-        memo[key] = known
+    known = memo[key] = (title, severity.upper())
     return known
 
 
